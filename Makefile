@@ -1,0 +1,159 @@
+# ntemu — GNU make, no configure step.
+#   make              build/ntemu, build/libntemu.a and the tools
+#   make check        unit suites, guest programs (built), then the unit suites again under SAN=1
+#   make demo         run the bundled demo ($(DEMO_CMD))
+#   make sysroot      fetch and lay out the system image in build/sysroot (tools/sysroot.sh)
+#   make guest        build tests/guest/*.c *.cpp with mingw into build/guest/{x64,x86}/NAME.exe
+#   make bench-cpu    build and run the CPU benchmark
+#   make fuzz-cpu N=  differential CPU fuzzing, N cases
+#   make clean        remove build/ (the downloaded .deb cache lives outside the tree and stays)
+#   make SAN=1 ...    ASan + UBSan build (into build/san/)
+#   make DEBUG=1 ...  -O0 -g build (into build/debug/)
+
+# Host packages first, on every invocation (cheap when present). At parse time, because the
+# pkg-config flags below already need them; make clean needs nothing.
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(shell bash tools/setup-deps.sh >&2; echo $$?),0)
+    $(error build dependencies missing, see the setup-deps messages above)
+  endif
+endif
+
+CC      ?= cc
+PKG     := pkg-config
+ifeq ($(SAN),1)
+  B      := build/san
+  MODEFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(DEBUG),1)
+  B      := build/debug
+  MODEFLAGS := -O0 -g
+else
+  B      := build
+  MODEFLAGS := -O2 -g
+endif
+
+WARN    := -Wall -Wextra -Wno-unused-parameter
+DEPCFLAGS := $(shell $(PKG) --cflags libxxhash check 2>/dev/null)
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(MODEFLAGS) $(WARN) -MMD -MP -Iinclude -I. $(DEPCFLAGS)
+# Debian's Zydis 4.0 ships no .pc; libZydis.so carries its Zycore parts itself (decoder,
+# formatter and encoder link with -lZydis alone).
+LDLIBS  += -lZydis $(shell $(PKG) --libs libxxhash 2>/dev/null || echo -lxxhash) -lm
+CHECK_LIBS := $(shell $(PKG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread)
+LDFLAGS += $(MODEFLAGS)
+
+LIB_SRCS  := $(wildcard cpu/*.c kernel/*.c loader/*.c syscalls/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOLS     := $(TOOL_SRCS:tools/%.c=$(B)/%)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(B)/obj/%.o)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCHES   := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+.PHONY: all clean check unit guest demo sysroot bench-cpu fuzz-cpu
+all: $(B)/libntemu.a $(TOOLS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libntemu.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(TOOLS): $(B)/%: $(B)/obj/tools/%.o $(B)/libntemu.a
+	$(CC) $(LDFLAGS) -o $@ $< $(B)/libntemu.a $(LDLIBS)
+
+$(TESTS): $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(B)/libntemu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(B)/libntemu.a $(LDLIBS) $(CHECK_LIBS)
+
+$(BENCHES): $(B)/bench/%: $(B)/obj/tests/bench/%.o $(B)/libntemu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(B)/libntemu.a $(LDLIBS)
+
+# --- system image -------------------------------------------------------------------------
+# One image for every build mode. ntemu looks for it in --sysroot DIR, else $NTEMU_SYSROOT,
+# else sysroot/ beside its own binary: build/san/sysroot and build/debug/sysroot are links.
+SYSROOT       := build/sysroot
+SYSROOT_STAMP := $(SYSROOT)/VERSION
+
+$(SYSROOT_STAMP): tools/sysroot.sh
+	bash tools/sysroot.sh $(SYSROOT)
+
+sysroot: $(SYSROOT_STAMP)
+	@bash tools/sysroot.sh --status $(SYSROOT)
+
+ifneq ($(B),build)
+all: $(B)/sysroot
+# A symlink may dangle until the image exists, so test for the link, not its target.
+.PHONY: $(B)/sysroot
+$(B)/sysroot:
+	@mkdir -p $(B) && { [ -L $@ ] || ln -s ../sysroot $@; }
+endif
+
+# --- tests --------------------------------------------------------------------------------
+# Suites get the image's absolute path; sanitized code is several times slower, so Check's
+# per-test timeouts are stretched under SAN.
+unit: $(TESTS) | $(SYSROOT_STAMP)
+	@fail=; for t in $(TESTS); do \
+	    echo "== $$t"; \
+	    NTEMU_SYSROOT=$(abspath $(SYSROOT)) UBSAN_OPTIONS=print_stacktrace=1 \
+	    CK_TIMEOUT_MULTIPLIER=$(if $(filter 1,$(SAN)),10,1) $$t || fail="$$fail $$t"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi; \
+	echo "unit ($(B)): $(words $(TESTS)) suites passed"
+
+check: all unit guest
+ifneq ($(SAN),1)
+	@$(MAKE) --no-print-directory SAN=1 unit
+endif
+
+# --- guest programs (mingw) ---------------------------------------------------------------
+# Built as part of check so the cross toolchains are exercised; run once ntemu can run them.
+GUEST_C   := $(wildcard tests/guest/*.c)
+GUEST_CXX := $(wildcard tests/guest/*.cpp)
+GUEST_NAMES := $(basename $(notdir $(GUEST_C) $(GUEST_CXX)))
+GUEST_EXES  := $(foreach a,x64 x86,$(GUEST_NAMES:%=build/guest/$(a)/%.exe))
+GUEST_CFLAGS   := -O2 -Wall -Wextra -MMD -MP -static-libgcc
+GUEST_CXXFLAGS := -O2 -Wall -Wextra -MMD -MP -static-libgcc -static-libstdc++
+
+# $(1) = build/guest subdirectory, $(2) = mingw target triplet
+define guest_rules
+build/guest/$(1)/%.exe: tests/guest/%.c
+	@mkdir -p $$(dir $$@)
+	$(2)-gcc $$(GUEST_CFLAGS) -o $$@ $$<
+build/guest/$(1)/%.exe: tests/guest/%.cpp
+	@mkdir -p $$(dir $$@)
+	$(2)-g++ $$(GUEST_CXXFLAGS) -o $$@ $$<
+endef
+$(eval $(call guest_rules,x64,x86_64-w64-mingw32))
+$(eval $(call guest_rules,x86,i686-w64-mingw32))
+
+guest: $(GUEST_EXES)
+
+# --- demo and benchmarks ------------------------------------------------------------------
+DEMO_CMD ?= $(B)/cpu-demo
+demo: all | $(SYSROOT_STAMP)
+	$(DEMO_CMD)
+
+bench-cpu: $(B)/bench/bench_cpu
+	$< $(BENCH_ARGS)
+
+# --- differential CPU tests (owned by the diff helper) ---
+DIFF_SRCS := $(wildcard tests/diff/*.c)
+DIFFS     := $(DIFF_SRCS:tests/diff/%.c=$(B)/diff/%)
+$(DIFFS): $(B)/diff/%: $(B)/obj/tests/diff/%.o $(B)/libntemu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(B)/libntemu.a $(LDLIBS)
+
+N ?= 100000
+fuzz-cpu: $(B)/diff/fuzz_cpu
+	$< $(N)
+# --- end of differential CPU tests ---
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/obj/*/*/*/*.d build/guest/*/*.d)

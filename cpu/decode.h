@@ -1,0 +1,39 @@
+/* The instruction decoder: bytes -> struct insn, driven by cpu/opcodes.def. */
+#ifndef NTEMU_CPU_DECODE_H
+#define NTEMU_CPU_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "cpu/insn.h"
+
+enum opcode_map { M1, M0F, M0F38, M0F3A, MAP_COUNT };
+
+/* One row of cpu/opcodes.def. */
+struct opcode_row {
+	const char *mnemonic;
+	insn_fn *handler;
+	uint32_t flags;
+	uint8_t map, opcode, pfx, reg, mod, rm, imm, param;
+};
+
+extern const struct opcode_row opcode_rows[];
+extern const unsigned opcode_row_count;
+
+enum decode_status {
+	DECODE_OK,          /* *out is a runnable instruction */
+	DECODE_UD,          /* invalid or not implemented: out->fn raises #UD, len is the
+	                     * architectural length when known (VEX/EVEX forms ntemu does not run
+	                     * yet are sized), else 1 */
+	DECODE_TRUNCATED,   /* more bytes needed than `avail` (e.g. the next page is not mapped) */
+};
+
+/* Decode one instruction at guest address `addr` from `bytes` (at most 15 are read). */
+enum decode_status decode_insn(const uint8_t *bytes, size_t avail, uint64_t addr,
+			       enum cpu_mode mode, struct insn *out);
+
+/* Mnemonic of a decoded instruction (from its row); "(bad)" for #UD. */
+const char *insn_mnemonic(const struct insn *i);
+
+#endif

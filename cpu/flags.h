@@ -1,0 +1,83 @@
+/* Lazy arithmetic flags.
+ *
+ * Most flag results are overwritten before anything reads them, so a flag-setting instruction
+ * only records its operation, operands and result (c->lf); CF/PF/AF/ZF/SF/OF are computed when an
+ * instruction reads them. Conditions (Jcc/SETcc/CMOVcc) are evaluated straight from the record:
+ * after `cmp a,b` the test `jl` is a signed compare of a and b, no flag is built.
+ *
+ * Instructions whose flag rules are irregular (shifts, rotates, multiplies, bit tests, BCD)
+ * compute their flags eagerly with flags_set_arith(). */
+#ifndef NTEMU_CPU_FLAGS_H
+#define NTEMU_CPU_FLAGS_H
+
+#include "cpu/cpu.h"
+
+enum lazy_op {
+	LF_NONE,  /* arithmetic flags are in c->rflags */
+	LF_ADD,   /* res = src1 + src2 */
+	LF_ADC,   /* res = src1 + src2 + cin */
+	LF_SUB,   /* res = src1 - src2 (also CMP) */
+	LF_SBB,   /* res = src1 - src2 - cin */
+	LF_LOGIC, /* AND/OR/XOR/TEST: CF=OF=0, AF undefined (0, as hardware gives) */
+	LF_INC,   /* res = src1 + 1; CF preserved in c->rflags */
+	LF_DEC,   /* res = src1 - 1; CF preserved in c->rflags */
+	LF_NEG,   /* res = 0 - src1 */
+};
+
+/* Condition codes in opcode order (Jcc 0x70 + cc). */
+enum cond {
+	CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A,
+	CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G,
+};
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline uint64_t sign_bit(unsigned size)
+{
+	return 1ull << (size * 8 - 1);
+}
+
+static inline void flags_lazy(struct cpu *c, enum lazy_op op, unsigned size, uint64_t res,
+			      uint64_t src1, uint64_t src2)
+{
+	c->lf.op = op;
+	c->lf.size = (uint8_t)size;
+	c->lf.res = res & size_mask(size);
+	c->lf.src1 = src1;
+	c->lf.src2 = src2;
+}
+
+/* ADC/SBB need the carry they consumed. */
+static inline void flags_lazy_carry(struct cpu *c, enum lazy_op op, unsigned size, uint64_t res,
+				    uint64_t src1, uint64_t src2, unsigned cin)
+{
+	flags_lazy(c, op, size, res, src1, src2);
+	c->lf.cin = (uint8_t)cin;
+}
+
+/* Arithmetic flags as RFLAGS bits (only FL_ARITH bits set). */
+uint64_t flags_arith(const struct cpu *c);
+
+/* Materialise lazy flags into c->rflags (lf.op becomes LF_NONE). */
+void flags_materialize(struct cpu *c);
+
+/* Set the arithmetic flags named in `mask` to the bits in `value`; others keep their values. */
+void flags_set_arith(struct cpu *c, uint64_t mask, uint64_t value);
+
+/* INC/DEC keep CF: record it first. */
+void flags_lazy_incdec(struct cpu *c, enum lazy_op op, unsigned size, uint64_t res, uint64_t src);
+
+bool flags_cf(const struct cpu *c);
+bool flags_zf(const struct cpu *c);
+bool cond_eval(const struct cpu *c, enum cond cc);
+
+/* Even parity of the low byte (PF). */
+static inline uint64_t parity_flag(uint64_t res)
+{
+	return (0x9669u >> ((res ^ (res >> 4)) & 0xf)) & 1 ? FL_PF : 0;
+}
+
+#endif

@@ -1,0 +1,298 @@
+/* The interpreter loop: find the block at RIP, run its pre-decoded instructions, follow the
+ * chain to the next block. Budget, single-step and stop requests are checked once per block;
+ * faults leave through longjmp from the instruction that raised them. */
+#include <string.h>
+
+#include "cpu/block.h"
+#include "cpu/cpu.h"
+#include "cpu/insn.h"
+
+void cpu_init(struct cpu *c, struct guest_mem *mem, struct block_cache *cache, uint64_t seed)
+{
+	memset(c, 0, sizeof *c);
+	c->mem = mem;
+	c->cache = cache;
+	c->mode = CPU_MODE_64;
+	c->seg[SEG_CS] = CPU_SEL_CS64;
+	c->seg[SEG_SS] = c->seg[SEG_DS] = c->seg[SEG_ES] = c->seg[SEG_GS] = 0x2b;
+	c->seg[SEG_FS] = 0x53;
+	c->rflags = FL_RESERVED1 | FL_IF;
+	c->mxcsr = 0x1f80;
+	c->fpu.cw = 0x37f; /* FNINIT state (SDM Vol. 1, 8.1.5) */
+	c->fpu.tag = 0xffff;
+	c->rng_state = seed;
+}
+
+static const char *const trap_names[] = {
+	[TRAP_NONE] = "none",
+	[TRAP_BUDGET] = "budget",
+	[TRAP_STOP] = "stop",
+	[TRAP_SYSCALL] = "syscall",
+	[TRAP_INT] = "int",
+	[TRAP_BREAKPOINT] = "breakpoint",
+	[TRAP_SINGLE_STEP] = "single-step",
+	[TRAP_UD] = "#UD",
+	[TRAP_DE] = "#DE",
+	[TRAP_GP] = "#GP",
+	[TRAP_PAGE_FAULT] = "#PF",
+	[TRAP_X87] = "#MF",
+	[TRAP_SIMD] = "#XM",
+	[TRAP_BOUND] = "#BR",
+	[TRAP_FAR_TRANSFER] = "far-transfer",
+};
+
+const char *cpu_trap_name(enum trap_kind kind)
+{
+	if ((unsigned)kind < sizeof trap_names / sizeof *trap_names && trap_names[kind])
+		return trap_names[kind];
+	return "?";
+}
+
+/* Traps report after the instruction completed; everything else is a fault that undoes it. */
+static bool trap_completes_insn(enum trap_kind kind)
+{
+	return kind == TRAP_SYSCALL || kind == TRAP_INT || kind == TRAP_BREAKPOINT ||
+	       kind == TRAP_SINGLE_STEP;
+}
+
+_Noreturn void cpu_raise(struct cpu *c, enum trap_kind kind)
+{
+	c->trap.kind = kind;
+	longjmp(c->fault_jmp, 1);
+}
+
+_Noreturn void cpu_raise_ud(struct cpu *c)
+{
+	const struct insn *i = c->cur;
+	uint64_t rip = i->next - i->len;
+	struct gmem_fault f;
+	c->trap.nbytes = 0;
+	if (gmem_peek(c->mem, rip, c->trap.bytes, i->len, &f))
+		c->trap.nbytes = i->len;
+	cpu_raise(c, TRAP_UD);
+}
+
+_Noreturn void cpu_raise_gp(struct cpu *c, enum gp_reason reason)
+{
+	c->trap.reason = (uint8_t)reason;
+	cpu_raise(c, TRAP_GP);
+}
+
+_Noreturn void cpu_raise_int(struct cpu *c, uint8_t vector)
+{
+	c->trap.vector = vector;
+	cpu_raise(c, TRAP_INT);
+}
+
+_Noreturn void cpu_raise_mem(struct cpu *c, const struct gmem_fault *f)
+{
+	/* A non-canonical address is #GP, not #PF (SDM Vol. 3, 6.15); canonical kernel-half
+	 * addresses are page faults for user code. */
+	uint64_t top = f->addr >> 47;
+	if (c->mode == CPU_MODE_64 && top != 0 && top != 0x1ffff) {
+		c->trap.addr = f->addr;
+		cpu_raise_gp(c, GP_NONCANONICAL);
+	}
+	c->trap.addr = f->addr;
+	c->trap.access = f->access;
+	c->trap.guard = f->guard;
+	cpu_raise(c, TRAP_PAGE_FAULT);
+}
+
+/* ---- memory slow paths ---- */
+
+static bool crosses_page(uint64_t addr, size_t n)
+{
+	return (addr & GUEST_PAGE_MASK) + n > GUEST_PAGE_SIZE;
+}
+
+uint64_t cpu_read_slow(struct cpu *c, uint64_t addr, unsigned size)
+{
+	struct gmem_fault f;
+	uint64_t v = 0;
+	if (crosses_page(addr, size)) {
+		if (!gmem_read(c->mem, addr, &v, size, &f))
+			cpu_raise_mem(c, &f);
+		return v;
+	}
+	uint8_t *p = gmem_translate(c->mem, addr, GMEM_READ, &f);
+	if (!p)
+		cpu_raise_mem(c, &f);
+	memcpy(&v, p, size);
+	return v;
+}
+
+void cpu_write_slow(struct cpu *c, uint64_t addr, unsigned size, uint64_t v)
+{
+	struct gmem_fault f;
+	if (crosses_page(addr, size)) {
+		if (!gmem_write(c->mem, addr, &v, size, &f))
+			cpu_raise_mem(c, &f);
+		return;
+	}
+	uint8_t *p = gmem_translate(c->mem, addr, GMEM_WRITE, &f);
+	if (!p)
+		cpu_raise_mem(c, &f);
+	memcpy(p, &v, size);
+}
+
+void cpu_read_bytes(struct cpu *c, uint64_t addr, void *dst, size_t n)
+{
+	struct gmem_fault f;
+	if (!gmem_read(c->mem, addr, dst, n, &f))
+		cpu_raise_mem(c, &f);
+}
+
+void cpu_write_bytes(struct cpu *c, uint64_t addr, const void *src, size_t n)
+{
+	struct gmem_fault f;
+	if (!gmem_write(c->mem, addr, src, n, &f))
+		cpu_raise_mem(c, &f);
+}
+
+uint8_t *cpu_write_ptr(struct cpu *c, uint64_t addr, unsigned n)
+{
+	uint8_t *p = tlb_hit(c->mem->tlb_write, addr, n);
+	if (p)
+		return p;
+	struct gmem_fault f;
+	if (crosses_page(addr, n)) {
+		uint64_t second = (addr | GUEST_PAGE_MASK) + 1;
+		if (!gmem_translate(c->mem, addr, GMEM_WRITE, &f) ||
+		    !gmem_translate(c->mem, second, GMEM_WRITE, &f))
+			cpu_raise_mem(c, &f);
+		return NULL;
+	}
+	p = gmem_translate(c->mem, addr, GMEM_WRITE, &f);
+	if (!p)
+		cpu_raise_mem(c, &f);
+	return p;
+}
+
+/* ---- flags and modes ---- */
+
+uint64_t cpu_get_rflags(struct cpu *c)
+{
+	flags_materialize(c);
+	return c->rflags | FL_RESERVED1;
+}
+
+/* What POPF can change at CPL 3: not IF, IOPL, VM, RF, VIF, VIP (SDM Vol. 2, POPF). */
+#define FL_USER_WRITABLE (FL_ARITH | FL_TF | FL_DF | FL_AC | FL_ID | (1u << 14) /* NT */)
+
+void cpu_set_rflags(struct cpu *c, uint64_t value)
+{
+	c->lf.op = LF_NONE;
+	c->rflags = (c->rflags & ~(uint64_t)FL_USER_WRITABLE) | (value & FL_USER_WRITABLE) | FL_RESERVED1;
+}
+
+bool cpu_set_cs(struct cpu *c, uint16_t cs)
+{
+	switch (cs) {
+	case CPU_SEL_CS64:
+		c->mode = CPU_MODE_64;
+		break;
+	case CPU_SEL_CS32:
+		c->mode = CPU_MODE_32;
+		break;
+	default:
+		return false;
+	}
+	c->seg[SEG_CS] = cs;
+	return true;
+}
+
+void cpu_request_stop(struct cpu *c)
+{
+	c->exit_request |= EXIT_STOP;
+}
+
+/* ---- the loop ---- */
+
+static enum trap_kind finish(struct cpu *c, enum trap_kind kind)
+{
+	c->trap.kind = kind;
+	c->in_run = false;
+	c->cur = NULL;
+	c->cur_block = NULL;
+	return kind;
+}
+
+enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
+{
+	struct block_cache *bc = c->cache;
+	/* `prev` and `budget` survive the longjmp only through these volatile copies. */
+	struct block *volatile prev = NULL;
+	volatile uint64_t left = budget;
+
+	memset(&c->trap, 0, sizeof c->trap);
+	c->in_run = true;
+	c->exit_request &= ~EXIT_CODE_CHANGED;
+
+	if (setjmp(c->fault_jmp)) {
+		const struct insn *i = c->cur;
+		struct block *b = c->cur_block;
+		uint64_t done = (uint64_t)(i - b->insns);
+		c->trap.insn_rip = i->next - i->len;
+		if (trap_completes_insn(c->trap.kind)) {
+			done++;
+			/* END rows had rip set to next before running; a completing trap from the
+			 * middle of a block (none today) would need the same. */
+			if (i != b->insns + b->n - 1)
+				c->rip = i->next;
+		} else {
+			c->rip = c->trap.insn_rip;
+		}
+		c->icount += done;
+		block_cache_reap(bc);
+		return finish(c, c->trap.kind);
+	}
+
+	while (left) {
+		if (c->exit_request & EXIT_STOP) {
+			c->exit_request &= ~EXIT_STOP;
+			return finish(c, TRAP_STOP);
+		}
+		c->exit_request &= ~EXIT_CODE_CHANGED;
+		block_cache_reap(bc);
+
+		struct block *b = block_lookup(bc, c, prev);
+		if (!b) {
+			c->in_run = false;
+			return c->trap.kind;
+		}
+		c->cur_block = b;
+
+		bool step = c->rflags & FL_TF;
+		uint64_t n = b->n;
+		if (step)
+			n = 1;
+		if (n > left)
+			n = left;
+
+		const struct insn *i = b->insns, *last = b->insns + n - 1;
+		for (; i < last; i++) {
+			c->cur = i;
+			i->fn(c, i);
+			if (unlikely(c->exit_request))
+				break;
+		}
+		if (i == last) {
+			c->cur = i;
+			c->rip = i->next;
+			i->fn(c, i);
+		} else {
+			c->rip = i->next; /* left early after a non-END instruction */
+		}
+		uint64_t done = (uint64_t)(i - b->insns) + 1;
+		c->icount += done;
+		left -= done;
+		prev = b;
+
+		if (step) {
+			c->trap.insn_rip = i->next - i->len;
+			return finish(c, TRAP_SINGLE_STEP);
+		}
+	}
+	return finish(c, TRAP_BUDGET);
+}

@@ -1,0 +1,41 @@
+/* Discovers the system-call numbers of a DLL (ntdll.dll, win32u.dll) by
+ * reading the stubs its exports point at, so no table is hard-coded: the IDs
+ * are specific to each build of the DLL. */
+#ifndef NTEMU_LOADER_SYSCALL_SCAN_H
+#define NTEMU_LOADER_SYSCALL_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader/pe.h"
+
+struct syscall_entry {
+    const char *name;     /* owned by the table */
+    uint32_t id;          /* the value the stub loads into eax */
+    uint32_t rva;         /* of the stub */
+    int32_t  arg_bytes;   /* i386: N of the stub's `ret N`; -1 when the stub does not say (x64) */
+};
+
+struct syscall_table {
+    size_t count;
+    struct syscall_entry *v;   /* sorted by service number (table, index) */
+    char *names;
+};
+
+/* KeServiceDescriptorTable layout: bits 12-13 pick the table (0 = ntoskrnl
+ * services from ntdll, 1 = win32k services from win32u), bits 0-11 index it.
+ * Bits above 13 are not part of the number (Windows 7 WOW64 stubs keep a
+ * thunk selector in the high word of eax). */
+static inline unsigned syscall_table_number(uint32_t id) { return (id >> 12) & 3; }
+static inline unsigned syscall_table_index(uint32_t id) { return id & 0xfff; }
+static inline uint32_t syscall_service_number(uint32_t id) { return id & 0x3fff; }
+
+/* Scans the exports of a parsed DLL (file = the whole file) for syscall stubs.
+ * Exports that share a stub (NtClose / ZwClose) yield one entry, named by the
+ * Nt form.  Two different stubs with the same service number are an error. */
+bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall_table *out,
+                  struct pe_error *err);
+void syscall_table_free(struct syscall_table *t);
+
+#endif

@@ -107,7 +107,7 @@ unit: $(TESTS) | $(SYSROOT_STAMP)
 
 check: all unit guest
 ifneq ($(SAN),1)
-	@$(MAKE) --no-print-directory SAN=1 unit
+	@$(MAKE) --no-print-directory SAN=1 all unit
 endif
 
 # --- guest programs (mingw) ---------------------------------------------------------------

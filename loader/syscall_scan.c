@@ -64,11 +64,10 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Recognises a stub at p; fills id and arg_bytes. */
-static bool parse_stub(const struct pe_image *pe, const uint8_t *p, size_t avail,
-                       uint32_t *id, int32_t *arg_bytes)
+bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t *id,
+                     int32_t *arg_bytes)
 {
-    if (pe->machine == PE_MACHINE_AMD64) {
+    if (machine == PE_MACHINE_AMD64) {
         if (!match(p, avail, x64_stub))
             return false;
         *id = rd32(p + 4);
@@ -149,7 +148,7 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
         size_t avail;
         const uint8_t *p = pe_rva_bytes(file, pe, e->rva, &avail);
         struct syscall_entry c = { .name = e->name, .rva = e->rva };
-        if (p && parse_stub(pe, p, avail, &c.id, &c.arg_bytes))
+        if (p && syscall_stub_id(pe->machine, p, avail, &c.id, &c.arg_bytes))
             v[n++] = c;
     }
 

@@ -31,6 +31,11 @@ static inline unsigned syscall_table_number(uint32_t id) { return (id >> 12) & 3
 static inline unsigned syscall_table_index(uint32_t id) { return id & 0xfff; }
 static inline uint32_t syscall_service_number(uint32_t id) { return id & 0x3fff; }
 
+/* Recognises a syscall stub of the given machine at p (avail bytes readable)
+ * and returns its service ID and, for i386, its `ret N`. */
+bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t *id,
+                     int32_t *arg_bytes);
+
 /* Scans the exports of a parsed DLL (file = the whole file) for syscall stubs.
  * Exports that share a stub (NtClose / ZwClose) yield one entry, named by the
  * Nt form.  Two different stubs with the same service number are an error. */

@@ -1,0 +1,462 @@
+/* The decoder oracle: every instruction of the system image's code, decoded by ntemu and by Zydis.
+ *
+ * x86-64 images (build/sysroot/system32): every function range of the .pdata table, swept
+ * linearly. i386 images (syswow64): recursive descent from the entry point and the exports.
+ * For each instruction Zydis decodes, ntemu must agree on the length and the mnemonic (through a
+ * short alias table for naming differences), and on relative branch targets. VEX/EVEX/XOP forms
+ * ntemu does not run are #UD but must still be sized. Instructions ntemu has no row for are
+ * counted per mnemonic, printed and written to build/zydis-unimplemented.txt: that table is the
+ * to-do list of the instruction families. None may remain among mnemonics that occur in the
+ * x86-64 images.
+ *
+ * NTEMU_SYSROOT overrides the image location (default build/sysroot); NTEMU_ZYDIS_FILTER=text
+ * limits the run to files whose name contains text (for quick iterations; the assertions then
+ * cover only those files). */
+#include <Zydis/Zydis.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cpu/decode.h"
+#include "cpu/opcode_defs.h"
+#include "loader/pe.h"
+
+enum arch { A64, A32, ARCH_COUNT };
+static const char *const arch_name[ARCH_COUNT] = {"x86-64", "i386"};
+
+#define NMN (ZYDIS_MNEMONIC_MAX_VALUE + 1)
+#define EXAMPLE_MAX 200
+#define PRINT_MAX 40 /* disagreements printed in full, per kind and arch */
+
+struct tally {
+	uint64_t count;
+	char example[EXAMPLE_MAX];
+};
+
+enum bad_kind { BAD_LEN, BAD_MNEMONIC, BAD_TARGET, BAD_KIND_COUNT };
+static const char *const bad_name[BAD_KIND_COUNT] = {
+	"length", "mnemonic", "branch target",
+};
+
+struct oracle {
+	ZydisDecoder zd[ARCH_COUNT];
+	uint64_t files[ARCH_COUNT], ranges[ARCH_COUNT], compared[ARCH_COUNT];
+	uint64_t zydis_invalid[ARCH_COUNT];  /* Zydis could not decode: sweep stopped there */
+	uint64_t unimpl[ARCH_COUNT];
+	uint64_t bad[ARCH_COUNT][BAD_KIND_COUNT];
+	struct tally unimpl_t[ARCH_COUNT][NMN];
+	struct tally bad_t[ARCH_COUNT][NMN]; /* all disagreements by Zydis mnemonic */
+	bool seen64[NMN];                    /* mnemonics that occur in the x86-64 images */
+	char err[512];                       /* first setup problem (unreadable image...) */
+};
+
+static struct oracle o;
+
+/* Unavoidable naming differences: {ntemu row mnemonic, Zydis mnemonic}. */
+static const char *const aliases[][2] = {
+	{"(none)", "(none)"},
+};
+
+static bool same_family(const char *ours, const char *zydis)
+{
+	if (!strcmp(ours, zydis))
+		return true;
+	for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+		if (!strcmp(aliases[k][0], ours) && !strcmp(aliases[k][1], zydis))
+			return true;
+	return false;
+}
+
+/* snprintf that may truncate on purpose (paths and messages are bounded reports) */
+static void fmt(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(buf, size, f, ap);
+	va_end(ap);
+}
+
+static void hex_bytes(char *buf, size_t size, const uint8_t *b, unsigned n)
+{
+	size_t at = 0;
+	buf[0] = 0;
+	for (unsigned k = 0; k < n && at + 3 < size; k++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%02x", k ? " " : "", b[k]);
+}
+
+static void tally_add(struct tally *t, const char *example)
+{
+	if (!t->count++)
+		fmt(t->example, sizeof t->example, "%s", example);
+}
+
+/* Decodes the instruction at `rva` with both decoders and records the comparison. Returns Zydis'
+ * decoding (false when Zydis rejects the bytes: not compared). */
+static bool compare_one(enum arch a, const char *file, uint64_t va, uint32_t rva,
+			const uint8_t *code, size_t avail, ZydisDecodedInstruction *zi)
+{
+	if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&o.zd[a], NULL, code, avail, zi))) {
+		o.zydis_invalid[a]++;
+		return false;
+	}
+	o.compared[a]++;
+	if (a == A64)
+		o.seen64[zi->mnemonic] = true;
+
+	struct insn in;
+	enum decode_status st = decode_insn(code, avail, va,
+					    a == A64 ? CPU_MODE_64 : CPU_MODE_32, &in);
+	const char *zmn = ZydisMnemonicGetString(zi->mnemonic);
+	bool sized = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX ||
+		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
+		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP;
+	int bad = -1;
+	if (st == DECODE_TRUNCATED) {
+		bad = BAD_LEN;
+	} else if (st == DECODE_UD) {
+		if (sized && in.len != zi->length)
+			bad = BAD_LEN;
+	} else if (in.len != zi->length) {
+		bad = BAD_LEN;
+	} else if (!same_family(insn_mnemonic(&in), zmn)) {
+		bad = BAD_MNEMONIC;
+	} else {
+		unsigned kind = opcode_rows[in.row].imm;
+		if ((kind == I_JB || kind == I_JZ) && zi->raw.imm[0].is_relative) {
+			uint64_t t = va + zi->length + (uint64_t)zi->raw.imm[0].value.s;
+			if (zi->operand_width < 64)
+				t &= (1ull << zi->operand_width) - 1;
+			if (t != in.imm)
+				bad = BAD_TARGET;
+		}
+	}
+
+	char bytes[64], ex[EXAMPLE_MAX];
+	hex_bytes(bytes, sizeof bytes, code, zi->length);
+	if (bad >= 0) {
+		o.bad[a][bad]++;
+		fmt(ex, sizeof ex, "%s+0x%x [%s]: zydis %s len %u; ntemu %s len %u status %d%s",
+			 file, rva, bytes, zmn, zi->length,
+			 st == DECODE_OK ? insn_mnemonic(&in) : "-", in.len, (int)st,
+			 bad == BAD_TARGET ? " (target differs)" : "");
+		tally_add(&o.bad_t[a][zi->mnemonic], ex);
+		if (o.bad[a][bad] <= PRINT_MAX)
+			printf("DISAGREE %s %s: %s\n", arch_name[a], bad_name[bad], ex);
+	}
+	if (st == DECODE_UD) {
+		o.unimpl[a]++;
+		fmt(ex, sizeof ex, "%s+0x%x [%s]", file, rva, bytes);
+		tally_add(&o.unimpl_t[a][zi->mnemonic], ex);
+	}
+	return true;
+}
+
+static const struct pe_section *exec_section(const struct pe_image *pe, uint32_t rva)
+{
+	const struct pe_section *s = pe_section_for_rva(pe, rva);
+	return s && (s->characteristics & PE_SCN_MEM_EXECUTE) ? s : NULL;
+}
+
+/* Bytes from rva to the end of its section's file data (the rest of the view is zeros). */
+static size_t avail_at(const struct pe_section *s, uint32_t rva)
+{
+	uint32_t end = s->va + s->file_bytes;
+	return rva < end ? end - rva : 0;
+}
+
+static void sweep_pdata(const char *file, const uint8_t *image, const uint8_t *data,
+			const struct pe_image *pe)
+{
+	struct pe_runtime_function *fn;
+	size_t n;
+	struct pe_error err;
+	if (!pe_runtime_functions(data, pe, &fn, &n, &err)) {
+		if (!o.err[0])
+			fmt(o.err, sizeof o.err, "%s: .pdata: %s", file, err.msg);
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct pe_section *s = exec_section(pe, fn[k].begin);
+		if (!s)
+			continue;
+		o.ranges[A64]++;
+		for (uint32_t rva = fn[k].begin; rva < fn[k].end;) {
+			size_t avail = avail_at(s, rva);
+			ZydisDecodedInstruction zi;
+			if (!avail || !compare_one(A64, file, pe->image_base + rva, rva, image + rva,
+						   avail, &zi))
+				break;
+			rva += zi.length;
+		}
+	}
+	free(fn);
+}
+
+struct worklist {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void push_rva(struct worklist *w, uint32_t rva)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 1024;
+		w->v = realloc(w->v, w->cap * sizeof *w->v);
+		ck_assert_ptr_nonnull(w->v);
+	}
+	w->v[w->n++] = rva;
+}
+
+/* Follows direct branches and calls; stops at returns, indirect jumps, int3/ud2/hlt and at
+ * bytes Zydis rejects. Jump tables are not followed. */
+static void descend(const char *file, const uint8_t *image, const uint8_t *data,
+		    const struct pe_image *pe)
+{
+	struct worklist w = {0};
+	uint8_t *seen = calloc(pe->mapped_size / 8 + 1, 1);
+	ck_assert_ptr_nonnull(seen);
+	if (pe->entry_rva)
+		push_rva(&w, pe->entry_rva);
+	struct pe_exports exp;
+	struct pe_error err;
+	if (pe->dirs[PE_DIR_EXPORT].size) {
+		if (!pe_exports_read(data, pe, &exp, &err)) {
+			if (!o.err[0])
+				fmt(o.err, sizeof o.err, "%s: exports: %s", file, err.msg);
+		} else {
+			for (size_t k = 0; k < exp.count; k++)
+				if (!exp.v[k].forwarder)
+					push_rva(&w, exp.v[k].rva);
+			pe_exports_free(&exp);
+		}
+	}
+	while (w.n) {
+		uint32_t rva = w.v[--w.n];
+		const struct pe_section *s = exec_section(pe, rva);
+		if (s)
+			o.ranges[A32]++;
+		while (s && rva < s->va + s->map_size && !(seen[rva / 8] & (1u << (rva % 8)))) {
+			seen[rva / 8] |= (uint8_t)(1u << (rva % 8));
+			size_t avail = avail_at(s, rva);
+			ZydisDecodedInstruction zi;
+			if (!avail || !compare_one(A32, file, pe->image_base + rva, rva, image + rva,
+						   avail, &zi))
+				break;
+			uint32_t next = rva + zi.length;
+			bool rel = zi.raw.imm[0].is_relative;
+			uint32_t target = (uint32_t)(next + zi.raw.imm[0].value.s);
+			if (zi.operand_width == 16)
+				target &= 0xffff;
+			switch (zi.meta.category) {
+			case ZYDIS_CATEGORY_COND_BR:
+			case ZYDIS_CATEGORY_CALL:
+				if (rel)
+					push_rva(&w, (uint32_t)(target - pe->image_base));
+				break;
+			case ZYDIS_CATEGORY_UNCOND_BR:
+				if (rel)
+					push_rva(&w, (uint32_t)(target - pe->image_base));
+				s = NULL;
+				break;
+			case ZYDIS_CATEGORY_RET:
+				s = NULL;
+				break;
+			default:
+				if (zi.mnemonic == ZYDIS_MNEMONIC_INT3 || zi.mnemonic == ZYDIS_MNEMONIC_UD2 ||
+				    zi.mnemonic == ZYDIS_MNEMONIC_HLT)
+					s = NULL;
+				break;
+			}
+			rva = next;
+		}
+	}
+	free(seen);
+	free(w.v);
+}
+
+static void scan_file(const char *dir, const char *name)
+{
+	char path[4096], label[512];
+	fmt(path, sizeof path, "%s/%s", dir, name);
+	const char *slash = strrchr(dir, '/');
+	fmt(label, sizeof label, "%s/%s", slash ? slash + 1 : dir, name);
+
+	uint8_t *data;
+	size_t size;
+	struct pe_error err;
+	struct pe_image pe;
+	if (!pe_read_file(path, &data, &size, &err))
+		return;
+	if (!pe_parse(data, size, &pe, &err) ||
+	    (pe.machine != PE_MACHINE_AMD64 && pe.machine != PE_MACHINE_I386)) {
+		free(data); /* not a PE image (type libraries, data files) */
+		return;
+	}
+	uint8_t *image = calloc(pe.mapped_size, 1);
+	ck_assert_ptr_nonnull(image);
+	if (!pe_layout_image(data, &pe, image, &err)) {
+		if (!o.err[0])
+			fmt(o.err, sizeof o.err, "%s: layout: %s", label, err.msg);
+	} else if (pe.machine == PE_MACHINE_AMD64) {
+		o.files[A64]++;
+		sweep_pdata(label, image, data, &pe);
+	} else {
+		o.files[A32]++;
+		descend(label, image, data, &pe);
+	}
+	free(image);
+	free(data);
+}
+
+static int scan_dir(const char *dir, const char *filter)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		char path[4096];
+		struct stat st;
+		fmt(path, sizeof path, "%s/%s", dir, names[k]->d_name);
+		if (names[k]->d_name[0] != '.' && !stat(path, &st) && S_ISREG(st.st_mode) &&
+		    (!filter || strstr(names[k]->d_name, filter)))
+			scan_file(dir, names[k]->d_name);
+		free(names[k]);
+	}
+	free(names);
+	return n;
+}
+
+struct ranked {
+	ZydisMnemonic mn;
+	uint64_t count;
+};
+
+static int by_count(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return a->mn < b->mn ? -1 : a->mn > b->mn;
+}
+
+/* Prints a mnemonic table sorted by count to every stream in `out`; returns its row count. */
+static size_t print_table(FILE *const out[2], const char *title, const struct tally *t)
+{
+	static struct ranked r[NMN];
+	size_t n = 0;
+	for (unsigned m = 0; m < NMN; m++)
+		if (t[m].count)
+			r[n++] = (struct ranked){(ZydisMnemonic)m, t[m].count};
+	qsort(r, n, sizeof r[0], by_count);
+	for (int s = 0; s < 2; s++) {
+		if (!out[s])
+			continue;
+		fprintf(out[s], "%s: %zu mnemonics\n", title, n);
+		for (size_t k = 0; k < n; k++)
+			fprintf(out[s], "  %-16s %10llu  %s%s\n", ZydisMnemonicGetString(r[k].mn),
+				(unsigned long long)r[k].count, t[r[k].mn].example,
+				o.seen64[r[k].mn] ? "" : "  (not in x86-64 images)");
+	}
+	return n;
+}
+
+START_TEST(system_image_agrees_with_zydis)
+{
+	const char *root = getenv("NTEMU_SYSROOT");
+	if (!root || !*root)
+		root = "build/sysroot";
+	const char *filter = getenv("NTEMU_ZYDIS_FILTER");
+	if (filter && !*filter)
+		filter = NULL;
+
+	ck_assert(ZYAN_SUCCESS(ZydisDecoderInit(&o.zd[A64], ZYDIS_MACHINE_MODE_LONG_64,
+						ZYDIS_STACK_WIDTH_64)));
+	ck_assert(ZYAN_SUCCESS(ZydisDecoderInit(&o.zd[A32], ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
+						ZYDIS_STACK_WIDTH_32)));
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	static const char *const dirs[] = {"system32", "syswow64"};
+	for (int d = 0; d < 2; d++) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s/%s", root, dirs[d]);
+		if (scan_dir(dir, filter) < 0)
+			ck_abort_msg("system image missing: cannot read %s (%s); run `make sysroot` "
+				     "or set NTEMU_SYSROOT", dir, strerror(errno));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	FILE *report = fopen("build/zydis-unimplemented.txt", "w");
+	FILE *const out[2] = {stdout, report};
+	for (int s = 0; s < 2; s++) {
+		if (!out[s])
+			continue;
+		fprintf(out[s], "ntemu decoder vs Zydis %d.%d, %d opcode rows, %.1f s\n",
+			(int)(ZYDIS_VERSION >> 48), (int)((ZYDIS_VERSION >> 32) & 0xffff),
+			opcode_row_count,
+			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		for (int a = 0; a < ARCH_COUNT; a++)
+			fprintf(out[s], "%s: %llu images, %llu ranges, %llu instructions compared, "
+				"%llu Zydis rejects; disagreements: %llu length, %llu mnemonic, "
+				"%llu branch target; %llu instructions ntemu cannot execute (#UD)\n",
+				arch_name[a], (unsigned long long)o.files[a],
+				(unsigned long long)o.ranges[a], (unsigned long long)o.compared[a],
+				(unsigned long long)o.zydis_invalid[a],
+				(unsigned long long)o.bad[a][BAD_LEN],
+				(unsigned long long)o.bad[a][BAD_MNEMONIC],
+				(unsigned long long)o.bad[a][BAD_TARGET],
+				(unsigned long long)o.unimpl[a]);
+	}
+	size_t unimpl64_mn = 0, unimpl32_shared = 0;
+	for (int a = 0; a < ARCH_COUNT; a++) {
+		char title[128];
+		fmt(title, sizeof title, "%s disagreements by Zydis mnemonic", arch_name[a]);
+		print_table(out, title, o.bad_t[a]);
+		fmt(title, sizeof title, "%s instructions ntemu cannot execute (no row)",
+			 arch_name[a]);
+		size_t n = print_table(out, title, o.unimpl_t[a]);
+		if (a == A64)
+			unimpl64_mn = n;
+	}
+	for (unsigned m = 0; m < NMN; m++)
+		if (o.unimpl_t[A32][m].count && o.seen64[m])
+			unimpl32_shared++;
+	if (report)
+		fclose(report);
+	fflush(stdout);
+
+	ck_assert_msg(!o.err[0], "unreadable image: %s", o.err);
+	ck_assert_msg(o.files[A64] && o.files[A32],
+		      "no x86-64 or no i386 images under %s (filter %s)", root,
+		      filter ? filter : "none");
+	for (int a = 0; a < ARCH_COUNT; a++)
+		for (int k = 0; k < BAD_KIND_COUNT; k++)
+			ck_assert_msg(!o.bad[a][k], "%llu %s %s disagreements with Zydis",
+				      (unsigned long long)o.bad[a][k], arch_name[a], bad_name[k]);
+	ck_assert_msg(!unimpl64_mn, "%zu mnemonics of the x86-64 images have no ntemu row "
+		      "(see build/zydis-unimplemented.txt)", unimpl64_mn);
+	ck_assert_msg(!unimpl32_shared, "%zu mnemonics that occur in the x86-64 images have i386 "
+		      "forms without an ntemu row", unimpl32_shared);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("decode_zydis");
+	TCase *tc = tcase_create("oracle");
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, system_image_agrees_with_zydis);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failures = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failures ? 1 : 0;
+}

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Make sure the host has what ntemu's build needs (Debian/Ubuntu package names).
 # Every make invocation runs this first, so the common case must be cheap: a stamp newer
-# than dpkg's database means nothing was installed or removed since the last full check.
+# than dpkg's database and than this script means nothing changed since the last full check.
 # As root, missing packages are installed with apt-get; otherwise the command is printed.
 set -euo pipefail
 
 PACKAGES=(
-    gcc make pkg-config nasm
+    gcc libc6-dev make pkg-config nasm
     libzydis-dev libxxhash-dev check
     gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 g++-mingw-w64-x86-64 g++-mingw-w64-i686
 )
@@ -14,13 +14,13 @@ PACKAGES=(
 COMMANDS=(gcc make pkg-config nasm x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc
           x86_64-w64-mingw32-g++ i686-w64-mingw32-g++ apt-get dpkg-deb flock)
 PKGCONFIG=(libxxhash check)
-HEADERS=(/usr/include/Zydis/Zydis.h)
+HEADERS=(/usr/include/stdio.h /usr/include/Zydis/Zydis.h)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stamp=$root/build/.deps-ok
 dpkg_db=/var/lib/dpkg/status
 
-if [[ -f $stamp && -f $dpkg_db && $stamp -nt $dpkg_db ]]; then
+if [[ -f $stamp && -f $dpkg_db && $stamp -nt $dpkg_db && $stamp -nt ${BASH_SOURCE[0]} ]]; then
     exit 0
 fi
 

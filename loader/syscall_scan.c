@@ -65,13 +65,13 @@ static uint32_t rd32(const uint8_t *p)
 }
 
 bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t *id,
-                     int32_t *arg_bytes)
+                     int32_t *ret_pop)
 {
     if (machine == PE_MACHINE_AMD64) {
         if (!match(p, avail, x64_stub))
             return false;
         *id = rd32(p + 4);
-        *arg_bytes = -1;
+        *ret_pop = -1;
         return true;
     }
     if (!match(p, avail, "b8 ?? ?? ?? ??"))
@@ -85,9 +85,9 @@ bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t 
         const uint8_t *r = p + 5 + n;
         size_t left = avail - 5 - n;
         if (match(r, left, "c3")) {
-            *arg_bytes = 0;
+            *ret_pop = 0;
         } else if (match(r, left, "c2 ?? ??")) {
-            *arg_bytes = r[1] | r[2] << 8;
+            *ret_pop = r[1] | r[2] << 8;
         } else {
             continue;
         }
@@ -148,7 +148,7 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
         size_t avail;
         const uint8_t *p = pe_rva_bytes(file, pe, e->rva, &avail);
         struct syscall_entry c = { .name = e->name, .rva = e->rva };
-        if (p && syscall_stub_id(pe->machine, p, avail, &c.id, &c.arg_bytes))
+        if (p && syscall_stub_id(pe->machine, p, avail, &c.id, &c.ret_pop))
             v[n++] = c;
     }
 

@@ -14,7 +14,10 @@ struct syscall_entry {
     const char *name;     /* owned by the table */
     uint32_t id;          /* the value the stub loads into eax */
     uint32_t rva;         /* of the stub */
-    int32_t  arg_bytes;   /* i386: N of the stub's `ret N`; -1 when the stub does not say (x64) */
+    /* i386: N of the stub's `ret N`, the argument bytes of a stdcall service
+     * (Wine's cdecl extras such as wine_server_call pop 0); -1 on x64, whose
+     * stubs do not say. */
+    int32_t  ret_pop;
 };
 
 struct syscall_table {
@@ -32,9 +35,9 @@ static inline unsigned syscall_table_index(uint32_t id) { return id & 0xfff; }
 static inline uint32_t syscall_service_number(uint32_t id) { return id & 0x3fff; }
 
 /* Recognises a syscall stub of the given machine at p (avail bytes readable)
- * and returns its service ID and, for i386, its `ret N`. */
+ * and returns its service ID and, for i386, the N of its `ret N`. */
 bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t *id,
-                     int32_t *arg_bytes);
+                     int32_t *ret_pop);
 
 /* Scans the exports of a parsed DLL (file = the whole file) for syscall stubs.
  * Exports that share a stub (NtClose / ZwClose) yield one entry, named by the

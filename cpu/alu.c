@@ -1,0 +1,147 @@
+/* Two-operand ALU (add or adc sbb and sub xor cmp test) and the unary group (not neg inc dec).
+ *
+ * One function computes every ALU operation at every width; the handlers only differ in where
+ * their operands come from. Flags are lazy (cpu/flags.h). Memory destinations are read, then
+ * written, then the flags are recorded, so a faulting write leaves the state untouched. LOCK
+ * needs nothing: all guest threads run on one host thread. */
+#include "cpu/integer.h"
+
+static inline unsigned alu_cin(const struct cpu *c, unsigned op)
+{
+	return op == ALU_ADC || op == ALU_SBB ? flags_cf(c) : 0;
+}
+
+static inline uint64_t alu_result(unsigned op, uint64_t a, uint64_t b, unsigned cin)
+{
+	switch (op) {
+	case ALU_ADD: return a + b;
+	case ALU_OR: return a | b;
+	case ALU_ADC: return a + b + cin;
+	case ALU_SBB: return a - b - cin;
+	case ALU_SUB: case ALU_CMP: return a - b;
+	case ALU_XOR: return a ^ b;
+	default: return a & b; /* ALU_AND, ALU_TEST */
+	}
+}
+
+static inline void alu_flags(struct cpu *c, unsigned op, unsigned size, uint64_t r, uint64_t a,
+			     uint64_t b, unsigned cin)
+{
+	switch (op) {
+	case ALU_ADD: flags_lazy(c, LF_ADD, size, r, a, b); break;
+	case ALU_ADC: flags_lazy_carry(c, LF_ADC, size, r, a, b, cin); break;
+	case ALU_SBB: flags_lazy_carry(c, LF_SBB, size, r, a, b, cin); break;
+	case ALU_SUB: case ALU_CMP: flags_lazy(c, LF_SUB, size, r, a, b); break;
+	default: flags_lazy(c, LF_LOGIC, size, r, a, b); break;
+	}
+}
+
+static inline bool alu_writes(unsigned op)
+{
+	return op != ALU_CMP && op != ALU_TEST;
+}
+
+/* r/m op= src, where src is a register or an immediate. The memory result is written before
+ * the flags are recorded, so a faulting write changes nothing. */
+static inline void alu_rm(struct cpu *c, const struct insn *i, uint64_t b)
+{
+	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
+	uint64_t addr = 0, a, r;
+	if (i->is_mem) {
+		addr = insn_ea(c, i);
+		a = cpu_read(c, addr, size);
+	} else {
+		a = reg_get(c, i, i->rm, size);
+	}
+	r = alu_result(op, a, b, cin);
+	if (alu_writes(op)) {
+		if (i->is_mem)
+			cpu_write(c, addr, size, r);
+		else
+			reg_set(c, i, i->rm, size, r);
+	}
+	alu_flags(c, op, size, r, a, b, cin);
+}
+
+/* 00 08 10 18 20 28 30 38 (and 01...), 84 85: Eb,Gb / Ev,Gv */
+void alu_rm_reg(struct cpu *c, const struct insn *i)
+{
+	alu_rm(c, i, reg_get(c, i, i->reg, i->osz));
+}
+
+/* 80 81 82 83, F6/F7 /0 /1: Eb,Ib / Ev,Iz / Ev,Ib */
+void alu_rm_imm(struct cpu *c, const struct insn *i)
+{
+	alu_rm(c, i, i->imm);
+}
+
+/* 02 0A ... 3B: Gb,Eb / Gv,Ev */
+void alu_reg_rm(struct cpu *c, const struct insn *i)
+{
+	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
+	uint64_t b = rm_read(c, i, size), a = reg_get(c, i, i->reg, size);
+	uint64_t r = alu_result(op, a, b, cin);
+	if (alu_writes(op))
+		reg_set(c, i, i->reg, size, r);
+	alu_flags(c, op, size, r, a, b, cin);
+}
+
+/* 04 05 0C ... 3D, A8 A9: AL,Ib / rAX,Iz */
+void alu_acc_imm(struct cpu *c, const struct insn *i)
+{
+	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
+	uint64_t a = c->r[R_AX], r = alu_result(op, a, i->imm, cin);
+	if (alu_writes(op))
+		reg_set(c, i, R_AX, size, r);
+	alu_flags(c, op, size, r, a, i->imm, cin);
+}
+
+/* F6/F7 /2 (not, param 0) and /3 (neg, param 1). NOT changes no flag. */
+void unary_rm(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->osz;
+	uint64_t addr = 0, a;
+	if (i->is_mem) {
+		addr = insn_ea(c, i);
+		a = cpu_read(c, addr, size);
+	} else {
+		a = reg_get(c, i, i->rm, size);
+	}
+	uint64_t r = i->param ? 0 - a : ~a;
+	if (i->is_mem)
+		cpu_write(c, addr, size, r);
+	else
+		reg_set(c, i, i->rm, size, r);
+	if (i->param)
+		flags_lazy(c, LF_NEG, size, r, a, 0);
+}
+
+/* INC/DEC keep CF (SDM Vol. 2, INC). param 0 inc, 1 dec. */
+static inline uint64_t incdec(struct cpu *c, unsigned dec, unsigned size, uint64_t a)
+{
+	uint64_t r = dec ? a - 1 : a + 1;
+	flags_lazy_incdec(c, dec ? LF_DEC : LF_INC, size, r, a);
+	return r;
+}
+
+/* FE/FF /0 /1 */
+void incdec_rm(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->osz;
+	if (i->is_mem) {
+		uint64_t addr = insn_ea(c, i);
+		uint64_t a = cpu_read(c, addr, size);
+		uint64_t r = i->param ? a - 1 : a + 1;
+		cpu_write(c, addr, size, r);
+		incdec(c, i->param, size, a);
+		return;
+	}
+	reg_set(c, i, i->rm, size, incdec(c, i->param, size, reg_get(c, i, i->rm, size)));
+}
+
+/* 40+r / 48+r (32-bit mode only; REX prefixes in 64-bit mode) */
+void incdec_reg(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->osz;
+	reg_set(c, i, i->reg, size, incdec(c, i->param, size, reg_get(c, i, i->reg, size)));
+}

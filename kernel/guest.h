@@ -1,0 +1,24 @@
+/* Reading and writing guest structures from system-call handlers.
+ *
+ * Every access is checked: a bad guest pointer becomes STATUS_ACCESS_VIOLATION, never a host
+ * fault. Pointer-sized fields follow the guest's width (kprocess.ptr_size), so one handler
+ * serves 64-bit and 32-bit guests. */
+#ifndef NTEMU_KERNEL_GUEST_H
+#define NTEMU_KERNEL_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/dispatch.h"
+#include "kernel/process.h"
+
+ntstatus_t guest_read(struct kprocess *p, gptr_t addr, void *dst, size_t n);
+ntstatus_t guest_write(struct kprocess *p, gptr_t addr, const void *src, size_t n);
+
+/* A pointer-width field (PVOID, SIZE_T, ULONG_PTR, HANDLE). Handles from 32-bit guests are
+ * sign-extended so pseudo-handles stay negative; other values are zero-extended. */
+ntstatus_t guest_read_ptr(struct kprocess *p, gptr_t addr, uint64_t *v);
+ntstatus_t guest_write_ptr(struct kprocess *p, gptr_t addr, uint64_t v);
+ntstatus_t guest_read_handle(struct kprocess *p, gptr_t addr, handle_t *h);
+
+#endif

@@ -767,6 +767,211 @@ START_TEST(relocations_rejected)
 }
 END_TEST
 
+/* ---- synthetic images ---- */
+
+static void put_str(uint8_t *f, size_t off, const char *str)
+{
+    memcpy(f + off, str, strlen(str) + 1);
+}
+
+/* Writes DOS + NT headers (e_lfanew 0x40) and returns the section table offset. */
+static size_t build_headers(uint8_t *f, bool is64, uint16_t nsect, uint64_t base, uint32_t entry,
+                            uint32_t salign, uint32_t falign, uint32_t size_of_image,
+                            uint32_t size_of_headers)
+{
+    f[0] = 'M';
+    f[1] = 'Z';
+    wr32(f + 0x3c, 0x40);
+    put_str(f + 0x40, 0, "PE");
+    size_t fh = 0x44, o = 0x58, fixed = is64 ? 112 : 96;
+    wr16(f + fh, is64 ? PE_MACHINE_AMD64 : PE_MACHINE_I386);
+    wr16(f + fh + 2, nsect);
+    wr16(f + fh + 16, (uint16_t)(fixed + 16 * 8));
+    wr16(f + fh + 18, PE_FILE_EXECUTABLE_IMAGE | PE_FILE_DLL | (is64 ? 0 : PE_FILE_32BIT_MACHINE));
+    wr16(f + o, is64 ? PE_MAGIC_PE32PLUS : PE_MAGIC_PE32);
+    wr32(f + o + 16, entry);
+    if (is64)
+        wr64(f + o + 24, base);
+    else
+        wr32(f + o + 28, (uint32_t)base);
+    wr32(f + o + 32, salign);
+    wr32(f + o + 36, falign);
+    wr16(f + o + 48, 6);                 /* subsystem version 6.0 */
+    wr32(f + o + 56, size_of_image);
+    wr32(f + o + 60, size_of_headers);
+    wr16(f + o + 68, 3);                 /* CUI */
+    wr16(f + o + 70, PE_DLLCHAR_DYNAMIC_BASE | PE_DLLCHAR_NX_COMPAT);
+    wr32(f + o + (is64 ? 108 : 92), 16);
+    return o + fixed + 16 * 8;
+}
+
+static void build_section(uint8_t *f, size_t at, const char *name, uint32_t va, uint32_t vsize,
+                          uint32_t raw, uint32_t rawsize, uint32_t chars)
+{
+    memcpy(f + at, name, strlen(name));
+    wr32(f + at + 8, vsize);
+    wr32(f + at + 12, va);
+    wr32(f + at + 16, rawsize);
+    wr32(f + at + 20, raw);
+    wr32(f + at + 36, chars);
+}
+
+static void set_dir(uint8_t *f, bool is64, unsigned dir, uint32_t rva, uint32_t size)
+{
+    size_t d = 0x58 + (is64 ? 112 : 96) + 8 * dir;
+    wr32(f + d, rva);
+    wr32(f + d + 4, size);
+}
+
+/* A PE32 DLL with an export forwarder, an ordinal-only export, imports by
+ * name and by ordinal, a HIGHLOW relocation and a .bss. */
+START_TEST(synthetic_pe32)
+{
+    enum { FSIZE = 0x600 };
+    uint8_t *f = calloc(1, FSIZE);
+    size_t st = build_headers(f, false, 3, 0x400000, 0x1000, 0x1000, 0x200, 0x4000, 0x200);
+    const uint32_t code = PE_SCN_CNT_CODE | PE_SCN_MEM_EXECUTE | PE_SCN_MEM_READ;
+    build_section(f, st, ".text", 0x1000, 0x10, 0x200, 0x200, code);
+    build_section(f, st + 40, ".rdata", 0x2000, 0x200, 0x400, 0x200,
+                  PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ);
+    build_section(f, st + 80, ".bss", 0x3000, 0x100, 0, 0,
+                  PE_SCN_CNT_UNINITIALIZED_DATA | PE_SCN_MEM_READ | PE_SCN_MEM_WRITE);
+    f[0x200] = 0xc3;
+    wr32(f + 0x208, 0x00401000);                 /* an absolute pointer at RVA 0x1008 */
+    uint8_t *r = f + 0x400 - 0x2000;             /* .rdata, addressed by RVA */
+    /* export directory */
+    wr32(r + 0x2000 + 12, 0x2080);               /* Name */
+    wr32(r + 0x2000 + 16, 10);                   /* Base */
+    wr32(r + 0x2000 + 20, 3);
+    wr32(r + 0x2000 + 24, 2);
+    wr32(r + 0x2000 + 28, 0x2028);
+    wr32(r + 0x2000 + 32, 0x2034);
+    wr32(r + 0x2000 + 36, 0x203c);
+    wr32(r + 0x2028, 0x1000);
+    wr32(r + 0x202c, 0x2090);                    /* inside the directory: a forwarder */
+    wr32(r + 0x2030, 0x1004);                    /* no name */
+    wr32(r + 0x2034, 0x2060);
+    wr32(r + 0x2038, 0x2068);
+    wr16(r + 0x203c, 1);
+    wr16(r + 0x203e, 0);
+    put_str(r, 0x2060, "Fwd");
+    put_str(r, 0x2068, "Func");
+    put_str(r, 0x2080, "syn.dll");
+    put_str(r, 0x2090, "ntdll.RtlFoo");
+    set_dir(f, false, PE_DIR_EXPORT, 0x2000, 0x100);
+    /* import directory: one descriptor + terminator */
+    wr32(r + 0x2100, 0x2140);
+    wr32(r + 0x2100 + 12, 0x2180);
+    wr32(r + 0x2100 + 16, 0x2160);
+    wr32(r + 0x2140, 0x80000007);
+    wr32(r + 0x2144, 0x21a0);
+    wr32(r + 0x2160, 0x80000007);
+    wr32(r + 0x2164, 0x21a0);
+    put_str(r, 0x2180, "foo.dll");
+    wr16(r + 0x21a0, 3);
+    put_str(r, 0x21a2, "Bar");
+    set_dir(f, false, PE_DIR_IMPORT, 0x2100, 40);
+    /* relocations */
+    wr32(r + 0x21c0, 0x1000);
+    wr32(r + 0x21c4, 12);
+    wr16(r + 0x21c8, 0x3008);
+    set_dir(f, false, PE_DIR_BASERELOC, 0x21c0, 12);
+
+    struct pe_image pe;
+    struct pe_error err;
+    ck_assert_msg(pe_parse(f, FSIZE, &pe, &err), "%s", err.msg);
+    ck_assert(!pe.is64);
+    ck_assert(!pe.wine_builtin);
+    ck_assert_uint_eq(pe.headers_size, 0x200);
+    ck_assert_uint_eq(pe.sections[0].map_size, 0x1000);
+    ck_assert_uint_eq(pe.sections[0].file_bytes, 0x200);
+
+    struct pe_exports exp;
+    ck_assert_msg(pe_exports_read(f, &pe, &exp, &err), "%s", err.msg);
+    ck_assert_str_eq(exp.dll_name, "syn.dll");
+    ck_assert_uint_eq(exp.count, 3);
+    ck_assert_str_eq(exp.v[0].name, "Fwd");
+    ck_assert_uint_eq(exp.v[0].ordinal, 11);
+    ck_assert_str_eq(exp.v[0].forwarder, "ntdll.RtlFoo");
+    ck_assert_str_eq(exp.v[1].name, "Func");
+    ck_assert_uint_eq(exp.v[1].ordinal, 10);
+    ck_assert_uint_eq(exp.v[1].rva, 0x1000);
+    ck_assert_ptr_null(exp.v[1].forwarder);
+    ck_assert_ptr_null(exp.v[2].name);
+    ck_assert_uint_eq(exp.v[2].ordinal, 12);
+    ck_assert_uint_eq(exp.v[2].rva, 0x1004);
+    pe_exports_free(&exp);
+
+    struct pe_imports imp;
+    ck_assert_msg(pe_imports_read(f, &pe, &imp, &err), "%s", err.msg);
+    ck_assert_uint_eq(imp.count, 2);
+    ck_assert_str_eq(imp.v[0].dll, "foo.dll");
+    ck_assert_ptr_null(imp.v[0].name);
+    ck_assert_uint_eq(imp.v[0].hint, 7);
+    ck_assert_uint_eq(imp.v[0].iat_rva, 0x2160);
+    ck_assert_str_eq(imp.v[1].name, "Bar");
+    ck_assert_uint_eq(imp.v[1].hint, 3);
+    ck_assert_uint_eq(imp.v[1].iat_rva, 0x2164);
+    pe_imports_free(&imp);
+
+    uint8_t *img = malloc(pe.mapped_size);
+    memset(img, 0xcc, pe.mapped_size);
+    ck_assert(pe_layout_image(f, &pe, img, &err));
+    ck_assert_uint_eq(img[0x1000], 0xc3);
+    ck_assert_uint_eq(rd(img + 0x1008, 4), 0x00401000);
+    ck_assert_uint_eq(img[0x3000], 0);                      /* .bss zero-filled */
+    ck_assert_uint_eq(img[0x1200], 0);                      /* past .text's raw data */
+    ck_assert_str_eq((const char *)img + 0x2080, "syn.dll");
+    ck_assert(pe_apply_relocations(img, pe.mapped_size, &pe, 0x100000, &err));
+    ck_assert_uint_eq(rd(img + 0x1008, 4), 0x00501000);
+
+    struct pe_section_image_info info;
+    pe_section_image_info(&pe, &info);
+    ck_assert_uint_eq(info.transfer_address, 0x401000);
+    ck_assert_uint_eq(info.machine, PE_MACHINE_I386);
+    ck_assert(info.image_contains_code);
+    ck_assert_uint_eq(info.image_flags, PE_IMAGE_FLAG_DYNAMICALLY_RELOCATED);
+    ck_assert_uint_eq(info.subsystem_major, 6);
+    ck_assert_uint_eq(info.image_file_size, FSIZE);
+    free(img);
+    free(f);
+}
+END_TEST
+
+/* SectionAlignment below the page size: mapped flat, so raw offsets must
+ * equal RVAs. */
+START_TEST(synthetic_low_alignment)
+{
+    enum { FSIZE = 0x600 };
+    uint8_t *f = calloc(1, FSIZE);
+    size_t st = build_headers(f, true, 2, 0x180000000ull, 0, 0x200, 0x200, 0x600, 0x200);
+    build_section(f, st, ".text", 0x200, 0x200, 0x200, 0x200,
+                  PE_SCN_CNT_CODE | PE_SCN_MEM_EXECUTE | PE_SCN_MEM_READ);
+    build_section(f, st + 40, ".data", 0x400, 0x100, 0x400, 0x200,
+                  PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ);
+    f[0x200] = 0xc3;
+    f[0x5ff] = 0x5a;                     /* past .data's VirtualSize, still mapped flat */
+    struct pe_image pe;
+    struct pe_error err;
+    ck_assert_msg(pe_parse(f, FSIZE, &pe, &err), "%s", err.msg);
+    ck_assert(pe.low_alignment);
+    uint8_t *img = malloc(pe.mapped_size);
+    ck_assert(pe_layout_image(f, &pe, img, &err));
+    ck_assert(!memcmp(img, f, FSIZE));
+    struct pe_section_image_info info;
+    pe_section_image_info(&pe, &info);
+    ck_assert_uint_eq(info.image_flags, PE_IMAGE_FLAG_MAPPED_FLAT);
+    ck_assert(info.image_contains_code);
+    ck_assert_uint_eq(info.transfer_address, 0);
+    free(img);
+
+    wr32(f + st + 40 + 20, 0x200);       /* .data's raw offset no longer its RVA */
+    ck_assert(!pe_parse(f, FSIZE, &pe, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "low-alignment"));
+    free(f);
+}
+END_TEST
+
 START_TEST(read_file_errors)
 {
     uint8_t *d;
@@ -807,9 +1012,11 @@ int main(void)
     tcase_add_test(bad, read_file_errors);
     suite_add_tcase(s, bad);
 
-    TCase *rel = tcase_create("relocations");
+    TCase *rel = tcase_create("synthetic");
     tcase_add_test(rel, relocations_synthetic);
     tcase_add_test(rel, relocations_rejected);
+    tcase_add_test(rel, synthetic_pe32);
+    tcase_add_test(rel, synthetic_low_alignment);
     suite_add_tcase(s, rel);
 
     SRunner *sr = srunner_create(s);

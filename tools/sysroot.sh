@@ -108,7 +108,7 @@ private_sources() {
     : > "$p/sources.list"
     rm -f "$p"/sources.list.d/*
     for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -f $f ]] && awk '$1 == "deb"' "$f" >> "$p/sources.list"
+        if [[ -f $f ]]; then awk '$1 == "deb"' "$f" >> "$p/sources.list"; fi
     done
     for f in /etc/apt/sources.list.d/*.sources; do
         [[ -f $f ]] || continue
@@ -137,7 +137,7 @@ private_apt() {
     # APT_CONFIG is read before the host's apt.conf.d (proxies etc. still apply); it only
     # redirects the main config file to ours, which is read last and therefore wins.
     {
-        [[ -f /etc/apt/apt.conf ]] && echo '#include "/etc/apt/apt.conf";'
+        if [[ -f /etc/apt/apt.conf ]]; then echo '#include "/etc/apt/apt.conf";'; fi
         cat <<EOF
 #clear APT::Update::Pre-Invoke;
 #clear APT::Update::Post-Invoke;
@@ -172,7 +172,7 @@ fetch() {  # libwine for an arch through the private apt state (cache first); pr
     sha=$(index_sha256 "$arch" "$ver")
     if [[ -z $sha ]]; then
         ver=$(apt-cache policy "libwine:$arch" | awk '/Candidate:/ { print $2 }')
-        [[ -n $ver && $ver != "(none)" ]] || die "no libwine:$arch in the configured apt sources"
+        [[ -n $ver && $ver != "(none)" ]] || die "no libwine:$arch in the configured apt sources (did apt-get update fail? see above)"
         loud "libwine $WANT_VERSION ($arch) is not available from apt; using $ver instead."
         sha=$(index_sha256 "$arch" "$ver")
         [[ -n $sha ]] || die "apt has no SHA256 for libwine:$arch=$ver"

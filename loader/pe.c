@@ -37,8 +37,7 @@ static const char *const dir_names[PE_DIR_COUNT] = {
     "delay import", "clr", "reserved",
 };
 
-__attribute__((format(printf, 2, 3)))
-static bool fail(struct pe_error *err, const char *fmt, ...)
+bool pe_fail(struct pe_error *err, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -49,9 +48,6 @@ static bool fail(struct pe_error *err, const char *fmt, ...)
     return false;
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void wr32(uint8_t *p, uint32_t v) { wr16(p, (uint16_t)v); wr16(p + 2, (uint16_t)(v >> 16)); }
 static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
@@ -70,26 +66,26 @@ bool pe_read_file(const char *path, uint8_t **data, size_t *size, struct pe_erro
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return fail(err, "%s: %s", path, strerror(errno));
+        return pe_fail(err, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return fail(err, "%s: %s", path, strerror(e));
+        return pe_fail(err, "%s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, "%s: not a regular file", path);
+        return pe_fail(err, "%s: not a regular file", path);
     }
     if ((uint64_t)st.st_size > PE_MAX_FILE_SIZE) {
         close(fd);
-        return fail(err, "%s: file too large (%lld bytes)", path, (long long)st.st_size);
+        return pe_fail(err, "%s: file too large (%lld bytes)", path, (long long)st.st_size);
     }
     size_t n = (size_t)st.st_size, got = 0;
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf) {
         close(fd);
-        return fail(err, "%s: out of memory", path);
+        return pe_fail(err, "%s: out of memory", path);
     }
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
@@ -99,7 +95,7 @@ bool pe_read_file(const char *path, uint8_t **data, size_t *size, struct pe_erro
             int e = r < 0 ? errno : EIO;
             free(buf);
             close(fd);
-            return fail(err, "%s: read failed: %s", path, strerror(e));
+            return pe_fail(err, "%s: read failed: %s", path, strerror(e));
         }
         got += (size_t)r;
     }
@@ -112,25 +108,25 @@ bool pe_read_file(const char *path, uint8_t **data, size_t *size, struct pe_erro
 static bool check_alignment(struct pe_image *pe, struct pe_error *err)
 {
     if (!is_pow2(pe->section_align))
-        return fail(err, "SectionAlignment 0x%x is not a power of two", pe->section_align);
+        return pe_fail(err, "SectionAlignment 0x%x is not a power of two", pe->section_align);
     if (!is_pow2(pe->file_align))
-        return fail(err, "FileAlignment 0x%x is not a power of two", pe->file_align);
+        return pe_fail(err, "FileAlignment 0x%x is not a power of two", pe->file_align);
     if (pe->file_align > pe->section_align)
-        return fail(err, "FileAlignment 0x%x exceeds SectionAlignment 0x%x",
+        return pe_fail(err, "FileAlignment 0x%x exceeds SectionAlignment 0x%x",
                     pe->file_align, pe->section_align);
     /* Below the page size the image is mapped flat, which only works when file
      * and memory layouts coincide (PE/COFF spec, SectionAlignment). */
     pe->low_alignment = pe->section_align < PAGE_SIZE_4K;
     if (pe->low_alignment) {
         if (pe->file_align != pe->section_align)
-            return fail(err, "SectionAlignment 0x%x is below the page size but differs "
+            return pe_fail(err, "SectionAlignment 0x%x is below the page size but differs "
                         "from FileAlignment 0x%x", pe->section_align, pe->file_align);
     } else if (pe->file_align < 0x200 || pe->file_align > 0x10000) {
-        return fail(err, "FileAlignment 0x%x outside 0x200..0x10000", pe->file_align);
+        return pe_fail(err, "FileAlignment 0x%x outside 0x200..0x10000", pe->file_align);
     }
     /* Images are mapped at allocation-granularity (64 KiB) boundaries. */
     if (pe->image_base & 0xffff)
-        return fail(err, "ImageBase 0x%llx is not a multiple of 64 KiB",
+        return pe_fail(err, "ImageBase 0x%llx is not a multiple of 64 KiB",
                     (unsigned long long)pe->image_base);
     return true;
 }
@@ -139,41 +135,41 @@ static void read_optional_header(struct pe_image *pe, const uint8_t *o)
 {
     pe->linker_major = o[2];
     pe->linker_minor = o[3];
-    pe->size_of_code = rd32(o + 4);
-    pe->size_of_init_data = rd32(o + 8);
-    pe->size_of_uninit_data = rd32(o + 12);
-    pe->entry_rva = rd32(o + 16);
-    pe->base_of_code = rd32(o + 20);
-    pe->section_align = rd32(o + 32);
-    pe->file_align = rd32(o + 36);
-    pe->os_major = rd16(o + 40);
-    pe->os_minor = rd16(o + 42);
-    pe->image_major = rd16(o + 44);
-    pe->image_minor = rd16(o + 46);
-    pe->subsys_major = rd16(o + 48);
-    pe->subsys_minor = rd16(o + 50);
-    pe->win32_version = rd32(o + 52);
-    pe->size_of_image = rd32(o + 56);
-    pe->size_of_headers = rd32(o + 60);
-    pe->checksum = rd32(o + 64);
-    pe->subsystem = rd16(o + 68);
-    pe->dll_characteristics = rd16(o + 70);
+    pe->size_of_code = pe_le32(o + 4);
+    pe->size_of_init_data = pe_le32(o + 8);
+    pe->size_of_uninit_data = pe_le32(o + 12);
+    pe->entry_rva = pe_le32(o + 16);
+    pe->base_of_code = pe_le32(o + 20);
+    pe->section_align = pe_le32(o + 32);
+    pe->file_align = pe_le32(o + 36);
+    pe->os_major = pe_le16(o + 40);
+    pe->os_minor = pe_le16(o + 42);
+    pe->image_major = pe_le16(o + 44);
+    pe->image_minor = pe_le16(o + 46);
+    pe->subsys_major = pe_le16(o + 48);
+    pe->subsys_minor = pe_le16(o + 50);
+    pe->win32_version = pe_le32(o + 52);
+    pe->size_of_image = pe_le32(o + 56);
+    pe->size_of_headers = pe_le32(o + 60);
+    pe->checksum = pe_le32(o + 64);
+    pe->subsystem = pe_le16(o + 68);
+    pe->dll_characteristics = pe_le16(o + 70);
     if (pe->is64) {
-        pe->image_base = rd64(o + 24);
-        pe->stack_reserve = rd64(o + 72);
-        pe->stack_commit = rd64(o + 80);
-        pe->heap_reserve = rd64(o + 88);
-        pe->heap_commit = rd64(o + 96);
-        pe->loader_flags = rd32(o + 104);
-        pe->num_dirs = rd32(o + 108);
+        pe->image_base = pe_le64(o + 24);
+        pe->stack_reserve = pe_le64(o + 72);
+        pe->stack_commit = pe_le64(o + 80);
+        pe->heap_reserve = pe_le64(o + 88);
+        pe->heap_commit = pe_le64(o + 96);
+        pe->loader_flags = pe_le32(o + 104);
+        pe->num_dirs = pe_le32(o + 108);
     } else {
-        pe->image_base = rd32(o + 28);
-        pe->stack_reserve = rd32(o + 72);
-        pe->stack_commit = rd32(o + 76);
-        pe->heap_reserve = rd32(o + 80);
-        pe->heap_commit = rd32(o + 84);
-        pe->loader_flags = rd32(o + 88);
-        pe->num_dirs = rd32(o + 92);
+        pe->image_base = pe_le32(o + 28);
+        pe->stack_reserve = pe_le32(o + 72);
+        pe->stack_commit = pe_le32(o + 76);
+        pe->heap_reserve = pe_le32(o + 80);
+        pe->heap_commit = pe_le32(o + 84);
+        pe->loader_flags = pe_le32(o + 88);
+        pe->num_dirs = pe_le32(o + 92);
     }
 }
 
@@ -188,48 +184,48 @@ static bool parse_sections(const uint8_t *file, struct pe_image *pe, uint64_t ta
         struct pe_section *s = &pe->sections[i];
         memcpy(s->name, h, 8);
         s->name[8] = 0;
-        s->vsize = rd32(h + 8);
-        s->va = rd32(h + 12);
-        s->raw_size = rd32(h + 16);
-        s->raw_offset = rd32(h + 20);
-        s->characteristics = rd32(h + 36);
+        s->vsize = pe_le32(h + 8);
+        s->va = pe_le32(h + 12);
+        s->raw_size = pe_le32(h + 16);
+        s->raw_offset = pe_le32(h + 20);
+        s->characteristics = pe_le32(h + 36);
 
         if (s->va % pe->section_align)
-            return fail(err, "section %u '%s': VirtualAddress 0x%x not aligned to "
+            return pe_fail(err, "section %u '%s': VirtualAddress 0x%x not aligned to "
                         "SectionAlignment 0x%x", i, s->name, s->va, pe->section_align);
         if (s->va < prev_end) {
             if (!prev)
-                return fail(err, "section %u '%s': VirtualAddress 0x%x overlaps the headers "
+                return pe_fail(err, "section %u '%s': VirtualAddress 0x%x overlaps the headers "
                             "(which end at 0x%llx)", i, s->name, s->va,
                             (unsigned long long)prev_end);
-            return fail(err, "section %u '%s': VirtualAddress 0x%x overlaps or precedes "
+            return pe_fail(err, "section %u '%s': VirtualAddress 0x%x overlaps or precedes "
                         "section '%s' (which ends at 0x%llx)", i, s->name, s->va, prev,
                         (unsigned long long)prev_end);
         }
         /* A zero VirtualSize means "use SizeOfRawData" (Windows and Wine agree). */
         uint32_t vsize = s->vsize ? s->vsize : s->raw_size;
         if (vsize > pe->size_of_image)
-            return fail(err, "section %u '%s': size 0x%x larger than SizeOfImage 0x%x",
+            return pe_fail(err, "section %u '%s': size 0x%x larger than SizeOfImage 0x%x",
                         i, s->name, vsize, pe->size_of_image);
         uint64_t map_size = align_up(vsize, pe->section_align);
         if (!in_range(s->va, map_size, pe->mapped_size))
-            return fail(err, "section %u '%s': 0x%x+0x%llx extends past SizeOfImage 0x%x",
+            return pe_fail(err, "section %u '%s': 0x%x+0x%llx extends past SizeOfImage 0x%x",
                         i, s->name, s->va, (unsigned long long)map_size, pe->size_of_image);
         s->map_size = (uint32_t)map_size;
 
         s->file_bytes = 0;
         if (s->raw_size) {
             if (s->raw_offset >= pe->file_size)
-                return fail(err, "section %u '%s': raw data offset 0x%x is past the end of "
+                return pe_fail(err, "section %u '%s': raw data offset 0x%x is past the end of "
                             "the file (0x%zx bytes)", i, s->name, s->raw_offset, pe->file_size);
             /* Windows and Wine read raw data in 512-byte sectors, so a last
              * section cut short inside its final sector still loads. */
             if (!in_range(s->raw_offset, s->raw_size, align_up(pe->file_size, 0x200)))
-                return fail(err, "section %u '%s': raw data 0x%x+0x%x runs past the end of "
+                return pe_fail(err, "section %u '%s': raw data 0x%x+0x%x runs past the end of "
                             "the file (0x%zx bytes)", i, s->name, s->raw_offset, s->raw_size,
                             pe->file_size);
             if (pe->low_alignment && s->raw_offset != s->va)
-                return fail(err, "section %u '%s': raw offset 0x%x differs from its RVA 0x%x "
+                return pe_fail(err, "section %u '%s': raw offset 0x%x differs from its RVA 0x%x "
                             "in a low-alignment image", i, s->name, s->raw_offset, s->va);
             s->file_bytes = min32(min32(s->raw_size, map_size), pe->file_size - s->raw_offset);
         }
@@ -248,10 +244,10 @@ static bool check_directories(struct pe_image *pe, struct pe_error *err)
             continue;
         if (i == PE_DIR_SECURITY) {
             if (!in_range(d->rva, d->size, pe->file_size))
-                return fail(err, "certificate table at file offset 0x%x+0x%x is outside the "
+                return pe_fail(err, "certificate table at file offset 0x%x+0x%x is outside the "
                             "file (0x%zx bytes)", d->rva, d->size, pe->file_size);
         } else if (!in_range(d->rva, d->size, pe->mapped_size)) {
-            return fail(err, "%s directory 0x%x+0x%x extends past SizeOfImage 0x%x",
+            return pe_fail(err, "%s directory 0x%x+0x%x extends past SizeOfImage 0x%x",
                         dir_names[i], d->rva, d->size, pe->size_of_image);
         }
     }
@@ -270,9 +266,9 @@ static void read_clr_flags(const uint8_t *file, struct pe_image *pe)
     const uint8_t *h = pe_rva_ptr(file, pe, d->rva, 20);
     if (!h)
         return;
-    uint16_t major = rd16(h + 4), minor = rd16(h + 6);
+    uint16_t major = pe_le16(h + 4), minor = pe_le16(h + 6);
     if (major > 2 || (major == 2 && minor >= 5))
-        pe->clr_flags = rd32(h + 16);
+        pe->clr_flags = pe_le32(h + 16);
 }
 
 bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_error *err)
@@ -283,92 +279,92 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
         err->msg[0] = 0;
 
     if (size < DOS_HEADER_SIZE)
-        return fail(err, "file too small for a DOS header (%zu bytes)", size);
+        return pe_fail(err, "file too small for a DOS header (%zu bytes)", size);
     if (file[0] != 'M' || file[1] != 'Z')
-        return fail(err, "no MZ signature (found 0x%02x 0x%02x)", file[0], file[1]);
-    int32_t lfanew = (int32_t)rd32(file + 0x3c);
+        return pe_fail(err, "no MZ signature (found 0x%02x 0x%02x)", file[0], file[1]);
+    int32_t lfanew = (int32_t)pe_le32(file + 0x3c);
     if (lfanew < 0)
-        return fail(err, "e_lfanew 0x%x is negative", (uint32_t)lfanew);
+        return pe_fail(err, "e_lfanew 0x%x is negative", (uint32_t)lfanew);
     if (!in_range((uint32_t)lfanew, 4 + FILE_HEADER_SIZE, size))
-        return fail(err, "e_lfanew 0x%x: NT headers lie outside the file (%zu bytes)",
+        return pe_fail(err, "e_lfanew 0x%x: NT headers lie outside the file (%zu bytes)",
                     (uint32_t)lfanew, size);
     pe->nt_offset = (uint32_t)lfanew;
 
     const uint8_t *nt = file + pe->nt_offset;
-    if (rd32(nt) != 0x00004550)
-        return fail(err, "bad NT signature 0x%08x at 0x%x (not a PE file)", rd32(nt),
+    if (pe_le32(nt) != 0x00004550)
+        return pe_fail(err, "bad NT signature 0x%08x at 0x%x (not a PE file)", pe_le32(nt),
                     pe->nt_offset);
 
     const uint8_t *fh = nt + 4;
-    pe->machine = rd16(fh);
-    pe->num_sections = rd16(fh + 2);
-    pe->timestamp = rd32(fh + 4);
-    pe->symbol_table_offset = rd32(fh + 8);
-    pe->symbol_count = rd32(fh + 12);
-    pe->opt_header_size = rd16(fh + 16);
-    pe->characteristics = rd16(fh + 18);
+    pe->machine = pe_le16(fh);
+    pe->num_sections = pe_le16(fh + 2);
+    pe->timestamp = pe_le32(fh + 4);
+    pe->symbol_table_offset = pe_le32(fh + 8);
+    pe->symbol_count = pe_le32(fh + 12);
+    pe->opt_header_size = pe_le16(fh + 16);
+    pe->characteristics = pe_le16(fh + 18);
 
     if (pe->machine != PE_MACHINE_I386 && pe->machine != PE_MACHINE_AMD64)
-        return fail(err, "unsupported machine 0x%04x (only i386 0x14c and amd64 0x8664)",
+        return pe_fail(err, "unsupported machine 0x%04x (only i386 0x14c and amd64 0x8664)",
                     pe->machine);
     if (!(pe->characteristics & PE_FILE_EXECUTABLE_IMAGE))
-        return fail(err, "not an executable image (IMAGE_FILE_EXECUTABLE_IMAGE is clear, "
+        return pe_fail(err, "not an executable image (IMAGE_FILE_EXECUTABLE_IMAGE is clear, "
                     "characteristics 0x%04x)", pe->characteristics);
     if (pe->num_sections == 0)
-        return fail(err, "image has no sections");
+        return pe_fail(err, "image has no sections");
     if (pe->num_sections > PE_MAX_SECTIONS)
-        return fail(err, "too many sections (%u, the limit is %u)", pe->num_sections,
+        return pe_fail(err, "too many sections (%u, the limit is %u)", pe->num_sections,
                     PE_MAX_SECTIONS);
 
     uint64_t opt = (uint64_t)pe->nt_offset + 4 + FILE_HEADER_SIZE;
     if (pe->opt_header_size < 2)
-        return fail(err, "SizeOfOptionalHeader %u leaves no optional header",
+        return pe_fail(err, "SizeOfOptionalHeader %u leaves no optional header",
                     pe->opt_header_size);
     if (!in_range(opt, pe->opt_header_size, size))
-        return fail(err, "optional header (%u bytes at 0x%llx) runs past the end of the file",
+        return pe_fail(err, "optional header (%u bytes at 0x%llx) runs past the end of the file",
                     pe->opt_header_size, (unsigned long long)opt);
-    pe->magic = rd16(file + opt);
+    pe->magic = pe_le16(file + opt);
     if (pe->magic != PE_MAGIC_PE32 && pe->magic != PE_MAGIC_PE32PLUS)
-        return fail(err, "unknown optional header magic 0x%04x", pe->magic);
+        return pe_fail(err, "unknown optional header magic 0x%04x", pe->magic);
     pe->is64 = pe->magic == PE_MAGIC_PE32PLUS;
     if (pe->is64 != (pe->machine == PE_MACHINE_AMD64))
-        return fail(err, "%s optional header does not match machine 0x%04x",
+        return pe_fail(err, "%s optional header does not match machine 0x%04x",
                     pe->is64 ? "PE32+" : "PE32", pe->machine);
     unsigned fixed = pe->is64 ? OPT64_FIXED_SIZE : OPT32_FIXED_SIZE;
     if (pe->opt_header_size < fixed)
-        return fail(err, "SizeOfOptionalHeader %u is smaller than the %u bytes of a %s header",
+        return pe_fail(err, "SizeOfOptionalHeader %u is smaller than the %u bytes of a %s header",
                     pe->opt_header_size, fixed, pe->is64 ? "PE32+" : "PE32");
 
     read_optional_header(pe, file + opt);
     /* Directories past the sixteenth have no defined meaning; Windows ignores them. */
     unsigned ndirs = pe->num_dirs < PE_DIR_COUNT ? pe->num_dirs : PE_DIR_COUNT;
     if (fixed + 8u * ndirs > pe->opt_header_size)
-        return fail(err, "%u data directories do not fit in SizeOfOptionalHeader %u",
+        return pe_fail(err, "%u data directories do not fit in SizeOfOptionalHeader %u",
                     ndirs, pe->opt_header_size);
     for (unsigned i = 0; i < ndirs; i++) {
-        pe->dirs[i].rva = rd32(file + opt + fixed + 8 * i);
-        pe->dirs[i].size = rd32(file + opt + fixed + 8 * i + 4);
+        pe->dirs[i].rva = pe_le32(file + opt + fixed + 8 * i);
+        pe->dirs[i].size = pe_le32(file + opt + fixed + 8 * i + 4);
     }
 
     if (!check_alignment(pe, err))
         return false;
 
     if (pe->size_of_image == 0)
-        return fail(err, "SizeOfImage is 0");
+        return pe_fail(err, "SizeOfImage is 0");
     uint64_t mapped = align_up(pe->size_of_image, pe->section_align);
     if (mapped > PE_MAX_IMAGE_SIZE)
-        return fail(err, "SizeOfImage 0x%x is too large", pe->size_of_image);
+        return pe_fail(err, "SizeOfImage 0x%x is too large", pe->size_of_image);
     pe->mapped_size = (uint32_t)mapped;
     uint64_t image_end;
     if (__builtin_add_overflow(pe->image_base, mapped, &image_end) ||
         (!pe->is64 && image_end > 0x100000000ull))
-        return fail(err, "image 0x%llx+0x%x does not fit the address space",
+        return pe_fail(err, "image 0x%llx+0x%x does not fit the address space",
                     (unsigned long long)pe->image_base, pe->size_of_image);
 
     uint64_t table = opt + pe->opt_header_size;
     uint64_t table_size = (uint64_t)pe->num_sections * SECTION_HDR_SIZE;
     if (!in_range(table, table_size, size))
-        return fail(err, "section table (%u entries at 0x%llx) runs past the end of the file",
+        return pe_fail(err, "section table (%u entries at 0x%llx) runs past the end of the file",
                     pe->num_sections, (unsigned long long)table);
     /* Wine maps at least up to the end of the section table as headers, even
      * when SizeOfHeaders says less (server/mapping.c get_image_params). */
@@ -376,17 +372,17 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
     if (headers_end < table + table_size)
         headers_end = table + table_size;
     if (pe->size_of_headers > pe->size_of_image)
-        return fail(err, "SizeOfHeaders 0x%x exceeds SizeOfImage 0x%x", pe->size_of_headers,
+        return pe_fail(err, "SizeOfHeaders 0x%x exceeds SizeOfImage 0x%x", pe->size_of_headers,
                     pe->size_of_image);
     if (headers_end > pe->mapped_size)
-        return fail(err, "headers (0x%llx bytes) do not fit in SizeOfImage 0x%x",
+        return pe_fail(err, "headers (0x%llx bytes) do not fit in SizeOfImage 0x%x",
                     (unsigned long long)headers_end, pe->size_of_image);
     pe->headers_size = min32(headers_end, size);
 
     if (!parse_sections(file, pe, table, headers_end, err))
         return false;
     if (pe->entry_rva >= pe->mapped_size)
-        return fail(err, "AddressOfEntryPoint 0x%x is outside the image (SizeOfImage 0x%x)",
+        return pe_fail(err, "AddressOfEntryPoint 0x%x is outside the image (SizeOfImage 0x%x)",
                     pe->entry_rva, pe->size_of_image);
     if (!check_directories(pe, err))
         return false;
@@ -508,13 +504,13 @@ bool pe_layout_image(const uint8_t *file, const struct pe_image *pe, uint8_t *im
         return true;
     }
     if (pe->headers_size > pe->mapped_size || pe->headers_size > pe->file_size)
-        return fail(err, "headers do not fit the image");
+        return pe_fail(err, "headers do not fit the image");
     memcpy(image, file, pe->headers_size);
     for (unsigned i = 0; i < pe->num_sections; i++) {
         const struct pe_section *s = &pe->sections[i];
         if (!in_range(s->va, s->file_bytes, pe->mapped_size) ||
             !in_range(s->raw_offset, s->file_bytes, pe->file_size))
-            return fail(err, "section %u '%s' does not fit the image", i, s->name);
+            return pe_fail(err, "section %u '%s' does not fit the image", i, s->name);
         memcpy(image + s->va, file + s->raw_offset, s->file_bytes);
     }
     return true;
@@ -536,14 +532,14 @@ static bool relocate_pass(uint8_t *image, size_t image_size, const struct pe_dat
     uint64_t off = d->rva, end = (uint64_t)d->rva + d->size;
     while (off < end) {
         if (end - off < 8)
-            return fail(err, "relocation block header at 0x%llx is truncated",
+            return pe_fail(err, "relocation block header at 0x%llx is truncated",
                         (unsigned long long)off);
-        uint32_t page = rd32(image + off), block = rd32(image + off + 4);
+        uint32_t page = pe_le32(image + off), block = pe_le32(image + off + 4);
         if (block < 8 || block > end - off || (block & 1))
-            return fail(err, "relocation block at 0x%llx has bad size 0x%x",
+            return pe_fail(err, "relocation block at 0x%llx has bad size 0x%x",
                         (unsigned long long)off, block);
         for (uint32_t i = 8; i < block; i += 2) {
-            uint16_t e = rd16(image + off + i);
+            uint16_t e = pe_le16(image + off + i);
             unsigned type = e >> 12, width;
             uint64_t target = (uint64_t)page + (e & 0xfff);
             switch (type) {
@@ -553,22 +549,22 @@ static bool relocate_pass(uint8_t *image, size_t image_size, const struct pe_dat
             case REL_HIGHLOW: width = 4; break;
             case REL_DIR64: width = 8; break;
             default:
-                return fail(err, "unsupported relocation type %u in block for page 0x%x",
+                return pe_fail(err, "unsupported relocation type %u in block for page 0x%x",
                             type, page);
             }
             if (!in_range(target, width, image_size))
-                return fail(err, "relocation (type %u) at RVA 0x%llx is outside the image",
+                return pe_fail(err, "relocation (type %u) at RVA 0x%llx is outside the image",
                             type, (unsigned long long)target);
             if (!apply)
                 continue;
             uint8_t *p = image + target;
             switch (type) {
             case REL_HIGH: /* upper half of a 32-bit value whose lower half is unknown */
-                wr16(p, (uint16_t)((((uint32_t)rd16(p) << 16) + (uint32_t)delta) >> 16));
+                wr16(p, (uint16_t)((((uint32_t)pe_le16(p) << 16) + (uint32_t)delta) >> 16));
                 break;
-            case REL_LOW: wr16(p, (uint16_t)(rd16(p) + (uint16_t)delta)); break;
-            case REL_HIGHLOW: wr32(p, rd32(p) + (uint32_t)delta); break;
-            default: wr64(p, rd64(p) + (uint64_t)delta); break;
+            case REL_LOW: wr16(p, (uint16_t)(pe_le16(p) + (uint16_t)delta)); break;
+            case REL_HIGHLOW: wr32(p, pe_le32(p) + (uint32_t)delta); break;
+            default: wr64(p, pe_le64(p) + (uint64_t)delta); break;
             }
         }
         off += block;
@@ -583,9 +579,9 @@ bool pe_apply_relocations(uint8_t *image, size_t image_size, const struct pe_ima
         return true;
     const struct pe_data_dir *d = &pe->dirs[PE_DIR_BASERELOC];
     if (!d->rva || !d->size || (pe->characteristics & PE_FILE_RELOCS_STRIPPED))
-        return fail(err, "image has no base relocations and cannot be moved");
+        return pe_fail(err, "image has no base relocations and cannot be moved");
     if (!in_range(d->rva, d->size, image_size))
-        return fail(err, "relocation directory 0x%x+0x%x is outside the image (0x%zx bytes)",
+        return pe_fail(err, "relocation directory 0x%x+0x%x is outside the image (0x%zx bytes)",
                     d->rva, d->size, image_size);
     return relocate_pass(image, image_size, d, delta, false, err) &&
            relocate_pass(image, image_size, d, delta, true, err);
@@ -601,10 +597,10 @@ static bool export_target(const uint8_t *file, const struct pe_image *pe, struct
     if (e->rva >= d->rva && e->rva - d->rva < d->size) {
         e->forwarder = pe_rva_str(file, pe, e->rva);
         if (!e->forwarder)
-            return fail(err, "export ordinal %u: forwarder string at RVA 0x%x is not in the file",
+            return pe_fail(err, "export ordinal %u: forwarder string at RVA 0x%x is not in the file",
                         e->ordinal, e->rva);
     } else if (e->rva >= pe->mapped_size) {
-        return fail(err, "export ordinal %u: RVA 0x%x is outside the image", e->ordinal, e->rva);
+        return pe_fail(err, "export ordinal %u: RVA 0x%x is outside the image", e->ordinal, e->rva);
     }
     return true;
 }
@@ -618,56 +614,56 @@ bool pe_exports_read(const uint8_t *file, const struct pe_image *pe, struct pe_e
         return true;
     const uint8_t *ed = pe_rva_ptr(file, pe, d->rva, 40);
     if (!ed)
-        return fail(err, "export directory at RVA 0x%x is not in the file", d->rva);
-    uint32_t name_rva = rd32(ed + 12), nfuncs = rd32(ed + 20), nnames = rd32(ed + 24);
-    out->ordinal_base = rd32(ed + 16);
+        return pe_fail(err, "export directory at RVA 0x%x is not in the file", d->rva);
+    uint32_t name_rva = pe_le32(ed + 12), nfuncs = pe_le32(ed + 20), nnames = pe_le32(ed + 24);
+    out->ordinal_base = pe_le32(ed + 16);
     if (name_rva && !(out->dll_name = pe_rva_str(file, pe, name_rva)))
-        return fail(err, "export directory name at RVA 0x%x is not in the file", name_rva);
+        return pe_fail(err, "export directory name at RVA 0x%x is not in the file", name_rva);
     /* Each array entry takes file bytes, so the file size bounds the counts
      * (and keeps count * width within 32 bits). */
     if (nfuncs > pe->file_size / 4 || nnames > pe->file_size / 4)
-        return fail(err, "export directory counts (%u functions, %u names) exceed the file",
+        return pe_fail(err, "export directory counts (%u functions, %u names) exceed the file",
                     nfuncs, nnames);
     if ((uint64_t)out->ordinal_base + nfuncs > 0x100000000ull)
-        return fail(err, "export ordinal base %u + %u functions overflows",
+        return pe_fail(err, "export ordinal base %u + %u functions overflows",
                     out->ordinal_base, nfuncs);
-    const uint8_t *funcs = pe_rva_ptr(file, pe, rd32(ed + 28), nfuncs * 4);
-    const uint8_t *names = pe_rva_ptr(file, pe, rd32(ed + 32), nnames * 4);
-    const uint8_t *ords = pe_rva_ptr(file, pe, rd32(ed + 36), nnames * 2);
+    const uint8_t *funcs = pe_rva_ptr(file, pe, pe_le32(ed + 28), nfuncs * 4);
+    const uint8_t *names = pe_rva_ptr(file, pe, pe_le32(ed + 32), nnames * 4);
+    const uint8_t *ords = pe_rva_ptr(file, pe, pe_le32(ed + 36), nnames * 2);
     if ((nfuncs && !funcs) || (nnames && (!names || !ords)))
-        return fail(err, "export address/name/ordinal tables are not in the file");
+        return pe_fail(err, "export address/name/ordinal tables are not in the file");
 
     uint8_t *named = calloc(nfuncs ? nfuncs : 1, 1);
     out->v = malloc(((size_t)nnames + nfuncs + 1) * sizeof(*out->v));
     if (!named || !out->v) {
         free(named);
         pe_exports_free(out);
-        return fail(err, "out of memory reading exports");
+        return pe_fail(err, "out of memory reading exports");
     }
     for (uint32_t i = 0; i < nnames; i++) {
         struct pe_export *e = &out->v[out->count];
-        uint32_t nrva = rd32(names + 4 * i);
-        uint16_t idx = rd16(ords + 2 * i);
+        uint32_t nrva = pe_le32(names + 4 * i);
+        uint16_t idx = pe_le16(ords + 2 * i);
         e->name = pe_rva_str(file, pe, nrva);
         if (!e->name) {
-            fail(err, "export name %u at RVA 0x%x is not in the file", i, nrva);
+            pe_fail(err, "export name %u at RVA 0x%x is not in the file", i, nrva);
             goto bad;
         }
         if (idx >= nfuncs) {
-            fail(err, "export '%s': ordinal index %u is not below NumberOfFunctions %u",
+            pe_fail(err, "export '%s': ordinal index %u is not below NumberOfFunctions %u",
                  e->name, idx, nfuncs);
             goto bad;
         }
         named[idx] = 1;
         e->ordinal = out->ordinal_base + idx;
-        e->rva = rd32(funcs + 4 * idx);
+        e->rva = pe_le32(funcs + 4 * idx);
         if (!export_target(file, pe, e, err))
             goto bad;
         out->count++;
     }
     for (uint32_t i = 0; i < nfuncs; i++) {
         struct pe_export *e = &out->v[out->count];
-        e->rva = rd32(funcs + 4 * i);
+        e->rva = pe_le32(funcs + 4 * i);
         if (named[i] || !e->rva)
             continue;
         e->name = NULL;
@@ -723,14 +719,14 @@ static bool import_thunks(const uint8_t *file, const struct pe_image *pe, const 
         uint64_t rva = lookup + j * w;
         const uint8_t *t = rva <= UINT32_MAX ? pe_rva_ptr(file, pe, (uint32_t)rva, w) : NULL;
         if (!t)
-            return fail(err, "import thunks of '%s' are not terminated inside the file", dll);
-        uint64_t v = pe->is64 ? rd64(t) : rd32(t);
+            return pe_fail(err, "import thunks of '%s' are not terminated inside the file", dll);
+        uint64_t v = pe->is64 ? pe_le64(t) : pe_le32(t);
         if (!v)
             return true;
         struct pe_import imp = { .dll = dll };
         uint64_t slot = iat + j * w;
         if (slot > UINT32_MAX)
-            return fail(err, "import address table of '%s' overflows", dll);
+            return pe_fail(err, "import address table of '%s' overflows", dll);
         imp.iat_rva = (uint32_t)slot;
         if (v >> (pe->is64 ? 63 : 31)) {          /* IMAGE_ORDINAL_FLAG */
             imp.hint = (uint16_t)v;
@@ -740,11 +736,11 @@ static bool import_thunks(const uint8_t *file, const struct pe_image *pe, const 
             const uint8_t *h = hn <= UINT32_MAX - 2 ? pe_rva_ptr(file, pe, hn, 2) : NULL;
             imp.name = h ? pe_rva_str(file, pe, hn + 2) : NULL;
             if (!imp.name)
-                return fail(err, "import name of '%s' at RVA 0x%x is not in the file", dll, hn);
-            imp.hint = rd16(h);
+                return pe_fail(err, "import name of '%s' at RVA 0x%x is not in the file", dll, hn);
+            imp.hint = pe_le16(h);
         }
         if (!import_push(out, cap, &imp))
-            return fail(err, "out of memory reading imports");
+            return pe_fail(err, "out of memory reading imports");
     }
 }
 
@@ -762,15 +758,15 @@ bool pe_imports_read(const uint8_t *file, const struct pe_image *pe, struct pe_i
         uint64_t rva = d->rva + 20 * k;
         const uint8_t *desc = rva <= UINT32_MAX ? pe_rva_ptr(file, pe, (uint32_t)rva, 20) : NULL;
         if (!desc) {
-            fail(err, "import descriptors at RVA 0x%x are not terminated inside the file", d->rva);
+            pe_fail(err, "import descriptors at RVA 0x%x are not terminated inside the file", d->rva);
             break;
         }
-        uint32_t oft = rd32(desc), name = rd32(desc + 12), ft = rd32(desc + 16);
+        uint32_t oft = pe_le32(desc), name = pe_le32(desc + 12), ft = pe_le32(desc + 16);
         if (!name || !ft)
             return true;
         const char *dll = pe_rva_str(file, pe, name);
         if (!dll) {
-            fail(err, "import descriptor %llu: DLL name at RVA 0x%x is not in the file",
+            pe_fail(err, "import descriptor %llu: DLL name at RVA 0x%x is not in the file",
                  (unsigned long long)k, name);
             break;
         }
@@ -796,25 +792,25 @@ bool pe_runtime_functions(const uint8_t *file, const struct pe_image *pe,
     *out = NULL;
     *count = 0;
     if (pe->machine != PE_MACHINE_AMD64)
-        return fail(err, "RUNTIME_FUNCTION tables exist only in x64 images (machine 0x%04x)",
+        return pe_fail(err, "RUNTIME_FUNCTION tables exist only in x64 images (machine 0x%04x)",
                     pe->machine);
     const struct pe_data_dir *d = &pe->dirs[PE_DIR_EXCEPTION];
     if (!d->rva || !d->size)
         return true;
     if (d->size % 12)
-        return fail(err, "exception directory size 0x%x is not a multiple of 12", d->size);
+        return pe_fail(err, "exception directory size 0x%x is not a multiple of 12", d->size);
     const uint8_t *t = pe_rva_ptr(file, pe, d->rva, d->size);
     if (!t)
-        return fail(err, "exception directory 0x%x+0x%x is not in the file", d->rva, d->size);
+        return pe_fail(err, "exception directory 0x%x+0x%x is not in the file", d->rva, d->size);
     size_t n = d->size / 12;
     struct pe_runtime_function *v = malloc(n * sizeof(*v));
     if (!v)
-        return fail(err, "out of memory reading .pdata");
+        return pe_fail(err, "out of memory reading .pdata");
     uint32_t prev_end = 0;
     for (size_t i = 0; i < n; i++) {
-        v[i].begin = rd32(t + 12 * i);
-        v[i].end = rd32(t + 12 * i + 4);
-        v[i].unwind = rd32(t + 12 * i + 8);
+        v[i].begin = pe_le32(t + 12 * i);
+        v[i].end = pe_le32(t + 12 * i + 4);
+        v[i].unwind = pe_le32(t + 12 * i + 8);
         const char *why = NULL;
         /* Empty entries occur in real files (Wine's jscript.dll) and are
          * harmless: no address falls inside them. */
@@ -825,7 +821,7 @@ bool pe_runtime_functions(const uint8_t *file, const struct pe_image *pe,
         else if (v[i].begin < prev_end)
             why = "is out of order or overlaps its predecessor";
         if (why) {
-            fail(err, "RUNTIME_FUNCTION %zu (0x%x..0x%x, unwind 0x%x) %s", i,
+            pe_fail(err, "RUNTIME_FUNCTION %zu (0x%x..0x%x, unwind 0x%x) %s", i,
                  v[i].begin, v[i].end, v[i].unwind, why);
             free(v);
             return false;

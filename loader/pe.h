@@ -162,6 +162,22 @@ struct pe_section_image_info {
     uint32_t checksum;
 };
 
+/* Formats a message into err (which may be NULL) and returns false, so
+ * callers can write `return pe_fail(err, ...)`. */
+__attribute__((format(printf, 2, 3)))
+bool pe_fail(struct pe_error *err, const char *fmt, ...);
+
+/* Little-endian reads; PE fields are little-endian whatever the host. */
+static inline uint16_t pe_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t pe_le32(const uint8_t *p)
+{
+    return (uint32_t)pe_le16(p) | (uint32_t)pe_le16(p + 2) << 16;
+}
+static inline uint64_t pe_le64(const uint8_t *p)
+{
+    return (uint64_t)pe_le32(p) | (uint64_t)pe_le32(p + 4) << 32;
+}
+
 /* Reads a whole file into a malloc'd buffer (caller frees). */
 bool pe_read_file(const char *path, uint8_t **data, size_t *size, struct pe_error *err);
 

@@ -2,7 +2,6 @@
  * ntdll.dll / win32u.dll and reads the service number out of `mov eax, imm32`. */
 #include "loader/syscall_scan.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,30 +46,13 @@ static const char *const i386_calls[] = {
     "33 c9 8d 54 24 04 64 ff 15 c0 00 00 00 83 c4 04",
 };
 
-__attribute__((format(printf, 2, 3)))
-static bool fail(struct pe_error *err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t *id,
                      int32_t *ret_pop)
 {
     if (machine == PE_MACHINE_AMD64) {
         if (!match(p, avail, x64_stub))
             return false;
-        *id = rd32(p + 4);
+        *id = pe_le32(p + 4);
         *ret_pop = -1;
         return true;
     }
@@ -91,7 +73,7 @@ bool syscall_stub_id(uint16_t machine, const uint8_t *p, size_t avail, uint32_t 
         } else {
             continue;
         }
-        *id = rd32(p + 1);
+        *id = pe_le32(p + 1);
         return true;
     }
     return false;
@@ -134,7 +116,7 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
     struct syscall_entry *v = malloc((exp.count ? exp.count : 1) * sizeof(*v));
     if (!v) {
         pe_exports_free(&exp);
-        return fail(err, "out of memory");
+        return pe_fail(err, "out of memory");
     }
     size_t n = 0;
     for (size_t i = 0; i < exp.count; i++) {
@@ -167,7 +149,7 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
     size_t names_len = 0;
     for (size_t i = 0; i < m; i++) {
         if (i && syscall_service_number(v[i].id) == syscall_service_number(v[i - 1].id)) {
-            fail(err, "syscall number 0x%x is used by two stubs: %s (RVA 0x%x) and %s (RVA 0x%x)",
+            pe_fail(err, "syscall number 0x%x is used by two stubs: %s (RVA 0x%x) and %s (RVA 0x%x)",
                  syscall_service_number(v[i].id), v[i - 1].name, v[i - 1].rva, v[i].name,
                  v[i].rva);
             free(v);
@@ -182,7 +164,7 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
     if (!names) {
         free(v);
         pe_exports_free(&exp);
-        return fail(err, "out of memory");
+        return pe_fail(err, "out of memory");
     }
     char *q = names;
     for (size_t i = 0; i < m; i++) {

@@ -329,13 +329,13 @@ opcode:;
 			else
 				modrm_missing = true;
 		}
-		/* 90 with REX.B is xchg r8, rAX, not nop (SDM Vol. 2, NOP / XCHG) */
-		bool regop_only = map == M1 && op == 0x90 && B;
+		/* 90 with REX.B is xchg r8, rAX, not nop (SDM Vol. 2, XCHG); F3 90 stays pause */
+		bool not_nop = map == M1 && op == 0x90 && B;
 		for (unsigned k = 0; k < l->n; k++) {
 			const struct opcode_row *r = &opcode_rows[cand_rows[l->start + k]];
 			if (r->pfx != P_ANY && r->pfx != want_pfx)
 				continue;
-			if (regop_only && !(r->flags & F_REGOP))
+			if (not_nop && r->pfx == P_ANY && !(r->flags & F_REGOP))
 				continue;
 			if (enc == ENC_VEX &&
 			    ((r->flags & F_VL0 && out->vex_l) || (r->flags & F_VL1 && !out->vex_l) ||
@@ -355,7 +355,7 @@ opcode:;
 			break;
 		}
 		if (!row && modrm_missing)
-			goto truncated;
+			NEED(1); /* fails: too long or truncated */
 	}
 
 	/* Operand shape: from the row, or for VEX/EVEX/XOP forms without one the architectural

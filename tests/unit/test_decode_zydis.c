@@ -58,18 +58,35 @@ struct oracle {
 
 static struct oracle o;
 
-/* Unavoidable naming differences: {ntemu row mnemonic, Zydis mnemonic}. */
-static const char *const aliases[][2] = {
-	{"(none)", "(none)"},
+/* The unavoidable naming differences: one row covers forms Zydis names by operand size (address
+ * size for jcxz). The row may use any name of its group; Zydis' must be the one for the size. */
+static const struct {
+	bool by_asz;
+	const char *name[3]; /* 16, 32, 64 bits */
+} size_named[] = {
+	{false, {"cbw", "cwde", "cdqe"}},   {false, {"cwd", "cdq", "cqo"}},
+	{false, {"movsw", "movsd", "movsq"}}, {false, {"cmpsw", "cmpsd", "cmpsq"}},
+	{false, {"stosw", "stosd", "stosq"}}, {false, {"lodsw", "lodsd", "lodsq"}},
+	{false, {"scasw", "scasd", "scasq"}}, {false, {"insw", "insd", NULL}},
+	{false, {"outsw", "outsd", NULL}},   {false, {"iret", "iretd", "iretq"}},
+	{false, {"pushf", "pushfd", "pushfq"}}, {false, {"popf", "popfd", "popfq"}},
+	{false, {"pusha", "pushad", NULL}},  {false, {"popa", "popad", NULL}},
+	{false, {"cmpxchg8b", "cmpxchg8b", "cmpxchg16b"}}, {true, {"jcxz", "jecxz", "jrcxz"}},
 };
 
-static bool same_family(const char *ours, const char *zydis)
+static bool same_family(const struct insn *in, const char *zydis)
 {
+	const char *ours = insn_mnemonic(in);
 	if (!strcmp(ours, zydis))
 		return true;
-	for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
-		if (!strcmp(aliases[k][0], ours) && !strcmp(aliases[k][1], zydis))
-			return true;
+	for (size_t k = 0; k < sizeof size_named / sizeof size_named[0]; k++) {
+		const char *const *g = size_named[k].name;
+		unsigned size = size_named[k].by_asz ? in->asz : in->osz;
+		const char *want = g[size == 2 ? 0 : size == 4 ? 1 : 2];
+		for (int j = 0; j < 3; j++)
+			if (g[j] && !strcmp(g[j], ours))
+				return want && !strcmp(want, zydis);
+	}
 	return false;
 }
 
@@ -124,7 +141,7 @@ static bool compare_one(enum arch a, const char *file, uint64_t va, uint32_t rva
 			bad = BAD_LEN;
 	} else if (in.len != zi->length) {
 		bad = BAD_LEN;
-	} else if (!same_family(insn_mnemonic(&in), zmn)) {
+	} else if (!same_family(&in, zmn)) {
 		bad = BAD_MNEMONIC;
 	} else {
 		unsigned kind = opcode_rows[in.row].imm;

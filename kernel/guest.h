@@ -21,4 +21,16 @@ ntstatus_t guest_read_ptr(struct kprocess *p, gptr_t addr, uint64_t *v);
 ntstatus_t guest_write_ptr(struct kprocess *p, gptr_t addr, uint64_t v);
 ntstatus_t guest_read_handle(struct kprocess *p, gptr_t addr, handle_t *h);
 
+/* sizeof(UNICODE_STRING) for this guest: {USHORT Length, MaximumLength; PWSTR Buffer}. */
+static inline unsigned ustr_size(const struct kprocess *p)
+{
+	return p->ptr_size == 8 ? 16 : 8;
+}
+
+/* Write a UNICODE_STRING at `addr` whose characters follow it in the same buffer (the layout
+ * of OBJECT_NAME_INFORMATION and similar). `size` is the buffer size; *needed gets the size
+ * the whole thing takes. STATUS_INFO_LENGTH_MISMATCH if it does not fit. */
+ntstatus_t guest_write_ustr_inline(struct kprocess *p, gptr_t addr, uint32_t size,
+				   const uint16_t *str, size_t len, uint32_t *needed);
+
 #endif

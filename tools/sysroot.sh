@@ -3,6 +3,7 @@
 #   OUTDIR/system32/  PE files of usr/lib/x86_64-linux-gnu/wine/x86_64-windows (amd64 package)
 #   OUTDIR/syswow64/  PE files of usr/lib/i386-linux-gnu/wine/i386-windows     (i386 package)
 #   OUTDIR/nls/       usr/share/wine/nls/*.nls                                  (amd64 package)
+#   OUTDIR/COPYRIGHT  the package's copyright file (Wine's licences: LGPL-2.1+ and others)
 #   OUTDIR/VERSION    package versions and checksums actually used
 # Only the PE side of Wine is used; no Wine unix-side file (.so) is copied.
 #
@@ -234,6 +235,7 @@ build() {
     move_pe_files "$new/x/i386/usr/lib/i386-linux-gnu/wine/i386-windows" "$new/syswow64"
     mkdir -p "$new/nls"
     mv "$new"/x/amd64/usr/share/wine/nls/*.nls "$new/nls/"
+    mv "$new/x/amd64/usr/share/doc/libwine/copyright" "$new/COPYRIGHT"
     rm -rf "$new/x"
 
     [[ $(pe_kind "$new/system32/ntdll.dll") == "8664 20b" ]] || die "system32/ntdll.dll is not PE32+ x86-64"

@@ -1,0 +1,390 @@
+/* diff-cpu: differential test of the interpreter against the host CPU.
+ *
+ *   diff-cpu [--seed S] [--cases N]            every runnable row, N cases each (default 300)
+ *   diff-cpu --fuzz N [--seed S]               N cases on randomly chosen rows
+ *   diff-cpu --seed S --row R --case K         one case, with its full state (a reproducer)
+ *   options: --mnemonic M (only rows named M), -v (a line per row), --out FILE (mismatch log)
+ *
+ * Every case's encoding and state derive from (seed, row, case) alone, so the reproducer line
+ * printed with a mismatch replays exactly that case. Exit status 1 on any mismatch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests/diff/diff.h"
+
+#if defined(__x86_64__)
+
+static struct {
+	uint64_t seed;
+	unsigned cases;
+	long row;
+	long one_case;
+	uint64_t fuzz;
+	const char *mnemonic;
+	bool verbose;
+	bool trace;
+	const char *out;
+} opt = {.seed = 1, .cases = 300, .row = -1, .one_case = -1, .out = NULL};
+
+static FILE *mlog;
+static uint8_t *pattern;
+
+struct row_stats {
+	uint64_t run, skipped, faults, mismatches, decode_mismatches;
+	uint32_t variants; /* bit (osz index * 2 + is_mem) */
+	char skip_msg[96];
+};
+static struct row_stats *stats;
+
+static void seed_case(struct rng *g, unsigned row, uint64_t k)
+{
+	g->s = opt.seed * 0x9e3779b97f4a7c15ull ^ (uint64_t)row << 40 ^ k;
+	rng_next(g);
+}
+
+static void prepare_memory(const struct tcase *t)
+{
+	uint8_t *nd = native_data();
+	memcpy(nd, pattern, DIFF_DATA_SIZE);
+	struct rng g = {t->mem_seed};
+	for (unsigned w = 0; w < t->nwin; w++)
+		for (uint64_t a = t->win_lo[w]; a < t->win_hi[w]; a += 8) {
+			uint64_t v = rng_next(&g);
+			memcpy(nd + (a - DIFF_DATA), &v, a + 8 <= t->win_hi[w] ? 8 : t->win_hi[w] - a);
+		}
+	if (t->mem_init_n)
+		memcpy(nd + (t->mem_init_at - DIFF_DATA), &t->mem_init, t->mem_init_n);
+	if (t->popf_at) { /* user-mode POPF must not set TF (single step) or AC (alignment checks) */
+		uint64_t *fl = (uint64_t *)(nd + (t->popf_at - DIFF_DATA));
+		*fl &= ~(uint64_t)(FL_TF | FL_AC);
+	}
+	memcpy(emu_data(), nd, DIFF_DATA_SIZE);
+}
+
+static const char *outcome_name(enum outcome o)
+{
+	static const char *const n[] = {"completed", "#DE", "#MF/#XM", "#GP/#PF", "#UD", "trap", "other"};
+	return n[o];
+}
+
+static void logf_both(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_both(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char buf[1024];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fputs(buf, stdout);
+	if (mlog)
+		fputs(buf, mlog);
+}
+
+static void print_state(const struct tcase *t)
+{
+	logf_both("  initial state:\n");
+	for (int n = 0; n < 16; n += 4)
+		logf_both("    r%-2d %016llx %016llx %016llx %016llx\n", n, (unsigned long long)t->in.r[n],
+			  (unsigned long long)t->in.r[n + 1], (unsigned long long)t->in.r[n + 2],
+			  (unsigned long long)t->in.r[n + 3]);
+	uint16_t fcw, fsw;
+	uint32_t mxcsr;
+	memcpy(&fcw, t->in.fx + FX_FCW, 2);
+	memcpy(&fsw, t->in.fx + FX_FSW, 2);
+	memcpy(&mxcsr, t->in.fx + FX_MXCSR, 4);
+	logf_both("    rflags %llx mxcsr %08x fcw %04x fsw %04x ftw %02x\n",
+		  (unsigned long long)t->in.rflags, mxcsr, fcw, fsw, t->in.fx[FX_FTW]);
+}
+
+static void hex16(char *s, const uint8_t *p, unsigned n)
+{
+	for (unsigned k = n; k-- > 0;)
+		s += sprintf(s, "%02x", p[k]);
+}
+
+/* Compare one case; describe every difference into `why`. Returns the number of differences. */
+static int compare(const struct tcase *t, const struct result *nat, const struct result *emu, char *why,
+		   size_t whysz)
+{
+	const char *m = opcode_rows[t->row].mnemonic;
+	size_t len = 0;
+	int diffs = 0;
+#define NOTE(...)                                                                   \
+	do {                                                                        \
+		if (len < whysz)                                                    \
+			len += (size_t)snprintf(why + len, whysz - len, __VA_ARGS__); \
+		diffs++;                                                            \
+	} while (0)
+	static const char *const rn[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					  "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
+	if (nat->out != emu->out)
+		NOTE("    outcome: native %s, ntemu %s\n", outcome_name(nat->out), outcome_name(emu->out));
+	for (int n = 0; n < 16; n++)
+		if (nat->s.r[n] != emu->s.r[n])
+			NOTE("    %s: native %016llx ntemu %016llx\n", rn[n], (unsigned long long)nat->s.r[n],
+			     (unsigned long long)emu->s.r[n]);
+	uint64_t fmask = FL_ARITH | FL_DF;
+	if (nat->out == OUT_OK)
+		fmask &= ~undef_flags(m, t);
+	if ((nat->s.rflags ^ emu->s.rflags) & fmask)
+		NOTE("    rflags (compared bits %03llx): native %03llx ntemu %03llx\n", (unsigned long long)fmask,
+		     (unsigned long long)(nat->s.rflags & fmask), (unsigned long long)(emu->s.rflags & fmask));
+
+	const uint8_t *a = nat->s.fx, *b = emu->s.fx;
+	uint16_t acw, bcw, asw, bsw;
+	memcpy(&acw, a + FX_FCW, 2), memcpy(&bcw, b + FX_FCW, 2);
+	memcpy(&asw, a + FX_FSW, 2), memcpy(&bsw, b + FX_FSW, 2);
+	uint16_t swmask = (uint16_t)~(nat->out == OUT_OK ? undef_fsw(m) : 0);
+	if (acw != bcw)
+		NOTE("    fcw: native %04x ntemu %04x\n", acw, bcw);
+	if ((asw ^ bsw) & swmask)
+		NOTE("    fsw: native %04x ntemu %04x (mask %04x)\n", asw, bsw, swmask);
+	if (a[FX_FTW] != b[FX_FTW])
+		NOTE("    ftw: native %02x ntemu %02x\n", a[FX_FTW], b[FX_FTW]);
+	unsigned top = (asw >> 11) & 7;
+	for (unsigned i = 0; i < 8; i++) {
+		if (!(a[FX_FTW] >> ((top + i) & 7) & 1))
+			continue;
+		if (memcmp(a + FX_ST + 16 * i, b + FX_ST + 16 * i, 10)) {
+			char x[24], y[24];
+			hex16(x, a + FX_ST + 16 * i, 10), hex16(y, b + FX_ST + 16 * i, 10);
+			NOTE("    st(%u): native %s ntemu %s\n", i, x, y);
+		}
+	}
+	uint32_t amx, bmx;
+	memcpy(&amx, a + FX_MXCSR, 4), memcpy(&bmx, b + FX_MXCSR, 4);
+	if (amx != bmx)
+		NOTE("    mxcsr: native %08x ntemu %08x\n", amx, bmx);
+	for (int x = 0; x < 16; x++)
+		if (memcmp(a + FX_XMM + 16 * x, b + FX_XMM + 16 * x, 16)) {
+			char s1[40], s2[40];
+			hex16(s1, a + FX_XMM + 16 * x, 16), hex16(s2, b + FX_XMM + 16 * x, 16);
+			NOTE("    xmm%d: native %s ntemu %s\n", x, s1, s2);
+		}
+	const uint8_t *nd = native_data(), *ed = emu_data();
+	if (memcmp(nd, ed, DIFF_DATA_SIZE)) {
+		/* the first few differing qwords */
+		int shown = 0;
+		for (size_t off = 0; off < DIFF_DATA_SIZE && shown < 6; off += 8) {
+			uint64_t x, y;
+			memcpy(&x, nd + off, 8), memcpy(&y, ed + off, 8);
+			if (x == y)
+				continue;
+			NOTE("    memory qword at %llx: native %016llx ntemu %016llx\n",
+			     (unsigned long long)(DIFF_DATA + off), (unsigned long long)x, (unsigned long long)y);
+			shown++;
+		}
+	}
+	return diffs;
+#undef NOTE
+}
+
+static unsigned osz_index(unsigned osz)
+{
+	return osz == 1 ? 0 : osz == 2 ? 1 : osz == 4 ? 2 : osz == 8 ? 3 : 4;
+}
+
+/* Run case k of row; returns false on a mismatch. */
+static bool run_case(unsigned row, uint64_t k, bool show_state)
+{
+	struct rng g;
+	struct tcase t;
+	char msg[200] = "";
+	struct row_stats *st = &stats[row];
+	const struct opcode_row *r = &opcode_rows[row];
+	seed_case(&g, row, k);
+	enum gen_status gs = gen_case(row, &g, &t, msg, sizeof msg);
+	if (gs == GEN_SKIP) {
+		st->skipped++;
+		if (msg[0])
+			snprintf(st->skip_msg, sizeof st->skip_msg, "%s", msg);
+		return true;
+	}
+	char bytes[64];
+	for (unsigned n = 0; n < t.len; n++)
+		sprintf(bytes + 3 * n, "%02x ", t.bytes[n]);
+	if (gs == GEN_DECODE_MISMATCH) {
+		st->decode_mismatches++;
+		if (st->decode_mismatches <= 2) {
+			logf_both("MISMATCH %s (row %u) bytes %s\n  %s\n  reproduce: diff-cpu --seed %llu --row %u --case %llu\n",
+				  r->mnemonic, row, bytes, msg, (unsigned long long)opt.seed, row, (unsigned long long)k);
+		}
+		return false;
+	}
+	prepare_memory(&t);
+	if (opt.trace) /* find the case that kills the tester itself */
+		fprintf(stderr, "row %u case %llu: %s\n", row, (unsigned long long)k, bytes);
+	struct result nat, emu;
+	native_run(&t, &nat);
+	emu_run(&t, &emu);
+	st->run++;
+	st->variants |= 1u << (osz_index(t.osz) * 2 + t.is_mem);
+	if (nat.out != OUT_OK)
+		st->faults++;
+	char why[4096];
+	int d = compare(&t, &nat, &emu, why, sizeof why);
+	if (show_state) {
+		printf("%s (row %u) bytes %s osz %u %s, native %s, ntemu %s: %s\n", r->mnemonic, row, bytes,
+		       t.osz, t.is_mem ? "mem" : "reg", outcome_name(nat.out), outcome_name(emu.out),
+		       d ? "MISMATCH" : "same");
+		print_state(&t);
+	}
+	if (!d)
+		return true;
+	st->mismatches++;
+	if (st->mismatches <= 3 || show_state) {
+		logf_both("MISMATCH %s (row %u) bytes %s(osz %u, %s)\n%s", r->mnemonic, row, bytes, t.osz,
+			  t.is_mem ? "memory operand" : "register operand", why);
+		if (!show_state)
+			print_state(&t);
+		logf_both("  reproduce: diff-cpu --seed %llu --row %u --case %llu\n",
+			  (unsigned long long)opt.seed, row, (unsigned long long)k);
+	}
+	return false;
+}
+
+static bool row_selected(unsigned row)
+{
+	if (opt.row >= 0 && (unsigned)opt.row != row)
+		return false;
+	return !opt.mnemonic || !strcmp(opt.mnemonic, opcode_rows[row].mnemonic);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: diff-cpu [--seed S] [--cases N] [--fuzz N] [--row R [--case K]] "
+			"[--mnemonic M] [--out FILE] [-v]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	opt.trace = getenv("DIFF_TRACE") != NULL;
+	for (int a = 1; a < argc; a++) {
+		const char *v = a + 1 < argc ? argv[a + 1] : NULL;
+		if (!strcmp(argv[a], "-v"))
+			opt.verbose = true;
+		else if (!v)
+			usage();
+		else if (!strcmp(argv[a], "--seed"))
+			opt.seed = strtoull(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--cases"))
+			opt.cases = (unsigned)strtoul(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--fuzz"))
+			opt.fuzz = strtoull(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--row"))
+			opt.row = strtol(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--case"))
+			opt.one_case = strtol(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--mnemonic"))
+			opt.mnemonic = v, a++;
+		else if (!strcmp(argv[a], "--out"))
+			opt.out = v, a++;
+		else
+			usage();
+	}
+	gen_init();
+	if (!native_init() || !emu_init()) {
+		fprintf(stderr, "diff-cpu: cannot map the fixed test areas at %#llx\n", DIFF_DATA);
+		return 1;
+	}
+	if (opt.out && !(mlog = fopen(opt.out, "a")))
+		perror(opt.out);
+	pattern = malloc(DIFF_DATA_SIZE);
+	struct rng pg = {0x5eed};
+	for (size_t n = 0; n < DIFF_DATA_SIZE; n += 8) {
+		uint64_t v = rng_next(&pg);
+		memcpy(pattern + n, &v, 8);
+	}
+	stats = calloc(opcode_row_count, sizeof *stats);
+
+	if (opt.one_case >= 0) {
+		if (opt.row < 0 || (unsigned)opt.row >= opcode_row_count)
+			usage();
+		return run_case((unsigned)opt.row, (uint64_t)opt.one_case, true) ? 0 : 1;
+	}
+
+	printf("diff-cpu: %s host, seed %llu, %u opcode rows\n", host_is_amd() ? "AMD" : "Intel-compatible",
+	       (unsigned long long)opt.seed, opcode_row_count);
+	unsigned *eligible = calloc(opcode_row_count + 1, sizeof *eligible);
+	unsigned neligible = 0, nexcluded = 0;
+	printf("excluded rows:\n");
+	for (unsigned row = 0; row < opcode_row_count; row++) {
+		const char *why;
+		if (!row_selected(row))
+			continue;
+		if (gen_row_supported(row, &why)) {
+			eligible[neligible++] = row;
+		} else {
+			nexcluded++;
+			const struct opcode_row *r = &opcode_rows[row];
+			printf("  %-10s %s%02x /%s: %s\n", r->mnemonic,
+			       r->map == M0F ? "0f " : r->map == M0F38 ? "0f 38 " : r->map == M0F3A ? "0f 3a " : "",
+			       r->opcode, r->reg < 8 ? (char[]){(char)('0' + r->reg), 0} : "r", why);
+		}
+	}
+	clock_t t0 = clock();
+	uint64_t total = 0;
+	bool ok = true;
+	if (opt.fuzz) {
+		struct rng g = {opt.seed ^ 0xf022};
+		for (uint64_t k = 0; k < opt.fuzz && neligible; k++) {
+			unsigned row = eligible[rng_below(&g, neligible)];
+			ok &= run_case(row, k, false);
+		}
+	} else {
+		for (unsigned e = 0; e < neligible; e++)
+			for (unsigned k = 0; k < opt.cases; k++)
+				ok &= run_case(eligible[e], k, false);
+	}
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+
+	unsigned forms = 0, variants = 0, bad_rows = 0, never = 0;
+	uint64_t skipped = 0, faults = 0;
+	for (unsigned e = 0; e < neligible; e++) {
+		unsigned row = eligible[e];
+		struct row_stats *st = &stats[row];
+		const struct opcode_row *r = &opcode_rows[row];
+		total += st->run, skipped += st->skipped, faults += st->faults;
+		if (st->run)
+			forms++;
+		else
+			never++;
+		variants += (unsigned)__builtin_popcount(st->variants);
+		bool bad = st->mismatches || st->decode_mismatches;
+		bad_rows += bad;
+		if (opt.verbose || bad || !st->run)
+			printf("  row %4u %-12s %s%02x  run %-6llu skipped %-5llu faults %-5llu %s%s%s\n", row,
+			       r->mnemonic,
+			       r->map == M0F ? "0f " : r->map == M0F38 ? "0f 38 " : r->map == M0F3A ? "0f 3a " : "",
+			       r->opcode, (unsigned long long)st->run, (unsigned long long)st->skipped,
+			       (unsigned long long)st->faults,
+			       bad ? "MISMATCH" : st->run ? "ok" : "NOT RUN",
+			       st->skip_msg[0] ? " — " : "", st->skip_msg);
+	}
+	printf("diff-cpu: %u forms run (%u operand-size/operand-kind variants), %u rows excluded, %u not run; "
+	       "%llu cases (%llu ending in a fault on both sides checked alike), %llu encodings skipped; %.1f s\n",
+	       forms, variants, nexcluded, never, (unsigned long long)total, (unsigned long long)faults,
+	       (unsigned long long)skipped, secs);
+	if (!ok)
+		printf("diff-cpu: MISMATCHES in %u forms (details above%s%s)\n", bad_rows,
+		       opt.out ? ", also in " : "", opt.out ? opt.out : "");
+	else
+		printf("diff-cpu: no mismatches\n");
+	if (mlog)
+		fclose(mlog);
+	return ok ? 0 : 1;
+}
+
+#else
+
+int main(void)
+{
+	puts("diff-cpu: skipped: differential testing needs an x86-64 host");
+	return 0;
+}
+
+#endif

@@ -1,0 +1,203 @@
+/* Native execution: a generated stub loads the whole test state (GPRs, RFLAGS, x87/SSE via
+ * FXRSTOR64), runs the instruction bytes at DIFF_INSN, stores everything back and returns to C.
+ * The stub addresses its state blocks with absolute 32-bit displacements (everything lives
+ * below 2 GiB), so no register is reserved and RSP itself is a test register. A fault inside the
+ * instruction is caught by a signal handler on an alternate stack, which records the state at
+ * the fault from the signal context and resumes at a recovery path. */
+/* diff.h first: <signal.h> pulls in <unistd.h>, whose F_LOCK macro would clobber the row flag */
+#include "tests/diff/diff.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+
+/* DIFF_STATE page layout */
+#define ST_IN (DIFF_STATE + 0x000)
+#define ST_OUT (DIFF_STATE + 0x400)
+#define ST_HOSTFX (DIFF_STATE + 0x800)
+#define ST_SAVED_RSP (DIFF_STATE + 0xa00)
+
+#define CODE_EPILOGUE (DIFF_CODE + 0xa00)
+#define CODE_RECOVER (DIFF_CODE + 0xc00)
+
+static volatile int fault_sig, fault_code;
+
+static uint8_t *emit_abs(uint8_t *p, uint8_t rex, uint8_t op, unsigned regf, uint64_t addr)
+{
+	if (rex)
+		*p++ = rex;
+	*p++ = op;
+	*p++ = (uint8_t)((regf & 7) << 3 | 4); /* mod 00, SIB follows */
+	*p++ = 0x25;                           /* SIB: no base, no index: [disp32] */
+	uint32_t d = (uint32_t)addr;
+	memcpy(p, &d, 4);
+	return p + 4;
+}
+
+static uint8_t *emit_fx(uint8_t *p, unsigned sub, uint64_t addr) /* fxsave64 /0, fxrstor64 /1 */
+{
+	*p++ = 0x48;
+	*p++ = 0x0f;
+	return emit_abs(p, 0, 0xae, sub, addr);
+}
+
+static uint8_t *emit_host_return(uint8_t *p)
+{
+	p = emit_abs(p, 0x48, 0x8b, R_SP, ST_SAVED_RSP); /* mov rsp, [saved] */
+	p = emit_fx(p, 1, ST_HOSTFX);                    /* the C code's x87/SSE state */
+	*p++ = 0xfc;                                     /* cld (SysV ABI) */
+	static const uint8_t pops[] = {0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3};
+	memcpy(p, pops, sizeof pops);
+	return p + sizeof pops;
+}
+
+static void build_stub(void)
+{
+	uint8_t *code = (uint8_t *)DIFF_CODE;
+	memset(code, 0xcc, GUEST_PAGE_SIZE);
+	uint8_t *p = code;
+	static const uint8_t pushes[] = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
+	memcpy(p, pushes, sizeof pushes);
+	p += sizeof pushes;
+	p = emit_abs(p, 0x48, 0x89, R_SP, ST_SAVED_RSP); /* mov [saved], rsp */
+	p = emit_fx(p, 0, ST_HOSTFX);
+	p = emit_fx(p, 1, ST_IN + offsetof(struct xstate, fx));
+	p = emit_abs(p, 0, 0xff, 6, ST_IN + offsetof(struct xstate, rflags)); /* push [rflags] */
+	*p++ = 0x9d;                                                          /* popfq */
+	for (unsigned n = 0; n < 16; n++) /* mov rN, [in.r[n]] */
+		p = emit_abs(p, (uint8_t)(0x48 | (n >= 8 ? 4 : 0)), 0x8b, n, ST_IN + 8 * n);
+	*p++ = 0xe9; /* jmp DIFF_INSN */
+	int32_t rel = (int32_t)(DIFF_INSN - ((uint64_t)(uintptr_t)p + 4));
+	memcpy(p, &rel, 4);
+
+	p = (uint8_t *)CODE_EPILOGUE;
+	for (unsigned n = 0; n < 16; n++) /* mov [out.r[n]], rN */
+		p = emit_abs(p, (uint8_t)(0x48 | (n >= 8 ? 4 : 0)), 0x89, n, ST_OUT + 8 * n);
+	p = emit_abs(p, 0x48, 0x8b, R_SP, ST_SAVED_RSP);
+	*p++ = 0x9c; /* pushfq; pop rax; mov [out.rflags], rax */
+	*p++ = 0x58;
+	p = emit_abs(p, 0x48, 0x89, R_AX, ST_OUT + offsetof(struct xstate, rflags));
+	p = emit_fx(p, 0, ST_OUT + offsetof(struct xstate, fx));
+	*p++ = 0x31, *p++ = 0xc0; /* xor eax, eax: completed */
+	emit_host_return(p);
+
+	p = (uint8_t *)CODE_RECOVER;
+	*p++ = 0xb8; /* mov eax, 1: faulted */
+	uint32_t one = 1;
+	memcpy(p, &one, 4);
+	p += 4;
+	/* emit_host_return does not touch eax */
+	emit_host_return(p);
+}
+
+/* Signal context registers in ntemu's order (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15). */
+static const int greg_index[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (rip < DIFF_INSN || rip >= CODE_EPILOGUE) {
+		/* not the instruction under test: a real crash of the tester */
+		char msg[] = "diff-cpu: signal 00 outside the tested instruction at rip 0x0000000000000000\n";
+		msg[17] = (char)('0' + sig / 10), msg[18] = (char)('0' + sig % 10);
+		for (int k = 0; k < 16; k++)
+			msg[sizeof msg - 3 - k] = "0123456789abcdef"[rip >> (4 * k) & 15];
+		if (write(2, msg, sizeof msg - 1) < 0)
+			_exit(3);
+		signal(sig, SIG_DFL);
+		return;
+	}
+	struct xstate *out = (struct xstate *)ST_OUT;
+	for (int n = 0; n < 16; n++)
+		out->r[n] = (uint64_t)uc->uc_mcontext.gregs[greg_index[n]];
+	out->rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
+	out->pad = rip;
+	if (uc->uc_mcontext.fpregs)
+		memcpy(out->fx, uc->uc_mcontext.fpregs, 512);
+	fault_sig = sig;
+	fault_code = si->si_code;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)CODE_RECOVER;
+	/* the test's RSP may be non-canonical: returning to it would fault again */
+	uc->uc_mcontext.gregs[REG_RSP] = *(greg_t *)ST_SAVED_RSP;
+}
+
+bool native_init(void)
+{
+	void *d = mmap((void *)DIFF_DATA, DIFF_DATA_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	void *c = mmap((void *)DIFF_CODE, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	void *s = mmap((void *)DIFF_STATE, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (d != (void *)DIFF_DATA || c != (void *)DIFF_CODE || s != (void *)DIFF_STATE)
+		return false;
+	build_stub();
+
+	static uint8_t altstack[65536];
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+	if (sigaltstack(&ss, NULL))
+		return false;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+	for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+		if (sigaction(sigs[k], &sa, NULL))
+			return false;
+	return true;
+}
+
+uint8_t *native_data(void)
+{
+	return (uint8_t *)DIFF_DATA;
+}
+
+static enum outcome outcome_of(int sig, int code)
+{
+	switch (sig) {
+	case SIGFPE:
+		return code == FPE_INTDIV || code == FPE_INTOVF ? OUT_DE : OUT_FPE;
+	case SIGSEGV:
+	case SIGBUS:
+		return OUT_GP;
+	case SIGILL:
+		return OUT_UD;
+	case SIGTRAP:
+		return OUT_TRAP;
+	default:
+		return OUT_OTHER;
+	}
+}
+
+void native_run(const struct tcase *t, struct result *res)
+{
+	uint8_t *insn = (uint8_t *)DIFF_INSN;
+	memcpy(insn, t->bytes, t->len);
+	uint8_t *p = insn + t->len;
+	if (t->branch)
+		*p++ = 0xf5; /* cmc: runs only when the branch falls through */
+	*p++ = 0xe9;
+	int32_t rel = (int32_t)(CODE_EPILOGUE - ((uint64_t)(uintptr_t)p + 4));
+	memcpy(p, &rel, 4);
+
+	*(struct xstate *)ST_IN = t->in;
+	fault_sig = 0;
+	int (*stub)(void) = (int (*)(void))(uintptr_t)DIFF_CODE;
+	int faulted = stub();
+	res->s = *(struct xstate *)ST_OUT;
+	res->out = faulted ? outcome_of(fault_sig, fault_code) : OUT_OK;
+}
+
+#endif

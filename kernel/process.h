@@ -1,22 +1,58 @@
-/* A guest process as the kernel layer sees it. Grows with the kernel: virtual-memory regions,
- * handles, threads and the namespace hang off it as those modules land. */
+/* A guest process as the kernel layer sees it.
+ *
+ * Each kernel module keeps its state behind its own pointer here and provides
+ * <module>_init(struct kprocess *) / <module>_destroy(struct kprocess *), called by
+ * kprocess_create() / kprocess_destroy() in a fixed order. A "bare" process — memory, handles and
+ * every module but no thread — is what unit tests (and users testing one handler) call
+ * handlers on. */
 #ifndef NTEMU_KERNEL_PROCESS_H
 #define NTEMU_KERNEL_PROCESS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "cpu/block.h"
 #include "cpu/mem.h"
 #include "kernel/dispatch.h"
 #include "kernel/object.h"
 
+/* What the command line (or a library user) decides about a process. */
+struct kconfig {
+	const char *sysroot;        /* system image: system32/, syswow64/, nls/ */
+	const char *root;           /* host directory that is the guest's C: drive */
+	struct kmount {
+		char letter;        /* 'C'..'Z' */
+		const char *dir;    /* host directory */
+		bool read_only;
+	} mounts[24];
+	unsigned nmounts;           /* mounts beyond C: (--mount, the program's folder) */
+	bool realtime;              /* clocks follow the host instead of retired instructions */
+	uint64_t seed;              /* RDRAND/RDSEED and any other guest-visible randomness */
+};
+
+struct vm_space;   /* kernel/vm.c: regions, sections, views */
+struct vfs;        /* kernel/vfs.c: drives, paths, files */
+struct registry;   /* kernel/registry.c: the in-memory registry */
+
 struct kprocess {
 	struct kobject obj;         /* what process handles refer to */
+	const struct kconfig *config;
 	struct guest_mem *mem;
+	struct block_cache *cache;
 	unsigned ptr_size;          /* guest pointer width: 8, or 4 for a 32-bit (WOW64) guest */
 	FILE *debug_out;            /* __wine_dbg_write output: the host's stderr by default */
 	struct dispatch_table syscalls;
 	struct handle_table handles;
+	struct vm_space *vm;
+	struct vfs *vfs;
+	struct registry *registry;
 };
+
+/* A bare process for `config` with guest pointers of `ptr_size` bytes: memory, block cache,
+ * handle table and every kernel module initialised, no image mapped and no thread.
+ * NULL on allocation failure. */
+struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size);
+void kprocess_destroy(struct kprocess *p);
 
 /* The object a handle of this process names, with a new reference: pseudo-handles included
  * (-1 is the process itself). */

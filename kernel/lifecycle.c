@@ -1,0 +1,40 @@
+/* Creating and destroying a (bare) process: memory, block cache, handle table, then each kernel
+ * module in order. Modules add their init/destroy calls at the marked places. */
+#include <stdlib.h>
+
+#include "kernel/process.h"
+/* module headers */
+
+struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
+{
+	struct kprocess *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->obj.type = OBJ_PROCESS;
+	p->obj.refs = 1; /* held by the process itself: handles never free it */
+	p->config = config;
+	p->ptr_size = ptr_size;
+	p->debug_out = stderr;
+	handle_table_init(&p->handles);
+	p->mem = gmem_create();
+	p->cache = p->mem ? block_cache_create(p->mem) : NULL;
+	if (!p->cache)
+		goto fail;
+	/* module init: each `if (!<module>_init(p)) goto fail;` */
+	return p;
+fail:
+	kprocess_destroy(p);
+	return NULL;
+}
+
+void kprocess_destroy(struct kprocess *p)
+{
+	if (!p)
+		return;
+	/* Handles first: closing them may drop the last reference to a module's objects. */
+	handle_table_destroy(&p->handles);
+	/* module destroy, reverse order: `<module>_destroy(p);` */
+	block_cache_destroy(p->cache);
+	gmem_destroy(p->mem);
+	free(p);
+}

@@ -662,6 +662,71 @@ START_TEST(corrupt_export_import_tables)
 }
 END_TEST
 
+/* Random byte corruption of headers and directories (fixed seed, so runs
+ * repeat): whatever is accepted must walk without reading out of bounds. */
+START_TEST(random_corruption)
+{
+    struct file *f = load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
+    const struct pe_image *base = &f->pe;
+    /* regions worth hitting: headers, then each directory's bytes in the file */
+    size_t region_off[PE_DIR_COUNT + 1], region_len[PE_DIR_COUNT + 1], nregions = 0;
+    region_off[nregions] = 0;
+    region_len[nregions++] = base->headers_size;
+    for (unsigned k = 0; k < PE_DIR_COUNT; k++) {
+        size_t off;
+        uint32_t len = base->dirs[k].size < 0x400 ? base->dirs[k].size : 0x400;
+        if (k != PE_DIR_SECURITY && len && pe_rva_to_offset(base, base->dirs[k].rva, len, &off)) {
+            region_off[nregions] = off;
+            region_len[nregions++] = len;
+        }
+    }
+    ck_assert_uint_ge(nregions, 4);
+    uint8_t *d = malloc(f->size);
+    ck_assert_ptr_nonnull(d);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    unsigned accepted = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        memcpy(d, f->data, f->size);
+        int flips = 1 + iter % 4;
+        for (int j = 0; j < flips; j++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            size_t r = (size_t)(x % nregions);
+            size_t at = region_off[r] + (size_t)((x >> 20) % region_len[r]);
+            d[at] = (uint8_t)(x >> 40);
+        }
+        struct pe_image pe;
+        struct pe_error err;
+        if (!pe_parse(d, f->size, &pe, &err)) {
+            ck_assert(err.msg[0]);
+            continue;
+        }
+        accepted++;
+        struct pe_exports exp;
+        struct pe_imports imp;
+        if (pe_exports_read(d, &pe, &exp, &err))
+            pe_exports_free(&exp);
+        if (pe_imports_read(d, &pe, &imp, &err))
+            pe_imports_free(&imp);
+        struct pe_runtime_function *rf;
+        size_t n;
+        if (pe.machine == PE_MACHINE_AMD64 && pe_runtime_functions(d, &pe, &rf, &n, &err))
+            free(rf);
+        if (pe.mapped_size <= 0x1000000) {
+            uint8_t *img = malloc(pe.mapped_size);
+            ck_assert_ptr_nonnull(img);
+            if (pe_layout_image(d, &pe, img, &err))
+                pe_apply_relocations(img, pe.mapped_size, &pe, 0x10000, &err);
+            free(img);
+        }
+    }
+    ck_assert_uint_gt(accepted, 1000);
+    free(d);
+    unload(f);
+}
+END_TEST
+
 /* ---- relocations on a synthetic image ---- */
 
 enum { SYN_SIZE = 0x3000, SYN_RELOC = 0x2000 };
@@ -1009,6 +1074,7 @@ int main(void)
     tcase_add_loop_test(bad, malformed_mutations, 0, 2);
     tcase_add_loop_test(bad, truncations, 0, 2);
     tcase_add_loop_test(bad, corrupt_export_import_tables, 0, 2);
+    tcase_add_loop_test(bad, random_corruption, 0, 2);
     tcase_add_test(bad, read_file_errors);
     suite_add_tcase(s, bad);
 

@@ -32,7 +32,9 @@ static const char *const arch_name[ARCH_COUNT] = {"x86-64", "i386"};
 
 #define NMN (ZYDIS_MNEMONIC_MAX_VALUE + 1)
 #define EXAMPLE_MAX 200
+#ifndef PRINT_MAX
 #define PRINT_MAX 40 /* disagreements printed in full, per kind and arch */
+#endif
 
 struct tally {
 	uint64_t count;
@@ -58,30 +60,44 @@ struct oracle {
 
 static struct oracle o;
 
-/* The unavoidable naming differences: one row covers forms Zydis names by operand size (address
- * size for jcxz). The row may use any name of its group; Zydis' must be the one for the size. */
+/* The unavoidable naming differences: one row covers forms Zydis names by operand size, by
+ * address size (jcxz) or by REX.W (movd/movq). The row may use any name of its group; Zydis'
+ * must be the one for the decoded size. */
+enum name_by { BY_OSZ, BY_ASZ, BY_REXW };
 static const struct {
-	bool by_asz;
-	const char *name[3]; /* 16, 32, 64 bits */
+	enum name_by by;
+	const char *name[3]; /* 16, 32, 64 bits (BY_REXW: -, W0, W1) */
 } size_named[] = {
-	{false, {"cbw", "cwde", "cdqe"}},   {false, {"cwd", "cdq", "cqo"}},
-	{false, {"movsw", "movsd", "movsq"}}, {false, {"cmpsw", "cmpsd", "cmpsq"}},
-	{false, {"stosw", "stosd", "stosq"}}, {false, {"lodsw", "lodsd", "lodsq"}},
-	{false, {"scasw", "scasd", "scasq"}}, {false, {"insw", "insd", NULL}},
-	{false, {"outsw", "outsd", NULL}},   {false, {"iret", "iretd", "iretq"}},
-	{false, {"pushf", "pushfd", "pushfq"}}, {false, {"popf", "popfd", "popfq"}},
-	{false, {"pusha", "pushad", NULL}},  {false, {"popa", "popad", NULL}},
-	{false, {"cmpxchg8b", "cmpxchg8b", "cmpxchg16b"}}, {true, {"jcxz", "jecxz", "jrcxz"}},
+	{BY_OSZ, {"cbw", "cwde", "cdqe"}},     {BY_OSZ, {"cwd", "cdq", "cqo"}},
+	{BY_OSZ, {"movsw", "movsd", "movsq"}}, {BY_OSZ, {"cmpsw", "cmpsd", "cmpsq"}},
+	{BY_OSZ, {"stosw", "stosd", "stosq"}}, {BY_OSZ, {"lodsw", "lodsd", "lodsq"}},
+	{BY_OSZ, {"scasw", "scasd", "scasq"}}, {BY_OSZ, {"insw", "insd", NULL}},
+	{BY_OSZ, {"outsw", "outsd", NULL}},    {BY_OSZ, {"iret", "iretd", "iretq"}},
+	{BY_OSZ, {"pushf", "pushfd", "pushfq"}}, {BY_OSZ, {"popf", "popfd", "popfq"}},
+	{BY_OSZ, {"pusha", "pushad", NULL}},   {BY_OSZ, {"popa", "popad", NULL}},
+	{BY_ASZ, {"jcxz", "jecxz", "jrcxz"}},
+	{BY_REXW, {NULL, "cmpxchg8b", "cmpxchg16b"}}, {BY_REXW, {NULL, "movd", "movq"}},
+	{BY_REXW, {NULL, "pinsrd", "pinsrq"}}, {BY_REXW, {NULL, "pextrd", "pextrq"}},
+	{BY_REXW, {NULL, "fxsave", "fxsave64"}}, {BY_REXW, {NULL, "fxrstor", "fxrstor64"}},
+	{BY_REXW, {NULL, "xsave", "xsave64"}}, {BY_REXW, {NULL, "xrstor", "xrstor64"}},
+	{BY_REXW, {NULL, "xsaveopt", "xsaveopt64"}}, {BY_REXW, {NULL, "xsavec", "xsavec64"}},
+	{BY_REXW, {NULL, "vmovd", "vmovq"}},   {BY_REXW, {NULL, "vpinsrd", "vpinsrq"}},
+	{BY_REXW, {NULL, "vpextrd", "vpextrq"}},
 };
 
-static bool same_family(const struct insn *in, const char *zydis)
+static bool same_family(enum arch a, const struct insn *in, const char *zydis)
 {
 	const char *ours = insn_mnemonic(in);
 	if (!strcmp(ours, zydis))
 		return true;
 	for (size_t k = 0; k < sizeof size_named / sizeof size_named[0]; k++) {
 		const char *const *g = size_named[k].name;
-		unsigned size = size_named[k].by_asz ? in->asz : in->osz;
+		unsigned size;
+		switch (size_named[k].by) {
+		case BY_OSZ: size = in->osz; break;
+		case BY_ASZ: size = in->asz; break;
+		default: size = a == A64 && (in->pfx & PFX_REXW) ? 8 : 4; break;
+		}
 		const char *want = g[size == 2 ? 0 : size == 4 ? 1 : 2];
 		for (int j = 0; j < 3; j++)
 			if (g[j] && !strcmp(g[j], ours))
@@ -113,12 +129,77 @@ static void tally_add(struct tally *t, const char *example)
 		fmt(t->example, sizeof t->example, "%s", example);
 }
 
+/* Zydis set up as the CPU ntemu models: no MPX, CET or CLDEMOTE, whose encodings are then the
+ * hint NOPs they are on such a CPU (0F 1A/1B/1C/1E). */
+static void init_zydis(void)
+{
+	static const ZydisMachineMode mode[ARCH_COUNT] = {ZYDIS_MACHINE_MODE_LONG_64,
+							  ZYDIS_MACHINE_MODE_LONG_COMPAT_32};
+	static const ZydisStackWidth stack[ARCH_COUNT] = {ZYDIS_STACK_WIDTH_64, ZYDIS_STACK_WIDTH_32};
+	for (int a = 0; a < ARCH_COUNT; a++) {
+		ck_assert(ZYAN_SUCCESS(ZydisDecoderInit(&o.zd[a], mode[a], stack[a])));
+		ck_assert(ZYAN_SUCCESS(ZydisDecoderEnableMode(&o.zd[a], ZYDIS_DECODER_MODE_MPX, 0)));
+		ck_assert(ZYAN_SUCCESS(ZydisDecoderEnableMode(&o.zd[a], ZYDIS_DECODER_MODE_CET, 0)));
+		ck_assert(ZYAN_SUCCESS(ZydisDecoderEnableMode(&o.zd[a], ZYDIS_DECODER_MODE_CLDEMOTE,
+							      0)));
+	}
+}
+
+/* Zydis' decoding, or false for bytes that are invalid on the CPUs ntemu models: what Zydis
+ * rejects, and the Xeon Phi (KNC) mask branches it decodes in VEX space anyway. */
+static bool zydis_decode(enum arch a, const uint8_t *code, size_t avail,
+			 ZydisDecodedInstruction *zi)
+{
+	if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&o.zd[a], NULL, code, avail, zi)))
+		return false;
+	return zi->meta.isa_ext != ZYDIS_ISA_EXT_KNC && zi->meta.isa_ext != ZYDIS_ISA_EXT_KNCE &&
+	       zi->meta.isa_ext != ZYDIS_ISA_EXT_KNCV && zi->encoding != ZYDIS_INSTRUCTION_ENCODING_MVEX;
+}
+
+/* ntemu's decoding of bytes Zydis decoded as `zi`: a bad_kind, or -1 when they agree. */
+static int judge(enum arch a, uint64_t va, const uint8_t *code, size_t avail,
+		 const ZydisDecodedInstruction *zi, struct insn *in, enum decode_status *st)
+{
+	*st = decode_insn(code, avail, va, a == A64 ? CPU_MODE_64 : CPU_MODE_32, in);
+	bool sized = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX ||
+		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
+		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP;
+	if (*st == DECODE_TRUNCATED)
+		return BAD_LEN;
+	if (*st == DECODE_UD)
+		return sized && in->len != zi->length ? BAD_LEN : -1;
+	if (in->len != zi->length)
+		return BAD_LEN;
+	if (!same_family(a, in, ZydisMnemonicGetString(zi->mnemonic)))
+		return BAD_MNEMONIC;
+	unsigned kind = opcode_rows[in->row].imm;
+	if ((kind == I_JB || kind == I_JZ) && zi->raw.imm[0].is_relative) {
+		uint64_t t = va + zi->length + (uint64_t)zi->raw.imm[0].value.s;
+		if (zi->operand_width < 64)
+			t &= (1ull << zi->operand_width) - 1;
+		if (t != in->imm)
+			return BAD_TARGET;
+	}
+	return -1;
+}
+
+static void describe(char *ex, size_t size, const char *where, const uint8_t *code, unsigned n,
+		     const ZydisDecodedInstruction *zi, const struct insn *in,
+		     enum decode_status st)
+{
+	char bytes[64];
+	hex_bytes(bytes, sizeof bytes, code, n);
+	fmt(ex, size, "%s [%s]: zydis %s len %u; ntemu %s len %u status %d", where, bytes,
+	    zi ? ZydisMnemonicGetString(zi->mnemonic) : "(invalid)", zi ? zi->length : 0,
+	    st == DECODE_OK ? insn_mnemonic(in) : "-", in->len, (int)st);
+}
+
 /* Decodes the instruction at `rva` with both decoders and records the comparison. Returns Zydis'
  * decoding (false when Zydis rejects the bytes: not compared). */
 static bool compare_one(enum arch a, const char *file, uint64_t va, uint32_t rva,
 			const uint8_t *code, size_t avail, ZydisDecodedInstruction *zi)
 {
-	if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&o.zd[a], NULL, code, avail, zi))) {
+	if (!zydis_decode(a, code, avail, zi)) {
 		o.zydis_invalid[a]++;
 		return false;
 	}
@@ -127,48 +208,22 @@ static bool compare_one(enum arch a, const char *file, uint64_t va, uint32_t rva
 		o.seen64[zi->mnemonic] = true;
 
 	struct insn in;
-	enum decode_status st = decode_insn(code, avail, va,
-					    a == A64 ? CPU_MODE_64 : CPU_MODE_32, &in);
-	const char *zmn = ZydisMnemonicGetString(zi->mnemonic);
-	bool sized = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX ||
-		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
-		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP;
-	int bad = -1;
-	if (st == DECODE_TRUNCATED) {
-		bad = BAD_LEN;
-	} else if (st == DECODE_UD) {
-		if (sized && in.len != zi->length)
-			bad = BAD_LEN;
-	} else if (in.len != zi->length) {
-		bad = BAD_LEN;
-	} else if (!same_family(&in, zmn)) {
-		bad = BAD_MNEMONIC;
-	} else {
-		unsigned kind = opcode_rows[in.row].imm;
-		if ((kind == I_JB || kind == I_JZ) && zi->raw.imm[0].is_relative) {
-			uint64_t t = va + zi->length + (uint64_t)zi->raw.imm[0].value.s;
-			if (zi->operand_width < 64)
-				t &= (1ull << zi->operand_width) - 1;
-			if (t != in.imm)
-				bad = BAD_TARGET;
-		}
-	}
-
-	char bytes[64], ex[EXAMPLE_MAX];
-	hex_bytes(bytes, sizeof bytes, code, zi->length);
+	enum decode_status st;
+	int bad = judge(a, va, code, avail, zi, &in, &st);
+	char where[300], ex[EXAMPLE_MAX];
+	fmt(where, sizeof where, "%s+0x%x", file, rva);
 	if (bad >= 0) {
 		o.bad[a][bad]++;
-		fmt(ex, sizeof ex, "%s+0x%x [%s]: zydis %s len %u; ntemu %s len %u status %d%s",
-			 file, rva, bytes, zmn, zi->length,
-			 st == DECODE_OK ? insn_mnemonic(&in) : "-", in.len, (int)st,
-			 bad == BAD_TARGET ? " (target differs)" : "");
+		describe(ex, sizeof ex, where, code, zi->length, zi, &in, st);
 		tally_add(&o.bad_t[a][zi->mnemonic], ex);
 		if (o.bad[a][bad] <= PRINT_MAX)
 			printf("DISAGREE %s %s: %s\n", arch_name[a], bad_name[bad], ex);
 	}
 	if (st == DECODE_UD) {
 		o.unimpl[a]++;
-		fmt(ex, sizeof ex, "%s+0x%x [%s]", file, rva, bytes);
+		char bytes[64];
+		hex_bytes(bytes, sizeof bytes, code, zi->length);
+		fmt(ex, sizeof ex, "%s [%s]", where, bytes);
 		tally_add(&o.unimpl_t[a][zi->mnemonic], ex);
 	}
 	return true;
@@ -393,10 +448,7 @@ START_TEST(system_image_agrees_with_zydis)
 	if (filter && !*filter)
 		filter = NULL;
 
-	ck_assert(ZYAN_SUCCESS(ZydisDecoderInit(&o.zd[A64], ZYDIS_MACHINE_MODE_LONG_64,
-						ZYDIS_STACK_WIDTH_64)));
-	ck_assert(ZYAN_SUCCESS(ZydisDecoderInit(&o.zd[A32], ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
-						ZYDIS_STACK_WIDTH_32)));
+	init_zydis();
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -464,12 +516,95 @@ START_TEST(system_image_agrees_with_zydis)
 }
 END_TEST
 
+/* Random encodings reach forms the system image does not contain (prefix mixes, REX placement,
+ * rare group members, VEX/EVEX/XOP): wherever Zydis decodes, ntemu must agree as above, and it
+ * must not run what Zydis rejects as invalid. Deterministic: a fixed xorshift sequence. */
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void random_encoding(uint8_t b[15], enum arch a, uint64_t *rng)
+{
+	static const uint8_t legacy[] = {0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x3e, 0x26, 0x36,
+					 0x64, 0x65};
+	unsigned p = 0;
+	for (unsigned k = 0; k < 15; k++)
+		b[k] = (uint8_t)xorshift(rng);
+	uint64_t r = xorshift(rng);
+	for (unsigned n = r & 3; n; n--)
+		b[p++] = legacy[(r >> (8 * n)) % sizeof legacy];
+	if (a == A64 && (r >> 40) & 1)
+		b[p++] = (uint8_t)(0x40 | ((r >> 44) & 15));
+	switch ((r >> 48) & 7) {
+	case 3: case 4:
+		b[p] = 0x0f;
+		break;
+	case 5: case 6:
+		b[p] = 0x0f;
+		b[p + 1] = (r >> 51) & 1 ? 0x38 : 0x3a;
+		break;
+	case 7:
+		b[p] = (const uint8_t[]){0xc4, 0xc5, 0x62, 0x8f}[(r >> 52) & 3];
+		break;
+	default:
+		break; /* one-byte map: the random byte */
+	}
+}
+
+START_TEST(random_encodings_agree_with_zydis)
+{
+	init_zydis();
+	uint64_t rng = 0x9e3779b97f4a7c15ull, compared = 0, bad[BAD_KIND_COUNT] = {0};
+	uint64_t accepted_invalid = 0;
+	for (unsigned n = 0; n < 2000000; n++) {
+		enum arch a = n & 1 ? A32 : A64;
+		uint8_t b[15];
+		random_encoding(b, a, &rng);
+		uint64_t va = a == A64 ? 0x140001000ull : 0x401000ull;
+		ZydisDecodedInstruction zi;
+		struct insn in;
+		enum decode_status st;
+		char ex[EXAMPLE_MAX];
+		if (!zydis_decode(a, b, sizeof b, &zi)) {
+			st = decode_insn(b, sizeof b, va, a == A64 ? CPU_MODE_64 : CPU_MODE_32, &in);
+			if (st == DECODE_OK && ++accepted_invalid <= PRINT_MAX) {
+				describe(ex, sizeof ex, arch_name[a], b, in.len, NULL, &in, st);
+				printf("ACCEPTS INVALID %s\n", ex);
+			}
+			continue;
+		}
+		compared++;
+		int k = judge(a, va, b, sizeof b, &zi, &in, &st);
+		if (k >= 0 && ++bad[k] <= PRINT_MAX) {
+			describe(ex, sizeof ex, arch_name[a], b, zi.length, &zi, &in, st);
+			printf("DISAGREE random %s: %s\n", bad_name[k], ex);
+		}
+	}
+	printf("random encodings: %llu decoded by Zydis and compared; disagreements: %llu length, "
+	       "%llu mnemonic, %llu branch target; %llu accepted that Zydis rejects\n",
+	       (unsigned long long)compared, (unsigned long long)bad[BAD_LEN],
+	       (unsigned long long)bad[BAD_MNEMONIC], (unsigned long long)bad[BAD_TARGET],
+	       (unsigned long long)accepted_invalid);
+	fflush(stdout);
+	for (int k = 0; k < BAD_KIND_COUNT; k++)
+		ck_assert_msg(!bad[k], "%llu %s disagreements on random encodings",
+			      (unsigned long long)bad[k], bad_name[k]);
+	ck_assert_msg(!accepted_invalid, "%llu random encodings Zydis rejects run in ntemu",
+		      (unsigned long long)accepted_invalid);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("decode_zydis");
 	TCase *tc = tcase_create("oracle");
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, system_image_agrees_with_zydis);
+	tcase_add_test(tc, random_encodings_agree_with_zydis);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -33,4 +33,29 @@ static inline unsigned ustr_size(const struct kprocess *p)
 ntstatus_t guest_write_ustr_inline(struct kprocess *p, gptr_t addr, uint32_t size,
 				   const uint16_t *str, size_t len, uint32_t *needed);
 
+/* A UNICODE_STRING's characters, copied to the host (malloc'd; free with ustr_free). */
+struct ustr {
+	uint16_t *buf; /* NULL when len == 0 */
+	size_t len;    /* in UTF-16 units */
+};
+
+ntstatus_t guest_read_ustr(struct kprocess *p, gptr_t addr, struct ustr *out);
+void ustr_free(struct ustr *s);
+
+/* OBJECT_ATTRIBUTES: {ULONG Length; HANDLE RootDirectory; PUNICODE_STRING ObjectName;
+ * ULONG Attributes; PVOID SecurityDescriptor, SecurityQualityOfService} — 0x30 bytes on x64,
+ * 0x18 on x86. A Length of any other size is STATUS_INVALID_PARAMETER, as NT checks. */
+struct objattr {
+	handle_t root;
+	struct ustr name;   /* empty when ObjectName is NULL */
+	uint32_t attributes;
+	gptr_t security_descriptor;
+};
+
+ntstatus_t guest_read_objattr(struct kprocess *p, gptr_t addr, struct objattr *out);
+void objattr_free(struct objattr *oa);
+
+/* IO_STATUS_BLOCK {NTSTATUS Status (pointer-sized union); ULONG_PTR Information}. */
+ntstatus_t guest_write_iosb(struct kprocess *p, gptr_t addr, ntstatus_t status, uint64_t information);
+
 #endif

@@ -108,7 +108,10 @@ START_TEST(last_rep_prefix_selects_mandatory_form)
 	ck_assert_uint_eq(in.osz, 4);
 	ok(d64("66 f3 0f b8 c1"), "popcnt", 5); /* popcnt ax, cx */
 	ck_assert_uint_eq(in.osz, 2);
-	ok(d64("f3 48 a5"), "movsq", 3); /* rep movsq */
+	/* rep movsq: one row covers movsw/movsd/movsq, named for any of them */
+	ck_assert_int_eq(d64("f3 48 a5"), DECODE_OK);
+	ck_assert_uint_eq(in.len, 3);
+	ck_assert(!strncmp(insn_mnemonic(&in), "movs", 4));
 	ck_assert(in.pfx & PFX_REP);
 	ck_assert_uint_eq(in.osz, 8);
 	ok(d64("f3 f2 a6"), "cmpsb", 3); /* repne cmpsb */

@@ -437,6 +437,37 @@ void pe_section_image_info(const struct pe_image *pe, struct pe_section_image_in
     info->checksum = pe->checksum;
 }
 
+uint32_t pe_section_protection(uint32_t characteristics)
+{
+    bool r = characteristics & PE_SCN_MEM_READ, w = characteristics & PE_SCN_MEM_WRITE;
+    bool x = characteristics & PE_SCN_MEM_EXECUTE;
+    if (x)
+        return w ? PE_PAGE_EXECUTE_WRITECOPY : r ? PE_PAGE_EXECUTE_READ : PE_PAGE_EXECUTE;
+    if (w)
+        return PE_PAGE_WRITECOPY;
+    return r ? PE_PAGE_READONLY : PE_PAGE_NOACCESS;
+}
+
+const char *pe_section_name(const uint8_t *file, const struct pe_image *pe,
+                            const struct pe_section *s)
+{
+    /* COFF string table: right after the symbol table (18-byte records),
+     * starting with its own 4-byte size; "/123" names offset 123 in it. */
+    if (s->name[0] != '/' || !pe->symbol_table_offset)
+        return s->name;
+    uint64_t off = 0;
+    for (const char *c = s->name + 1; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return s->name;
+        off = off * 10 + (uint64_t)(*c - '0');
+    }
+    uint64_t table = (uint64_t)pe->symbol_table_offset + (uint64_t)pe->symbol_count * 18;
+    if (off < 4 || !in_range(table, off + 1, pe->file_size))
+        return s->name;
+    const char *str = (const char *)file + table + off;
+    return memchr(str, 0, pe->file_size - (table + off)) ? str : s->name;
+}
+
 const struct pe_section *pe_section_for_rva(const struct pe_image *pe, uint32_t rva)
 {
     for (unsigned i = 0; i < pe->num_sections; i++) {

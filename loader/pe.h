@@ -47,6 +47,14 @@
 #define PE_IMAGE_FLAG_MAPPED_FLAT          0x08
 #define PE_IMAGE_FLAG_COMPLUS_PREFER_32BIT 0x40
 
+/* Windows page protections (PAGE_*) as an image view gets them */
+#define PE_PAGE_NOACCESS          0x01
+#define PE_PAGE_READONLY          0x02
+#define PE_PAGE_WRITECOPY         0x08
+#define PE_PAGE_EXECUTE           0x10
+#define PE_PAGE_EXECUTE_READ      0x20
+#define PE_PAGE_EXECUTE_WRITECOPY 0x80
+
 /* The Windows loader refuses more sections than this (PE/COFF spec, "Section Table"). */
 #define PE_MAX_SECTIONS 96
 
@@ -185,6 +193,19 @@ bool pe_read_file(const char *path, uint8_t **data, size_t *size, struct pe_erro
 bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_error *err);
 
 void pe_section_image_info(const struct pe_image *pe, struct pe_section_image_info *info);
+
+/* The PAGE_* protection of a section's pages in an image view: writable
+ * sections are copy-on-write, and write or execute without read still
+ * reports the write-copy / execute form (Wine's virtual.c maps READ, WRITE
+ * and EXECUTE to VPROT_READ, VPROT_WRITECOPY and VPROT_EXEC).  Headers are
+ * PE_PAGE_READONLY. */
+uint32_t pe_section_protection(uint32_t characteristics);
+
+/* The section's full name: the COFF string table entry for "/<offset>" names
+ * (as MinGW writes for .debug_info and other names over 8 bytes), otherwise
+ * the 8-byte name.  Points into file or into the section struct. */
+const char *pe_section_name(const uint8_t *file, const struct pe_image *pe,
+                            const struct pe_section *s);
 
 /* The section whose mapped range holds rva, or NULL (headers, gaps, outside). */
 const struct pe_section *pe_section_for_rva(const struct pe_image *pe, uint32_t rva);

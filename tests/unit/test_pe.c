@@ -134,6 +134,20 @@ START_TEST(ntdll64_headers)
     ck_assert_uint_eq(bss->raw_size, 0);
     ck_assert_uint_eq(bss->file_bytes, 0);
     ck_assert_ptr_eq(pe_section_for_rva(pe, 0x34d90), text);
+    ck_assert_uint_eq(pe_section_protection(text->characteristics), PE_PAGE_EXECUTE_READ);
+    ck_assert_uint_eq(pe_section_protection(find_section(pe, ".data")->characteristics),
+                      PE_PAGE_WRITECOPY);
+    ck_assert_uint_eq(pe_section_protection(find_section(pe, ".rdata")->characteristics),
+                      PE_PAGE_READONLY);
+    ck_assert_uint_eq(pe_section_protection(PE_SCN_MEM_EXECUTE | PE_SCN_MEM_WRITE),
+                      PE_PAGE_EXECUTE_WRITECOPY);
+    ck_assert_uint_eq(pe_section_protection(PE_SCN_MEM_EXECUTE), PE_PAGE_EXECUTE);
+    ck_assert_uint_eq(pe_section_protection(0), PE_PAGE_NOACCESS);
+    /* names past 8 bytes come from the COFF string table */
+    ck_assert_str_eq(pe_section_name(f->data, pe, text), ".text");
+    const struct pe_section *last = &pe->sections[pe->num_sections - 1];
+    ck_assert_str_eq(last->name, "/92");
+    ck_assert_str_eq(pe_section_name(f->data, pe, last), ".debug_ranges");
     ck_assert_ptr_null(pe_section_for_rva(pe, 0x800));        /* headers */
     ck_assert_ptr_null(pe_section_for_rva(pe, 0x361000));     /* past the image */
 
@@ -703,6 +717,8 @@ START_TEST(random_corruption)
             continue;
         }
         accepted++;
+        for (unsigned k = 0; k < pe.num_sections; k++)
+            ck_assert_ptr_nonnull(pe_section_name(d, &pe, &pe.sections[k]));
         struct pe_exports exp;
         struct pe_imports imp;
         if (pe_exports_read(d, &pe, &exp, &err))

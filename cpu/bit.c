@@ -1,8 +1,8 @@
 /* Bit instructions: bt bts btr btc, bsf bsr, popcnt lzcnt tzcnt, bswap, BMI1 (andn bextr blsi
  * blsmsk blsr), BMI2 (bzhi mulx pdep pext rorx sarx shlx shrx) and crc32.
  *
- * Flags the SDM leaves undefined are produced as the reference host (AMD Zen) does; see the
- * comments at each instruction and tests/unit/test_integer.c. */
+ * Flags the SDM leaves undefined are produced as the reference host (AMD Zen 4) does, measured
+ * natively; see the comments at each instruction and tests/unit/test_integer.c. */
 #include "cpu/integer.h"
 
 enum bt_op { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
@@ -71,17 +71,20 @@ static inline unsigned bsr64(uint64_t v)
 }
 
 /* 0F BC bsf (param 0), 0F BD bsr (param 1). A zero source sets ZF and leaves the destination
- * unchanged, as Intel and AMD processors do (the SDM says "undefined"). */
+ * unchanged (upper half included), as Intel and AMD processors do (the SDM says "undefined").
+ * Undefined CF OF SF AF PF: the host clears them but for PF, the parity of the index (1 when
+ * the source is zero). */
 void bsf_bsr(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->osz;
 	uint64_t src = rm_read(c, i, size);
 	if (src == 0) {
-		flags_set_arith(c, FL_ZF, FL_ZF);
+		flags_set_arith(c, FL_ARITH, FL_ZF | FL_PF);
 		return;
 	}
-	reg_set(c, i, i->reg, size, i->param ? bsr64(src) : ctz64(src));
-	flags_set_arith(c, FL_ZF, 0);
+	unsigned n = i->param ? bsr64(src) : ctz64(src);
+	reg_set(c, i, i->reg, size, n);
+	flags_set_arith(c, FL_ARITH, parity_flag(n));
 }
 
 /* F3 0F B8 */
@@ -93,7 +96,8 @@ void popcnt(struct cpu *c, const struct insn *i)
 	flags_set_arith(c, FL_ARITH, src ? 0 : FL_ZF);
 }
 
-/* F3 0F BC tzcnt (param 0), F3 0F BD lzcnt (param 1): CF = source was zero, ZF = result is 0. */
+/* F3 0F BC tzcnt (param 0), F3 0F BD lzcnt (param 1): CF = source was zero, ZF = result is 0.
+ * Undefined: SF AF PF cleared, OF unchanged (as the host). */
 void tzcnt_lzcnt(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->osz, bits = size * 8;
@@ -103,7 +107,7 @@ void tzcnt_lzcnt(struct cpu *c, const struct insn *i)
 	else
 		n = i->param ? bits - 1 - bsr64(src) : ctz64(src);
 	reg_set(c, i, i->reg, size, n);
-	flags_set_arith(c, FL_CF | FL_ZF, (src ? 0 : FL_CF) | (n ? 0 : FL_ZF));
+	flags_set_arith(c, FL_CF | FL_ZF | FL_SF | FL_AF | FL_PF, (src ? 0 : FL_CF) | (n ? 0 : FL_ZF));
 }
 
 /* 0F C8+r. With a 16-bit operand the SDM result is undefined; processors write 0. */
@@ -121,12 +125,11 @@ void bswap(struct cpu *c, const struct insn *i)
 
 /* ---- BMI1 / BMI2 (SDM Vol. 2; VEX-encoded, operand size 32 or 64 by VEX.W) ---- */
 
-/* Flags of the BMI instructions that set SF and ZF from the result: CF given, OF cleared. */
+/* Flags of the BMI instructions that set SF and ZF from the result: CF given, OF cleared; the
+ * undefined AF and PF as the host: AF cleared, PF the parity of the result. */
 static inline void bmi_flags(struct cpu *c, unsigned size, uint64_t r, bool cf)
 {
-	uint64_t f = (cf ? FL_CF : 0) | (r & size_mask(size) ? 0 : FL_ZF) |
-		     (r & sign_bit(size) ? FL_SF : 0);
-	flags_set_arith(c, FL_CF | FL_ZF | FL_SF | FL_OF, f);
+	flags_set_arith(c, FL_ARITH, (cf ? FL_CF : 0) | flags_szp(r, size));
 }
 
 /* VEX.NP 0F38 F2: Gy = ~By & Ey */
@@ -148,7 +151,8 @@ void bextr(struct cpu *c, const struct insn *i)
 	if (len < 64)
 		r &= (1ull << len) - 1;
 	reg_set(c, i, i->reg, size, r);
-	flags_set_arith(c, FL_CF | FL_ZF | FL_OF, r ? 0 : FL_ZF);
+	/* Undefined: AF set, SF cleared, PF the parity of the result (as the host). */
+	flags_set_arith(c, FL_ARITH, (r ? 0 : FL_ZF) | FL_AF | parity_flag(r));
 }
 
 /* VEX.NP 0F38 F3 /1 blsr, /2 blsmsk, /3 blsi (param = ModRM.reg): By = f(Ey) */
@@ -171,10 +175,11 @@ void bls(struct cpu *c, const struct insn *i)
 		break;
 	}
 	reg_set(c, i, i->vreg, size, r);
-	if (i->param != 2 && r == 0)
-		f |= FL_ZF;
-	f |= r & sign_bit(size) ? FL_SF : 0;
-	flags_set_arith(c, FL_CF | FL_ZF | FL_SF | FL_OF, f);
+	/* ZF from the result, but blsmsk clears it; AF cleared, PF the parity (undefined: host). */
+	f |= flags_szp(r, size);
+	if (i->param == 2)
+		f &= ~(uint64_t)FL_ZF;
+	flags_set_arith(c, FL_ARITH, f);
 }
 
 /* VEX.NP 0F38 F5: Gy = Ey with bits from By[7:0] up cleared; CF = index beyond the operand */

@@ -1,10 +1,9 @@
 /* mul imul div idiv (F6/F7 /4-/7), imul Gv,Ev (0F AF) and imul Gv,Ev,imm (69, 6B).
  *
- * SDM Vol. 2, MUL/IMUL/DIV/IDIV. CF = OF = "the high half is significant"; SF ZF AF PF are
- * undefined and are produced as the reference host (AMD Zen) does: SF ZF PF from the low half
- * of the product, AF cleared. DIV/IDIV leave every flag undefined; the host leaves them
- * unchanged, so do we. A zero divisor or a quotient that does not fit raises #DE before
- * anything changes. */
+ * SDM Vol. 2, MUL/IMUL/DIV/IDIV. CF = OF = "the high half is significant". The flags the SDM
+ * leaves undefined are produced as the reference host (AMD Zen 4) does, measured natively:
+ * MUL/IMUL keep SF ZF AF PF; DIV/IDIV keep CF OF, set AF and clear SF ZF PF. A zero divisor or
+ * a quotient that does not fit raises #DE before anything changes. */
 #include "cpu/integer.h"
 
 /* 128/64 divide; unsigned __int128 where the compiler has it. Requires hi < d (the quotient
@@ -47,9 +46,14 @@ static inline uint64_t mul_s128(uint64_t a, uint64_t b, uint64_t *hi)
 	return lo;
 }
 
-static inline void mul_flags(struct cpu *c, unsigned size, uint64_t lo, bool overflow)
+static inline void mul_flags(struct cpu *c, bool overflow)
 {
-	flags_set_arith(c, FL_ARITH, (overflow ? FL_CF | FL_OF : 0) | flags_szp(lo, size));
+	flags_set_arith(c, FL_CF | FL_OF, overflow ? FL_CF | FL_OF : 0);
+}
+
+static inline void div_flags(struct cpu *c)
+{
+	flags_set_arith(c, FL_SF | FL_ZF | FL_AF | FL_PF, FL_AF);
 }
 
 /* Writes the double-width result of the one-operand forms: AX, DX:AX, EDX:EAX, RDX:RAX. */
@@ -77,7 +81,7 @@ void mul_rm(struct cpu *c, const struct insn *i)
 		hi = p >> bits;
 	}
 	acc_pair_set(c, i, size, lo, hi);
-	mul_flags(c, size, lo, hi != 0);
+	mul_flags(c, hi != 0);
 }
 
 /* F6/F7 /5 */
@@ -96,7 +100,7 @@ void imul_rm(struct cpu *c, const struct insn *i)
 		overflow = p != sext((uint64_t)p, size);
 	}
 	acc_pair_set(c, i, size, lo, hi);
-	mul_flags(c, size, lo, overflow);
+	mul_flags(c, overflow);
 }
 
 /* Truncated signed product of the two- and three-operand forms. */
@@ -115,7 +119,7 @@ static inline void imul_to_reg(struct cpu *c, const struct insn *i, uint64_t a, 
 		overflow = p != sext((uint64_t)p, size);
 	}
 	reg_set(c, i, i->reg, size, lo);
-	mul_flags(c, size, lo, overflow);
+	mul_flags(c, overflow);
 }
 
 /* 0F AF: Gv,Ev */
@@ -151,6 +155,7 @@ void div_rm(struct cpu *c, const struct insn *i)
 			cpu_raise(c, TRAP_DE);
 	}
 	acc_pair_set(c, i, size, q, r);
+	div_flags(c);
 }
 
 /* F6/F7 /7 */
@@ -192,4 +197,5 @@ void idiv_rm(struct cpu *c, const struct insn *i)
 		r = (uint64_t)(n % sd);
 	}
 	acc_pair_set(c, i, size, q & size_mask(size), r & size_mask(size));
+	div_flags(c);
 }

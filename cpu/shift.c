@@ -2,8 +2,11 @@
  *
  * Flags follow SDM Vol. 2, "RCL/RCR/ROL/ROR" and "SAL/SAR/SHL/SHR": the count is masked to 5 bits
  * (6 with a 64-bit operand) and a masked count of 0 changes no flag. Flags the SDM leaves
- * undefined are computed as the reference host (AMD Zen) does; tests/unit/test_integer.c pins
- * them. Flags are eager: the rules are too irregular for the lazy record. */
+ * undefined are computed as the reference host (AMD Zen 4) does, measured with a native
+ * differential run: AF = 1 after shl/shr/sar/shld/shrd; OF for counts above 1 follows the
+ * 1-bit formula applied to the result (shl/shld: MSB(result) ^ CF; shr/shrd/ror/rcr: the top two
+ * result bits differ; sar: 0); tests/unit/test_integer.c pins them. Flags are eager: the rules
+ * are too irregular for the lazy record. */
 #include "cpu/integer.h"
 
 enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
@@ -16,6 +19,12 @@ static inline uint64_t msb(uint64_t v, unsigned size)
 static inline uint64_t of_if(uint64_t bit)
 {
 	return bit ? FL_OF : 0;
+}
+
+/* OF of the right shifts and rotates: the two most significant result bits differ. */
+static inline uint64_t of_top2(uint64_t r, unsigned size)
+{
+	return of_if(msb(r ^ (r << 1), size));
 }
 
 /* Returns the result; *fmask / *fval receive the flags to change. `a` is masked to size. */
@@ -38,7 +47,7 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 		r = n ? ((a >> n) | (a << (bits - n))) & mask : a;
 		cf = msb(r, size);
 		*fmask = FL_CF | FL_OF;
-		*fval = cf | of_if(cf ^ msb(r << 1, size));
+		*fval = cf | of_top2(r, size);
 		return r;
 	}
 	case SH_RCL:
@@ -48,15 +57,14 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 		uint64_t cin = flags_cf(c);
 		*fmask = FL_CF | FL_OF;
 		if (op == SH_RCR) {
-			/* OF from the operand before the rotation (SDM Vol. 2, RCR). */
-			uint64_t of = of_if(msb(a, size) ^ cin);
 			if (n == 0) {
-				*fval = cin | of;
+				*fval = cin | of_top2(a, size);
 				return a;
 			}
 			r = (a >> n) | (cin << (bits - n)) | (n >= 2 ? a << (bits + 1 - n) : 0);
-			*fval = ((a >> (n - 1)) & 1) | of;
-			return r & mask;
+			r &= mask;
+			*fval = ((a >> (n - 1)) & 1) | of_top2(r, size);
+			return r;
 		}
 		if (n == 0) {
 			*fval = cin | of_if(msb(a, size) ^ cin);
@@ -79,7 +87,7 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 	case SH_SHR:
 		r = cnt < bits ? a >> cnt : 0;
 		cf = cnt <= bits ? (a >> (cnt - 1)) & 1 : 0;
-		f = cf | of_if(msb(a, size));
+		f = cf | of_top2(r, size);
 		break;
 	default: { /* SH_SAR */
 		int64_t s = sext(a, size);
@@ -90,7 +98,7 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 	}
 	}
 	*fmask = FL_ARITH;
-	*fval = f | flags_szp(r, size);
+	*fval = f | FL_AF | flags_szp(r, size);
 	return r;
 }
 
@@ -154,29 +162,31 @@ static void dshift_do(struct cpu *c, const struct insn *i, unsigned count)
 			reg_set(c, i, i->rm, size, d);
 		return;
 	}
-	if (cnt > bits) {
-		/* Only a 16-bit operand gets here; the SDM leaves result and flags undefined. The
-		 * hardware shifts the 48-bit concatenation d:s:d (SHLD) / s:d:s (SHRD). */
-		uint64_t cat = i->param ? (s << 32) | (d << 16) | s : (d << 32) | (s << 16) | d;
+	if (size == 2) {
+		/* The 16-bit forms shift the 48-bit d:s:s (SHLD) / s:s:d (SHRD), which also gives
+		 * the hardware's result for counts above 16 (undefined in the SDM). */
 		if (i->param) {
+			uint64_t cat = s << 32 | s << 16 | d;
 			r = (cat >> cnt) & mask;
 			cf = (cat >> (cnt - 1)) & 1;
 		} else {
-			r = (cat >> (48 - cnt)) & mask;
-			cf = (cat >> (48 - cnt + 16)) & 1;
+			uint64_t cat = d << 32 | s << 16 | s;
+			r = (cat >> (32 - cnt)) & mask;
+			cf = (cat >> (48 - cnt)) & 1;
 		}
 	} else if (i->param) {
-		r = ((d >> (cnt - 1)) >> 1 | (cnt < bits ? s << (bits - cnt) : s)) & mask;
+		r = ((d >> cnt) | s << (bits - cnt)) & mask;
 		cf = (d >> (cnt - 1)) & 1;
 	} else {
-		r = ((d << (cnt - 1)) << 1 | (cnt < bits ? s >> (bits - cnt) : s)) & mask;
+		r = ((d << cnt) | s >> (bits - cnt)) & mask;
 		cf = (d >> (bits - cnt)) & 1;
 	}
 	if (i->is_mem)
 		cpu_write(c, addr, size, r);
 	else
 		reg_set(c, i, i->rm, size, r);
-	flags_set_arith(c, FL_ARITH, cf | of_if(msb(r ^ d, size)) | flags_szp(r, size));
+	uint64_t of = i->param ? of_top2(r, size) : of_if(msb(r, size) ^ cf);
+	flags_set_arith(c, FL_ARITH, cf | of | FL_AF | flags_szp(r, size));
 }
 
 /* 0F A4 / 0F AC: Ev,Gv,Ib */

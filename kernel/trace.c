@@ -1,0 +1,181 @@
+#include "kernel/trace.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "kernel/guest.h"
+
+/* Strings longer than this are cut with "..." so one call stays one readable line. */
+#define TRACE_STRING_MAX 200
+
+static void put_utf16(FILE *out, const uint16_t *s, size_t len)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < len && i < TRACE_STRING_MAX; i++) {
+		uint32_t ch = s[i];
+		if (ch >= 0xd800 && ch < 0xdc00 && i + 1 < len && s[i + 1] >= 0xdc00 && s[i + 1] < 0xe000) {
+			ch = 0x10000 + ((ch - 0xd800) << 10) + (s[i + 1] - 0xdc00);
+			i++;
+		}
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", (char)ch);
+		else if (ch >= 0x20 && ch < 0x7f)
+			fputc((int)ch, out);
+		else if (ch < 0x80)
+			fprintf(out, "\\x%02x", ch);
+		else if (ch < 0x800)
+			fprintf(out, "%c%c", 0xc0 | ch >> 6, 0x80 | (ch & 0x3f));
+		else if (ch < 0x10000)
+			fprintf(out, "%c%c%c", 0xe0 | ch >> 12, 0x80 | (ch >> 6 & 0x3f), 0x80 | (ch & 0x3f));
+		else
+			fprintf(out, "%c%c%c%c", 0xf0 | ch >> 18, 0x80 | (ch >> 12 & 0x3f),
+				0x80 | (ch >> 6 & 0x3f), 0x80 | (ch & 0x3f));
+	}
+	fputs(len > TRACE_STRING_MAX ? "\"..." : "\"", out);
+}
+
+static void put_bytes(FILE *out, struct kprocess *p, gptr_t addr, uint64_t len)
+{
+	char buf[TRACE_STRING_MAX];
+	size_t n = len < sizeof buf ? (size_t)len : sizeof buf;
+	if (guest_read(p, addr, buf, n) != STATUS_SUCCESS) {
+		fprintf(out, "0x%" PRIx64 "(bad)", addr);
+		return;
+	}
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+		if (ch == '\n')
+			fputs("\\n", out);
+		else if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch >= 0x20 && ch < 0x7f)
+			fputc(ch, out);
+		else
+			fprintf(out, "\\x%02x", ch);
+	}
+	fputs(len > n ? "\"..." : "\"", out);
+}
+
+static void put_handle(FILE *out, handle_t h)
+{
+	switch ((int64_t)h) {
+	case -1: fputs("CurrentProcess", out); break;
+	case -2: fputs("CurrentThread", out); break;
+	default: fprintf(out, "0x%" PRIx64, h);
+	}
+}
+
+/* A pointer followed by the value it points to after the call. */
+static void put_out_value(FILE *out, struct kprocess *p, gptr_t addr, unsigned size)
+{
+	fprintf(out, "0x%" PRIx64, addr);
+	if (!addr)
+		return;
+	uint64_t v = 0;
+	ntstatus_t st = size == 8 ? guest_read_ptr(p, addr, &v) : guest_read(p, addr, &v, size);
+	if (st == STATUS_SUCCESS)
+		fprintf(out, "->0x%" PRIx64, v);
+}
+
+static void put_arg(FILE *out, struct kprocess *p, enum syscall_arg_kind kind, uint64_t v,
+		    uint64_t next)
+{
+	switch (kind) {
+	case ARG_HANDLE:
+		put_handle(out, v);
+		break;
+	case ARG_PHANDLE:
+	case ARG_PSIZE:
+	case ARG_PPVOID:
+		put_out_value(out, p, v, 8);
+		break;
+	case ARG_PULONG:
+		put_out_value(out, p, v, 4);
+		break;
+	case ARG_PLARGE:
+		fprintf(out, "0x%" PRIx64, v);
+		if (v) {
+			int64_t x;
+			if (guest_read(p, v, &x, 8) == STATUS_SUCCESS)
+				fprintf(out, "{%" PRId64 "}", x);
+		}
+		break;
+	case ARG_PUSTR:
+	case ARG_POBJATTR: {
+		if (!v) {
+			fputs("NULL", out);
+			break;
+		}
+		struct objattr oa = {0};
+		ntstatus_t st = kind == ARG_PUSTR ? guest_read_ustr(p, v, &oa.name)
+						  : guest_read_objattr(p, v, &oa);
+		if (st != STATUS_SUCCESS) {
+			fprintf(out, "0x%" PRIx64 "(bad)", v);
+			break;
+		}
+		if (oa.root) {
+			fputs("{root=", out);
+			put_handle(out, oa.root);
+			fputc(',', out);
+		}
+		put_utf16(out, oa.name.buf, oa.name.len);
+		if (oa.root)
+			fputc('}', out);
+		objattr_free(&oa);
+		break;
+	}
+	case ARG_PIOSB: {
+		fprintf(out, "0x%" PRIx64, v);
+		uint64_t status = 0, info = 0;
+		if (v && guest_read_ptr(p, v, &status) == STATUS_SUCCESS &&
+		    guest_read_ptr(p, v + p->ptr_size, &info) == STATUS_SUCCESS)
+			fprintf(out, "{0x%" PRIx32 ",0x%" PRIx64 "}", (uint32_t)status, info);
+		break;
+	}
+	case ARG_PSTR:
+		/* The length is the next argument (__wine_dbg_write). */
+		put_bytes(out, p, v, next);
+		break;
+	case ARG_ULONG:
+	case ARG_CLASS:
+		fprintf(out, "%" PRIu32, (uint32_t)v);
+		break;
+	case ARG_LONG:
+		fprintf(out, "%" PRId32, (int32_t)v);
+		break;
+	case ARG_BOOL:
+		fprintf(out, "%u", (unsigned)(v & 0xff));
+		break;
+	case ARG_ACCESS:
+	case ARG_FLAGS:
+	case ARG_PTR:
+	case ARG_ULONG_PTR:
+	default:
+		fprintf(out, "0x%" PRIx64, v);
+		break;
+	}
+}
+
+void trace_syscall(FILE *out, struct kprocess *p, uint32_t tid, const char *name,
+		   const struct nt_call *c, unsigned nargs, ntstatus_t status)
+{
+	const struct syscall_desc *d = c->desc;
+	fprintf(out, "[%04" PRIx32 "] %s(", tid, name);
+	unsigned n = d ? d->nargs : nargs;
+	for (unsigned i = 0; i < n && i < SYSCALL_MAX_ARGS; i++) {
+		if (i)
+			fputs(", ", out);
+		if (d) {
+			fprintf(out, "%s=", d->arg_names[i]);
+			put_arg(out, p, d->kinds[i], c->args[i], i + 1 < n ? c->args[i + 1] : 0);
+		} else {
+			fprintf(out, "0x%" PRIx64, c->args[i]);
+		}
+	}
+	const char *sname = ntstatus_name(status);
+	if (sname)
+		fprintf(out, ") = %s\n", sname);
+	else
+		fprintf(out, ") = 0x%08" PRIx32 "\n", status);
+}

@@ -113,21 +113,21 @@ static bool check_alignment(struct pe_image *pe, struct pe_error *err)
         return pe_fail(err, "FileAlignment 0x%x is not a power of two", pe->file_align);
     if (pe->file_align > pe->section_align)
         return pe_fail(err, "FileAlignment 0x%x exceeds SectionAlignment 0x%x",
-                    pe->file_align, pe->section_align);
+                       pe->file_align, pe->section_align);
     /* Below the page size the image is mapped flat, which only works when file
      * and memory layouts coincide (PE/COFF spec, SectionAlignment). */
     pe->low_alignment = pe->section_align < PAGE_SIZE_4K;
     if (pe->low_alignment) {
         if (pe->file_align != pe->section_align)
             return pe_fail(err, "SectionAlignment 0x%x is below the page size but differs "
-                        "from FileAlignment 0x%x", pe->section_align, pe->file_align);
+                           "from FileAlignment 0x%x", pe->section_align, pe->file_align);
     } else if (pe->file_align < 0x200 || pe->file_align > 0x10000) {
         return pe_fail(err, "FileAlignment 0x%x outside 0x200..0x10000", pe->file_align);
     }
     /* Images are mapped at allocation-granularity (64 KiB) boundaries. */
     if (pe->image_base & 0xffff)
         return pe_fail(err, "ImageBase 0x%llx is not a multiple of 64 KiB",
-                    (unsigned long long)pe->image_base);
+                       (unsigned long long)pe->image_base);
     return true;
 }
 
@@ -192,41 +192,41 @@ static bool parse_sections(const uint8_t *file, struct pe_image *pe, uint64_t ta
 
         if (s->va % pe->section_align)
             return pe_fail(err, "section %u '%s': VirtualAddress 0x%x not aligned to "
-                        "SectionAlignment 0x%x", i, s->name, s->va, pe->section_align);
+                           "SectionAlignment 0x%x", i, s->name, s->va, pe->section_align);
         if (s->va < prev_end) {
             if (!prev)
                 return pe_fail(err, "section %u '%s': VirtualAddress 0x%x overlaps the headers "
-                            "(which end at 0x%llx)", i, s->name, s->va,
-                            (unsigned long long)prev_end);
+                               "(which end at 0x%llx)", i, s->name, s->va,
+                               (unsigned long long)prev_end);
             return pe_fail(err, "section %u '%s': VirtualAddress 0x%x overlaps or precedes "
-                        "section '%s' (which ends at 0x%llx)", i, s->name, s->va, prev,
-                        (unsigned long long)prev_end);
+                           "section '%s' (which ends at 0x%llx)", i, s->name, s->va, prev,
+                           (unsigned long long)prev_end);
         }
         /* A zero VirtualSize means "use SizeOfRawData" (Windows and Wine agree). */
         uint32_t vsize = s->vsize ? s->vsize : s->raw_size;
         if (vsize > pe->size_of_image)
             return pe_fail(err, "section %u '%s': size 0x%x larger than SizeOfImage 0x%x",
-                        i, s->name, vsize, pe->size_of_image);
+                           i, s->name, vsize, pe->size_of_image);
         uint64_t map_size = align_up(vsize, pe->section_align);
         if (!in_range(s->va, map_size, pe->mapped_size))
             return pe_fail(err, "section %u '%s': 0x%x+0x%llx extends past SizeOfImage 0x%x",
-                        i, s->name, s->va, (unsigned long long)map_size, pe->size_of_image);
+                           i, s->name, s->va, (unsigned long long)map_size, pe->size_of_image);
         s->map_size = (uint32_t)map_size;
 
         s->file_bytes = 0;
         if (s->raw_size) {
             if (s->raw_offset >= pe->file_size)
                 return pe_fail(err, "section %u '%s': raw data offset 0x%x is past the end of "
-                            "the file (0x%zx bytes)", i, s->name, s->raw_offset, pe->file_size);
+                               "the file (0x%zx bytes)", i, s->name, s->raw_offset, pe->file_size);
             /* Windows and Wine read raw data in 512-byte sectors, so a last
              * section cut short inside its final sector still loads. */
             if (!in_range(s->raw_offset, s->raw_size, align_up(pe->file_size, 0x200)))
                 return pe_fail(err, "section %u '%s': raw data 0x%x+0x%x runs past the end of "
-                            "the file (0x%zx bytes)", i, s->name, s->raw_offset, s->raw_size,
-                            pe->file_size);
+                               "the file (0x%zx bytes)", i, s->name, s->raw_offset, s->raw_size,
+                               pe->file_size);
             if (pe->low_alignment && s->raw_offset != s->va)
                 return pe_fail(err, "section %u '%s': raw offset 0x%x differs from its RVA 0x%x "
-                            "in a low-alignment image", i, s->name, s->raw_offset, s->va);
+                               "in a low-alignment image", i, s->name, s->raw_offset, s->va);
             s->file_bytes = min32(min32(s->raw_size, map_size), pe->file_size - s->raw_offset);
         }
         prev_end = (uint64_t)s->va + map_size;
@@ -245,10 +245,10 @@ static bool check_directories(struct pe_image *pe, struct pe_error *err)
         if (i == PE_DIR_SECURITY) {
             if (!in_range(d->rva, d->size, pe->file_size))
                 return pe_fail(err, "certificate table at file offset 0x%x+0x%x is outside the "
-                            "file (0x%zx bytes)", d->rva, d->size, pe->file_size);
+                               "file (0x%zx bytes)", d->rva, d->size, pe->file_size);
         } else if (!in_range(d->rva, d->size, pe->mapped_size)) {
             return pe_fail(err, "%s directory 0x%x+0x%x extends past SizeOfImage 0x%x",
-                        dir_names[i], d->rva, d->size, pe->size_of_image);
+                           dir_names[i], d->rva, d->size, pe->size_of_image);
         }
     }
     return true;
@@ -287,13 +287,13 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
         return pe_fail(err, "e_lfanew 0x%x is negative", (uint32_t)lfanew);
     if (!in_range((uint32_t)lfanew, 4 + FILE_HEADER_SIZE, size))
         return pe_fail(err, "e_lfanew 0x%x: NT headers lie outside the file (%zu bytes)",
-                    (uint32_t)lfanew, size);
+                       (uint32_t)lfanew, size);
     pe->nt_offset = (uint32_t)lfanew;
 
     const uint8_t *nt = file + pe->nt_offset;
     if (pe_le32(nt) != 0x00004550)
         return pe_fail(err, "bad NT signature 0x%08x at 0x%x (not a PE file)", pe_le32(nt),
-                    pe->nt_offset);
+                       pe->nt_offset);
 
     const uint8_t *fh = nt + 4;
     pe->machine = pe_le16(fh);
@@ -306,41 +306,41 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
 
     if (pe->machine != PE_MACHINE_I386 && pe->machine != PE_MACHINE_AMD64)
         return pe_fail(err, "unsupported machine 0x%04x (only i386 0x14c and amd64 0x8664)",
-                    pe->machine);
+                       pe->machine);
     if (!(pe->characteristics & PE_FILE_EXECUTABLE_IMAGE))
         return pe_fail(err, "not an executable image (IMAGE_FILE_EXECUTABLE_IMAGE is clear, "
-                    "characteristics 0x%04x)", pe->characteristics);
+                       "characteristics 0x%04x)", pe->characteristics);
     if (pe->num_sections == 0)
         return pe_fail(err, "image has no sections");
     if (pe->num_sections > PE_MAX_SECTIONS)
         return pe_fail(err, "too many sections (%u, the limit is %u)", pe->num_sections,
-                    PE_MAX_SECTIONS);
+                       PE_MAX_SECTIONS);
 
     uint64_t opt = (uint64_t)pe->nt_offset + 4 + FILE_HEADER_SIZE;
     if (pe->opt_header_size < 2)
         return pe_fail(err, "SizeOfOptionalHeader %u leaves no optional header",
-                    pe->opt_header_size);
+                       pe->opt_header_size);
     if (!in_range(opt, pe->opt_header_size, size))
         return pe_fail(err, "optional header (%u bytes at 0x%llx) runs past the end of the file",
-                    pe->opt_header_size, (unsigned long long)opt);
+                       pe->opt_header_size, (unsigned long long)opt);
     pe->magic = pe_le16(file + opt);
     if (pe->magic != PE_MAGIC_PE32 && pe->magic != PE_MAGIC_PE32PLUS)
         return pe_fail(err, "unknown optional header magic 0x%04x", pe->magic);
     pe->is64 = pe->magic == PE_MAGIC_PE32PLUS;
     if (pe->is64 != (pe->machine == PE_MACHINE_AMD64))
         return pe_fail(err, "%s optional header does not match machine 0x%04x",
-                    pe->is64 ? "PE32+" : "PE32", pe->machine);
+                       pe->is64 ? "PE32+" : "PE32", pe->machine);
     unsigned fixed = pe->is64 ? OPT64_FIXED_SIZE : OPT32_FIXED_SIZE;
     if (pe->opt_header_size < fixed)
         return pe_fail(err, "SizeOfOptionalHeader %u is smaller than the %u bytes of a %s header",
-                    pe->opt_header_size, fixed, pe->is64 ? "PE32+" : "PE32");
+                       pe->opt_header_size, fixed, pe->is64 ? "PE32+" : "PE32");
 
     read_optional_header(pe, file + opt);
     /* Directories past the sixteenth have no defined meaning; Windows ignores them. */
     unsigned ndirs = pe->num_dirs < PE_DIR_COUNT ? pe->num_dirs : PE_DIR_COUNT;
     if (fixed + 8u * ndirs > pe->opt_header_size)
         return pe_fail(err, "%u data directories do not fit in SizeOfOptionalHeader %u",
-                    ndirs, pe->opt_header_size);
+                       ndirs, pe->opt_header_size);
     for (unsigned i = 0; i < ndirs; i++) {
         pe->dirs[i].rva = pe_le32(file + opt + fixed + 8 * i);
         pe->dirs[i].size = pe_le32(file + opt + fixed + 8 * i + 4);
@@ -359,13 +359,13 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
     if (__builtin_add_overflow(pe->image_base, mapped, &image_end) ||
         (!pe->is64 && image_end > 0x100000000ull))
         return pe_fail(err, "image 0x%llx+0x%x does not fit the address space",
-                    (unsigned long long)pe->image_base, pe->size_of_image);
+                       (unsigned long long)pe->image_base, pe->size_of_image);
 
     uint64_t table = opt + pe->opt_header_size;
     uint64_t table_size = (uint64_t)pe->num_sections * SECTION_HDR_SIZE;
     if (!in_range(table, table_size, size))
         return pe_fail(err, "section table (%u entries at 0x%llx) runs past the end of the file",
-                    pe->num_sections, (unsigned long long)table);
+                       pe->num_sections, (unsigned long long)table);
     /* Wine maps at least up to the end of the section table as headers, even
      * when SizeOfHeaders says less (server/mapping.c get_image_params). */
     uint64_t headers_end = pe->size_of_headers;
@@ -373,17 +373,17 @@ bool pe_parse(const uint8_t *file, size_t size, struct pe_image *pe, struct pe_e
         headers_end = table + table_size;
     if (pe->size_of_headers > pe->size_of_image)
         return pe_fail(err, "SizeOfHeaders 0x%x exceeds SizeOfImage 0x%x", pe->size_of_headers,
-                    pe->size_of_image);
+                       pe->size_of_image);
     if (headers_end > pe->mapped_size)
         return pe_fail(err, "headers (0x%llx bytes) do not fit in SizeOfImage 0x%x",
-                    (unsigned long long)headers_end, pe->size_of_image);
+                       (unsigned long long)headers_end, pe->size_of_image);
     pe->headers_size = min32(headers_end, size);
 
     if (!parse_sections(file, pe, table, headers_end, err))
         return false;
     if (pe->entry_rva >= pe->mapped_size)
         return pe_fail(err, "AddressOfEntryPoint 0x%x is outside the image (SizeOfImage 0x%x)",
-                    pe->entry_rva, pe->size_of_image);
+                       pe->entry_rva, pe->size_of_image);
     if (!check_directories(pe, err))
         return false;
 
@@ -564,11 +564,11 @@ static bool relocate_pass(uint8_t *image, size_t image_size, const struct pe_dat
     while (off < end) {
         if (end - off < 8)
             return pe_fail(err, "relocation block header at 0x%llx is truncated",
-                        (unsigned long long)off);
+                           (unsigned long long)off);
         uint32_t page = pe_le32(image + off), block = pe_le32(image + off + 4);
         if (block < 8 || block > end - off || (block & 1))
             return pe_fail(err, "relocation block at 0x%llx has bad size 0x%x",
-                        (unsigned long long)off, block);
+                           (unsigned long long)off, block);
         for (uint32_t i = 8; i < block; i += 2) {
             uint16_t e = pe_le16(image + off + i);
             unsigned type = e >> 12, width;
@@ -581,11 +581,11 @@ static bool relocate_pass(uint8_t *image, size_t image_size, const struct pe_dat
             case REL_DIR64: width = 8; break;
             default:
                 return pe_fail(err, "unsupported relocation type %u in block for page 0x%x",
-                            type, page);
+                               type, page);
             }
             if (!in_range(target, width, image_size))
                 return pe_fail(err, "relocation (type %u) at RVA 0x%llx is outside the image",
-                            type, (unsigned long long)target);
+                               type, (unsigned long long)target);
             if (!apply)
                 continue;
             uint8_t *p = image + target;
@@ -613,7 +613,7 @@ bool pe_apply_relocations(uint8_t *image, size_t image_size, const struct pe_ima
         return pe_fail(err, "image has no base relocations and cannot be moved");
     if (!in_range(d->rva, d->size, image_size))
         return pe_fail(err, "relocation directory 0x%x+0x%x is outside the image (0x%zx bytes)",
-                    d->rva, d->size, image_size);
+                       d->rva, d->size, image_size);
     return relocate_pass(image, image_size, d, delta, false, err) &&
            relocate_pass(image, image_size, d, delta, true, err);
 }
@@ -628,8 +628,8 @@ static bool export_target(const uint8_t *file, const struct pe_image *pe, struct
     if (e->rva >= d->rva && e->rva - d->rva < d->size) {
         e->forwarder = pe_rva_str(file, pe, e->rva);
         if (!e->forwarder)
-            return pe_fail(err, "export ordinal %u: forwarder string at RVA 0x%x is not in the file",
-                        e->ordinal, e->rva);
+            return pe_fail(err, "export ordinal %u: forwarder string at RVA 0x%x is not in "
+                           "the file", e->ordinal, e->rva);
     } else if (e->rva >= pe->mapped_size) {
         return pe_fail(err, "export ordinal %u: RVA 0x%x is outside the image", e->ordinal, e->rva);
     }
@@ -654,10 +654,10 @@ bool pe_exports_read(const uint8_t *file, const struct pe_image *pe, struct pe_e
      * (and keeps count * width within 32 bits). */
     if (nfuncs > pe->file_size / 4 || nnames > pe->file_size / 4)
         return pe_fail(err, "export directory counts (%u functions, %u names) exceed the file",
-                    nfuncs, nnames);
+                       nfuncs, nnames);
     if ((uint64_t)out->ordinal_base + nfuncs > 0x100000000ull)
         return pe_fail(err, "export ordinal base %u + %u functions overflows",
-                    out->ordinal_base, nfuncs);
+                       out->ordinal_base, nfuncs);
     const uint8_t *funcs = pe_rva_ptr(file, pe, pe_le32(ed + 28), nfuncs * 4);
     const uint8_t *names = pe_rva_ptr(file, pe, pe_le32(ed + 32), nnames * 4);
     const uint8_t *ords = pe_rva_ptr(file, pe, pe_le32(ed + 36), nnames * 2);
@@ -682,7 +682,7 @@ bool pe_exports_read(const uint8_t *file, const struct pe_image *pe, struct pe_e
         }
         if (idx >= nfuncs) {
             pe_fail(err, "export '%s': ordinal index %u is not below NumberOfFunctions %u",
-                 e->name, idx, nfuncs);
+                    e->name, idx, nfuncs);
             goto bad;
         }
         named[idx] = 1;
@@ -789,7 +789,8 @@ bool pe_imports_read(const uint8_t *file, const struct pe_image *pe, struct pe_i
         uint64_t rva = d->rva + 20 * k;
         const uint8_t *desc = rva <= UINT32_MAX ? pe_rva_ptr(file, pe, (uint32_t)rva, 20) : NULL;
         if (!desc) {
-            pe_fail(err, "import descriptors at RVA 0x%x are not terminated inside the file", d->rva);
+            pe_fail(err, "import descriptors at RVA 0x%x are not terminated inside the file",
+                    d->rva);
             break;
         }
         uint32_t oft = pe_le32(desc), name = pe_le32(desc + 12), ft = pe_le32(desc + 16);
@@ -798,7 +799,7 @@ bool pe_imports_read(const uint8_t *file, const struct pe_image *pe, struct pe_i
         const char *dll = pe_rva_str(file, pe, name);
         if (!dll) {
             pe_fail(err, "import descriptor %llu: DLL name at RVA 0x%x is not in the file",
-                 (unsigned long long)k, name);
+                    (unsigned long long)k, name);
             break;
         }
         if (!import_thunks(file, pe, dll, oft ? oft : ft, ft, out, &cap, err))
@@ -824,7 +825,7 @@ bool pe_runtime_functions(const uint8_t *file, const struct pe_image *pe,
     *count = 0;
     if (pe->machine != PE_MACHINE_AMD64)
         return pe_fail(err, "RUNTIME_FUNCTION tables exist only in x64 images (machine 0x%04x)",
-                    pe->machine);
+                       pe->machine);
     const struct pe_data_dir *d = &pe->dirs[PE_DIR_EXCEPTION];
     if (!d->rva || !d->size)
         return true;
@@ -853,7 +854,7 @@ bool pe_runtime_functions(const uint8_t *file, const struct pe_image *pe,
             why = "is out of order or overlaps its predecessor";
         if (why) {
             pe_fail(err, "RUNTIME_FUNCTION %zu (0x%x..0x%x, unwind 0x%x) %s", i,
-                 v[i].begin, v[i].end, v[i].unwind, why);
+                    v[i].begin, v[i].end, v[i].unwind, why);
             free(v);
             return false;
         }

@@ -216,7 +216,8 @@ const struct pe_section *pe_section_for_rva(const struct pe_image *pe, uint32_t 
 bool pe_rva_to_offset(const struct pe_image *pe, uint32_t rva, uint32_t len, size_t *offset);
 
 /* Pointer into file for [rva, rva+len), or NULL when not entirely in the file. */
-const uint8_t *pe_rva_ptr(const uint8_t *file, const struct pe_image *pe, uint32_t rva, uint32_t len);
+const uint8_t *pe_rva_ptr(const uint8_t *file, const struct pe_image *pe, uint32_t rva,
+                          uint32_t len);
 
 /* Pointer into file at rva and, in *avail, how many file-backed bytes follow
  * it contiguously; NULL when rva is not backed by the file. */

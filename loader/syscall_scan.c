@@ -149,9 +149,9 @@ bool syscall_scan(const uint8_t *file, const struct pe_image *pe, struct syscall
     size_t names_len = 0;
     for (size_t i = 0; i < m; i++) {
         if (i && syscall_service_number(v[i].id) == syscall_service_number(v[i - 1].id)) {
-            pe_fail(err, "syscall number 0x%x is used by two stubs: %s (RVA 0x%x) and %s (RVA 0x%x)",
-                 syscall_service_number(v[i].id), v[i - 1].name, v[i - 1].rva, v[i].name,
-                 v[i].rva);
+            pe_fail(err, "syscall number 0x%x is used by two stubs: %s (RVA 0x%x) and %s "
+                    "(RVA 0x%x)", syscall_service_number(v[i].id), v[i - 1].name, v[i - 1].rva,
+                    v[i].name, v[i].rva);
             free(v);
             pe_exports_free(&exp);
             return false;

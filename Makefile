@@ -162,6 +162,19 @@ N    ?= 100000
 SEED ?= $(shell date +%s)
 fuzz-cpu: $(B)/diff-cpu
 	$(B)/diff-cpu --fuzz $(N) --seed $(SEED) --out build/diff-mismatches.txt
+
+# bench-cpu's guest kernels: freestanding position-independent code linked into one flat blob
+# that bench_cpu embeds (.incbin) and runs natively and on the interpreter.
+BENCH_GUEST_CFLAGS := -O2 -ffreestanding -fno-builtin -fno-stack-protector -fcf-protection=none \
+	-fno-asynchronous-unwind-tables -fPIE -fvisibility=hidden -fno-math-errno \
+	-fno-tree-loop-distribute-patterns -nostdlib -Wall -Wextra
+$(B)/bench/kernels.bin: tests/bench/guest/kernels.c tests/bench/guest/kernels.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_GUEST_CFLAGS) -c -o $(B)/bench/kernels.o $<
+	ld --no-warn-rwx-segments -T tests/bench/guest/kernels.ld -o $(B)/bench/kernels.elf $(B)/bench/kernels.o
+	objcopy -O binary $(B)/bench/kernels.elf $@
+$(B)/obj/tests/bench/bench_cpu.o: $(B)/bench/kernels.bin
+$(B)/obj/tests/bench/bench_cpu.o: CFLAGS += -DBENCH_KERNELS='"$(B)/bench/kernels.bin"'
 # --- end of differential CPU tests ---
 
 clean:

@@ -184,13 +184,14 @@ enum decode_status decode_insn(const uint8_t *b, size_t avail, uint64_t addr,
 	out->base = out->index = REG_NONE;
 	out->row = DECODE_ROW_NONE;
 
-/* Byte p+n-1 must exist: architecturally (15-byte limit, SDM Vol. 2, 2.3.11) and in `bytes`. */
-#define NEED(n)                          \
-	do {                             \
-		if (p + (n) > 15)        \
-			goto too_long;   \
-		if (p + (n) > avail)     \
-			goto truncated;  \
+	/* At most 15 bytes exist architecturally (SDM Vol. 2, 2.3.11). An instruction that needs a
+	 * byte past `avail` below that limit would fault on the fetch, which comes before the
+	 * length check (SDM Vol. 3, 6.9: fetch faults outrank decode faults). */
+	const size_t lim = avail < 15 ? avail : 15;
+#define NEED(n)                            \
+	do {                               \
+		if (p + (n) > lim)         \
+			goto out_of_bytes; \
 	} while (0)
 
 	/* Legacy prefixes in any order; REX counts only right before the opcode (SDM 2.2.1). */
@@ -324,7 +325,7 @@ opcode:;
 	if (!ud) {
 		const struct cand_list *l = &cand[mode][enc == ENC_VEX][map][op];
 		if (l->modrm_rows) {
-			if (p < 15 && p < avail)
+			if (p < lim)
 				modrm = b[p];
 			else
 				modrm_missing = true;
@@ -355,7 +356,7 @@ opcode:;
 			break;
 		}
 		if (!row && modrm_missing)
-			NEED(1); /* fails: too long or truncated */
+			goto out_of_bytes;
 	}
 
 	/* Operand shape: from the row, or for VEX/EVEX/XOP forms without one the architectural
@@ -542,14 +543,14 @@ opcode:;
 	out->param = row->param;
 	return DECODE_OK;
 
-too_long:
+out_of_bytes:
 	out->fn = insn_ud;
+	if (avail < 15) {
+		out->len = 0;
+		return DECODE_TRUNCATED;
+	}
 	out->len = 15;
 	out->next = addr + 15;
 	return DECODE_UD;
-truncated:
-	out->fn = insn_ud;
-	out->len = 0;
-	return DECODE_TRUNCATED;
 #undef NEED
 }

@@ -331,6 +331,12 @@ START_TEST(fifteen_byte_limit)
 	ud(d64("66 66 66 66 66 66 48 c7 05 00 00 00 00 01 00 00 00"), 15);
 	/* fewer than 15 bytes available and all prefixes: maybe valid, need more */
 	ck_assert_int_eq(d64("66 66 66 66 66 66 66 66 66 66 66 66 66 66"), DECODE_TRUNCATED);
+	/* 12 x 66 + mov ax, imm16 is 15 bytes: with 14 available the fetch of the last one faults
+	 * first; the same bytes with the 16th one present make a too-long instruction */
+	ck_assert_int_eq(d64("66 66 66 66 66 66 66 66 66 66 66 66 b8 34"), DECODE_TRUNCATED);
+	ok(d64("66 66 66 66 66 66 66 66 66 66 66 66 b8 34 12"), "mov", 15);
+	ck_assert_int_eq(d64("66 66 66 66 66 66 66 66 66 66 66 66 66 b8"), DECODE_TRUNCATED);
+	ud(d64("66 66 66 66 66 66 66 66 66 66 66 66 66 b8 34"), 15);
 }
 END_TEST
 

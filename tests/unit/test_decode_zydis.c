@@ -569,6 +569,16 @@ static void random_encoding(uint8_t b[15], enum arch a, uint64_t *rng)
 	}
 }
 
+/* Forms Zydis rejects that ntemu may decode because they trap in user mode anyway: MOV to/from
+ * control and debug registers is privileged (#GP at CPL 3 for every register), while the
+ * registers that do not exist (CR1, CR5-7, CR9-15, DR8-15) are #UD; REX.R picks them, which rows
+ * cannot express. */
+static bool traps_anyway(const struct insn *in)
+{
+	const struct opcode_row *r = &opcode_rows[in->row];
+	return r->map == M0F && r->opcode >= 0x20 && r->opcode <= 0x23;
+}
+
 START_TEST(random_encodings_agree_with_zydis)
 {
 	init_zydis();
@@ -587,7 +597,7 @@ START_TEST(random_encodings_agree_with_zydis)
 		char ex[EXAMPLE_MAX];
 		if (!zydis_decode(a, b, sizeof b, &zi)) {
 			st = decode_insn(b, sizeof b, va, a == A64 ? CPU_MODE_64 : CPU_MODE_32, &in);
-			if (st == DECODE_OK) {
+			if (st == DECODE_OK && !traps_anyway(&in)) {
 				accepted_invalid++;
 				describe(ex, sizeof ex, arch_name[a], b, in.len, NULL, &in, st);
 				tally_add(&accepted[in.row], ex);

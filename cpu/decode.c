@@ -165,6 +165,12 @@ static bool vex_default_imm8(unsigned map, unsigned op)
 	return map == 1 && ((op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6));
 }
 
+/* EIP wraps at 4 GiB in compatibility mode. */
+static inline uint64_t next_ip(uint64_t addr, unsigned len, bool m64)
+{
+	return m64 ? addr + len : (addr + len) & 0xffffffffull;
+}
+
 static const uint8_t base16[8] = {R_BX, R_BX, R_BP, R_BP, R_SI, R_DI, R_BP, R_BX};
 static const uint8_t index16[8] = {R_SI, R_DI, R_SI, R_DI, REG_NONE, REG_NONE, REG_NONE, REG_NONE};
 
@@ -239,7 +245,7 @@ opcode:;
 		 * register ModRM, which those forbid (SDM 2.3.5); 8F is POP r/m unless mmmmm >= 8
 		 * (XOP), which would be a ModRM.reg other than 0 (AMD APM Vol. 3, 1.8). */
 		if (op == 0x8f ? (b1 & 0x1f) >= 8 : (m64 || (b1 & 0xc0) == 0xc0)) {
-			unsigned b2 = 0, vvvv, L = 0;
+			unsigned vvvv, L;
 			if (op == 0xc5) {
 				R = !(b1 & 0x80);
 				X = B = W = 0;
@@ -251,8 +257,7 @@ opcode:;
 				p += 2;
 			} else if (op == 0x62) {
 				NEED(4);
-				b2 = b[p + 2];
-				uint8_t b3 = b[p + 3];
+				uint8_t b2 = b[p + 2], b3 = b[p + 3];
 				R = !(b1 & 0x80);
 				X = !(b1 & 0x40);
 				B = !(b1 & 0x20);
@@ -265,7 +270,7 @@ opcode:;
 				p += 4;
 			} else {
 				NEED(3);
-				b2 = b[p + 2];
+				uint8_t b2 = b[p + 2];
 				R = !(b1 & 0x80);
 				X = !(b1 & 0x40);
 				B = !(b1 & 0x20);
@@ -371,7 +376,7 @@ opcode:;
 	} else if (enc == ENC_LEGACY) {
 		out->fn = insn_ud;
 		out->len = 1;
-		out->next = addr + 1;
+		out->next = next_ip(addr, 1, m64);
 		return DECODE_UD;
 	} else {
 		ud = true;
@@ -518,9 +523,7 @@ opcode:;
 	}
 
 	out->len = (uint8_t)p;
-	out->next = addr + p;
-	if (!m64)
-		out->next &= 0xffffffffull;
+	out->next = next_ip(addr, p, m64);
 	if (rip_rel) {
 		out->disp += out->next;
 		if (asz == 4)
@@ -550,7 +553,7 @@ out_of_bytes:
 		return DECODE_TRUNCATED;
 	}
 	out->len = 15;
-	out->next = addr + 15;
+	out->next = next_ip(addr, 15, m64);
 	return DECODE_UD;
 #undef NEED
 }

@@ -410,6 +410,32 @@ START_TEST(vex_evex_xop_sizing)
 }
 END_TEST
 
+START_TEST(vex_rows)
+{
+	ok(d64("c4 e2 70 f2 c2"), "andn", 5); /* andn eax, ecx, edx */
+	ck_assert_uint_eq(in.osz, 4);
+	ck_assert_uint_eq(in.reg, R_AX);
+	ck_assert_uint_eq(in.vreg, R_CX);
+	ck_assert_uint_eq(in.rm, R_DX);
+	ck_assert(in.pfx & PFX_VEX);
+	ok(d64("c4 e2 f0 f2 c2"), "andn", 5); /* andn rax, rcx, rdx: VEX.W1 */
+	ck_assert_uint_eq(in.osz, 8);
+	ok(d64("c4 62 a8 f2 c1"), "andn", 5); /* andn r8, r10, rcx */
+	ck_assert_uint_eq(in.reg, R_8);
+	ck_assert_uint_eq(in.vreg, R_10);
+	ck_assert_uint_eq(in.rm, R_CX);
+	ud(d64("c4 e2 74 f2 c2"), 5);         /* VEX.L1: #UD, still sized */
+	ok(d64("c4 e2 78 f3 ca"), "blsr", 5); /* group by ModRM.reg: blsr eax, edx */
+	ck_assert_uint_eq(in.vreg, R_AX);
+	ok(d64("c4 e3 fb f0 c1 05"), "rorx", 6); /* rorx rax, rcx, 5: map 0F3A, VEX.pp F2 */
+	ck_assert_uint_eq(in.imm, 5);
+	ok(d64("c4 e2 73 f7 c2"), "shrx", 5); /* pp selects sarx/shlx/shrx/bextr */
+	/* compatibility mode ignores VEX.W for general registers */
+	ok(d32("c4 e2 f0 f2 c2"), "andn", 5);
+	ck_assert_uint_eq(in.osz, 4);
+}
+END_TEST
+
 START_TEST(truncation)
 {
 	ck_assert_int_eq(d64(""), DECODE_TRUNCATED);
@@ -457,6 +483,7 @@ int main(void)
 	tcase_add_test(tc, fifteen_byte_limit);
 	tcase_add_test(tc, lock_validity);
 	tcase_add_test(tc, vex_evex_xop_sizing);
+	tcase_add_test(tc, vex_rows);
 	tcase_add_test(tc, truncation);
 	tcase_add_test(tc, unknown_opcode_is_ud);
 	suite_add_tcase(s, tc);

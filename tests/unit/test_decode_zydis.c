@@ -1,7 +1,8 @@
 /* The decoder oracle: every instruction of the system image's code, decoded by ntemu and by Zydis.
  *
  * x86-64 images (build/sysroot/system32): every function range of the .pdata table, swept
- * linearly. i386 images (syswow64): recursive descent from the entry point and the exports.
+ * linearly. i386 images (syswow64): recursive descent from the entry point, the exports and the
+ * code addresses stored in relocated slots (vtables, callbacks).
  * For each instruction Zydis decodes, ntemu must agree on the length and the mnemonic (through a
  * short alias table for naming differences), and on relative branch targets. VEX/EVEX/XOP forms
  * ntemu does not run are #UD but must still be sized. Instructions ntemu has no row for are
@@ -285,6 +286,35 @@ static void push_rva(struct worklist *w, uint32_t rva)
 	w->v[w->n++] = rva;
 }
 
+/* Code addresses the image stores: relocated 32-bit slots (vtables, callback tables, case
+ * labels, `push offset callback`) whose value lies in an executable section. loader/pe.h applies
+ * relocations but does not list them, so the slots are found as the bytes that change when the
+ * image is relocated by 0x10000: byte 2 of each HIGHLOW slot always does, bytes 0-1 never. */
+static void push_relocated_code(struct worklist *w, const char *file, const uint8_t *image,
+				const struct pe_image *pe)
+{
+	uint8_t *moved = malloc(pe->mapped_size);
+	ck_assert_ptr_nonnull(moved);
+	memcpy(moved, image, pe->mapped_size);
+	struct pe_error err;
+	if (!pe_apply_relocations(moved, pe->mapped_size, pe, 0x10000, &err)) {
+		if (!o.err[0])
+			fmt(o.err, sizeof o.err, "%s: relocations: %s", file, err.msg);
+	} else {
+		for (uint32_t i = 2; i + 2 <= pe->mapped_size; i++) {
+			if (moved[i] == image[i])
+				continue;
+			uint32_t slot = i - 2, v;
+			memcpy(&v, image + slot, 4);
+			uint32_t rva = v - (uint32_t)pe->image_base;
+			if (exec_section(pe, rva))
+				push_rva(w, rva);
+			i = slot + 3;
+		}
+	}
+	free(moved);
+}
+
 /* Follows direct branches and calls; stops at returns, indirect jumps, int3/ud2/hlt and at
  * bytes Zydis rejects. Jump tables are not followed. */
 static void descend(const char *file, const uint8_t *image, const uint8_t *data,
@@ -308,6 +338,7 @@ static void descend(const char *file, const uint8_t *image, const uint8_t *data,
 			pe_exports_free(&exp);
 		}
 	}
+	push_relocated_code(&w, file, image, pe);
 	while (w.n) {
 		uint32_t rva = w.v[--w.n];
 		const struct pe_section *s = exec_section(pe, rva);

@@ -293,6 +293,8 @@ static void push_rva(struct worklist *w, uint32_t rva)
 static void push_relocated_code(struct worklist *w, const char *file, const uint8_t *image,
 				const struct pe_image *pe)
 {
+	if (!pe->dirs[PE_DIR_BASERELOC].size)
+		return; /* fixed-base image (resource-only files, some programs) */
 	uint8_t *moved = malloc(pe->mapped_size);
 	ck_assert_ptr_nonnull(moved);
 	memcpy(moved, image, pe->mapped_size);

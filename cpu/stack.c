@@ -113,33 +113,38 @@ void op_popa(struct cpu *c, const struct insn *i)
 }
 
 /* ENTER imm16, imm8 (SDM Vol. 2, ENTER): push RBP; for nesting level L > 0 copy L-1 frame
- * pointers from the enclosing frame and push the new frame pointer; RBP = the frame (at stack
- * width, whatever the operand size); RSP -= imm16. Reads of the enclosing frame come first,
- * then one store of every pushed slot. */
+ * pointers from the enclosing frame and push the new frame pointer; rBP = the frame (a 16-bit
+ * ENTER replaces only BP, as the AMD host of the differential tests does); RSP -= imm16. The slots are built in a buffer and stored
+ * with one checked access; a copy whose source overlaps slots this ENTER already pushed reads
+ * them back as pushed, as the sequential pushes of the hardware do. */
 void op_enter(struct cpu *c, const struct insn *i)
 {
 	unsigned n = i->osz, level = i->imm2 & 31;
-	uint64_t mask = stack_mask(c);
-	uint8_t buf[(32 + 1) * 8];
 	unsigned slots = level ? level + 1 : 1;
-	/* slot k lives at frame - (k + 1) * n; buf holds them from the lowest address up */
-	uint64_t frame = sp_get(c) - n;
-	uint64_t bp = c->r[R_BP];
-	uint64_t v = bp;
+	uint64_t mask = stack_mask(c);
+	uint64_t top = sp_get(c); /* slot k lives at top - (k + 1) * n */
+	uint64_t low = (top - (uint64_t)slots * n) & mask;
+	uint64_t frame = (top - n) & mask;
+	uint8_t buf[(32 + 1) * 8]; /* the slots, lowest address first */
+	uint64_t bp = c->r[R_BP], v = bp;
 	memcpy(buf + (slots - 1) * n, &v, n);
 	for (unsigned k = 1; k < level; k++) {
-		bp -= n;
-		v = cpu_read(c, bp & mask, n);
+		bp = (bp - n) & mask;
+		v = cpu_read(c, bp, n);
+		uint8_t *vb = (uint8_t *)&v;
+		for (unsigned b = 0; b < n; b++) {
+			uint64_t off = (bp + b - low) & mask;
+			if (off >= (uint64_t)(slots - k) * n && off < (uint64_t)slots * n)
+				vb[b] = buf[off];
+		}
 		memcpy(buf + (slots - 1 - k) * n, &v, n);
 	}
-	frame &= mask;
 	if (level) {
 		v = frame;
 		memcpy(buf, &v, n);
 	}
-	uint64_t low = (frame + n - (uint64_t)slots * n) & mask;
 	cpu_write_bytes(c, low, buf, (size_t)slots * n);
-	reg_set(c, i, R_BP, c->mode == CPU_MODE_64 ? 8 : 4, frame);
+	reg_set(c, i, R_BP, n, frame);
 	sp_set(c, low - i->imm);
 }
 

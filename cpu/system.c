@@ -48,9 +48,20 @@ void op_int1(struct cpu *c, const struct insn *i)
 }
 
 /* HLT, CLI/STI (IOPL 0), IN/OUT/INS/OUTS (no I/O permission), LGDT, LIDT, LLDT, LTR, LMSW,
- * INVLPG, SWAPGS, CLTS, INVD, WBINVD, RDMSR, WRMSR, MOV to/from CRn/DRn: #GP(0) at CPL 3. */
+ * INVLPG, SWAPGS, CLTS, INVD, WBINVD, RDMSR, WRMSR, RDPMC (CR4.PCE clear), SYSENTER/SYSEXIT/
+ * SYSRET: #GP(0) at CPL 3. */
 void op_privileged(struct cpu *c, const struct insn *i)
 {
+	cpu_raise_gp(c, GP_PRIVILEGED);
+}
+
+/* MOV CRn/DRn: REX.R reaches CR8 but no other CR8-CR15 and no DR8-DR15; a register that does
+ * not exist is #UD ahead of the #GP of the existing ones (SDM Vol. 2, MOV—Move to/from Control
+ * Registers). Row param: 0 control, 1 debug registers. */
+void op_mov_crdr(struct cpu *c, const struct insn *i)
+{
+	if (i->reg >= 8 && (i->param || i->reg != 8))
+		cpu_raise_ud(c);
 	cpu_raise_gp(c, GP_PRIVILEGED);
 }
 
@@ -123,6 +134,12 @@ void op_rdtscp(struct cpu *c, const struct insn *i)
 	c->r[R_CX] = 0;
 }
 
+/* RDPID r32/r64: IA32_TSC_AUX, the processor number (always 0). */
+void op_rdpid(struct cpu *c, const struct insn *i)
+{
+	c->r[i->rm] = 0;
+}
+
 /* XCR0 = x87 | SSE: the state CPUID leaf 0xD describes. XCR1 (XINUSE) is not advertised. */
 #define CPU_XCR0 3u
 
@@ -149,7 +166,7 @@ void op_rdrand(struct cpu *c, const struct insn *i)
 
 /* The virtual CPU: an Intel family 6 part (model 0x9E, as Coffee Lake) with exactly the
  * extensions ntemu implements — SSE through SSE4.2, SSSE3, POPCNT, LZCNT, BMI1/2, MOVBE,
- * CMPXCHG8B/16B, RDRAND/RDSEED, RDTSCP, XSAVE with XCR0 = x87|SSE (so XGETBV works, as on every
+ * CMPXCHG8B/16B, RDRAND/RDSEED, RDTSCP/RDPID, XSAVE with XCR0 = x87|SSE (so XGETBV works, as on every
  * Windows machine), no AVX. Leaves not in the table read as zeros (Intel would repeat the
  * highest basic leaf instead; zero is the safer answer). */
 struct cpuid_row {
@@ -187,7 +204,7 @@ static const struct cpuid_row cpuid_rows[] = {
 	{0x4, 1, CACHE(2, 1, 8, 64)},
 	{0x4, 2, CACHE(3, 2, 4, 1024)},
 	{0x4, 3, CACHE(3, 3, 16, 8192)},
-	{0x7, 0, {0, L7_EBX, 0, 0}},
+	{0x7, 0, {0, L7_EBX, BIT(22) /* RDPID */, 0}},
 	/* x2APIC topology: one thread in one core (level type 1 SMT, 2 core) */
 	{0xb, 0, {0, 1, 0x100, 0}},
 	{0xb, 1, {0, 1, 0x201, 0}},

@@ -356,6 +356,52 @@ START_TEST(segment_register_moves)
 }
 END_TEST
 
+static const uint8_t compat_stack[] = {
+	0x9C,                                                       /* pushfd */
+	0x58,                                                       /* pop eax */
+	0x68, 0xD5, 0x08, 0x00, 0x00,                               /* push 0x8d5 */
+	0x9D,                                                       /* popfd */
+	0x9C,                                                       /* pushfd */
+	0x5B,                                                       /* pop ebx */
+	0x06,                                                       /* push es */
+	0x59,                                                       /* pop ecx */
+	0x0E,                                                       /* push cs */
+	0x5A,                                                       /* pop edx */
+	0x16,                                                       /* push ss */
+	0x17,                                                       /* pop ss */
+	0x1E,                                                       /* push ds */
+	0x1F,                                                       /* pop ds */
+	0x66, 0x9C,                                                 /* o16 pushf */
+	0x66, 0x5F,                                                 /* pop di */
+	0xC7, 0x05, 0x00, 0x00, 0x10, 0x00, 0x78, 0x56, 0x34, 0x12, /* mov dword [0x100000], 0x12345678 */
+	0x66, 0xC7, 0x05, 0x04, 0x00, 0x10, 0x00, 0x2B, 0x00,       /* mov word [0x100004], 0x2b */
+	0xC4, 0x35, 0x00, 0x00, 0x10, 0x00,                         /* les esi, [0x100000] */
+	0x66, 0xC7, 0x05, 0x04, 0x00, 0x10, 0x00, 0x33, 0x00,       /* mov word [0x100004], 0x33 */
+	0xC5, 0x2D, 0x00, 0x00, 0x10, 0x00,                         /* lds ebp, [0x100000] */
+};
+
+/* Compatibility-mode stack forms the 64-bit differential tests cannot reach: PUSHFD/POPFD,
+ * 16-bit PUSHF, push/pop of ES CS SS DS, LES/LDS (a code selector is not a data selector). */
+START_TEST(compat_stack_and_segment_loads)
+{
+	teardown();
+	start(CPU_MODE_32);
+	c->r[R_DI] = 0xffffffff;
+	ck_assert_int_eq(RUN(compat_stack), TRAP_GP);
+	ck_assert_uint_eq(c->rip, FX_CODE + sizeof compat_stack - 6); /* at the lds */
+	ck_assert_int_eq(c->trap.reason, GP_SELECTOR);
+	ck_assert_uint_eq(c->trap.selector, 0x33);
+	ck_assert_uint_eq(c->r[R_AX], 0x202);
+	ck_assert_uint_eq(c->r[R_BX], 0xad7);
+	ck_assert_uint_eq(c->r[R_CX], 0x2b);
+	ck_assert_uint_eq(c->r[R_DX], CPU_SEL_CS32);
+	ck_assert_uint_eq(c->r[R_DI], 0xffff0ad7); /* 16-bit pushf / pop di */
+	ck_assert_uint_eq(c->r[R_SI], 0x12345678);
+	ck_assert_uint_eq(c->seg[SEG_ES], 0x2b);
+	ck_assert_uint_eq(c->r[R_SP], SP0);
+}
+END_TEST
+
 /* ---- Heaven's Gate ---- */
 
 static const uint8_t hg_call_far[] = {
@@ -831,6 +877,23 @@ START_TEST(trap_gp_privileged)
 }
 END_TEST
 
+/* CR1, CR5-CR7, CR9-CR15 and DR8-DR15 do not exist: #UD before the privilege check. */
+START_TEST(missing_control_registers_are_ud)
+{
+	static const struct { uint8_t b[4]; enum trap_kind k; } cases[] = {
+		{{0x0f, 0x20, 0xe8}, TRAP_UD},       /* mov eax, cr5 */
+		{{0x44, 0x0f, 0x20, 0xd0}, TRAP_UD}, /* mov rax, cr10 */
+		{{0x44, 0x0f, 0x21, 0xc8}, TRAP_UD}, /* mov rax, dr9 */
+		{{0x44, 0x0f, 0x20, 0xc0}, TRAP_GP}, /* mov rax, cr8 */
+		{{0x0f, 0x23, 0xf8}, TRAP_GP},       /* mov dr7, rax */
+	};
+	for (unsigned k = 0; k < sizeof cases / sizeof *cases; k++) {
+		ck_assert_int_eq(fx_run(fx, cases[k].b, 4), cases[k].k);
+		ck_assert_uint_eq(c->rip, FX_CODE);
+	}
+}
+END_TEST
+
 START_TEST(trap_page_fault_read_write_execute)
 {
 	static const uint8_t rd[] = {0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00}; /* mov rax, [0x200000] */
@@ -983,7 +1046,7 @@ static uint64_t fixed_tsc(void *ctx, struct cpu *cpu)
 	return 0x1122334455667788;
 }
 
-START_TEST(rdtsc_and_rdtscp)
+START_TEST(rdtsc_rdtscp_rdpid)
 {
 	static const uint8_t code[] = {0x0f, 0x31}; /* rdtsc */
 	c->icount = 1000;
@@ -999,6 +1062,11 @@ START_TEST(rdtsc_and_rdtscp)
 	ck_assert_uint_eq(c->r[R_AX], 0x55667788);
 	ck_assert_uint_eq(c->r[R_DX], 0x11223344);
 	ck_assert_uint_eq(c->r[R_CX], 0);
+
+	static const uint8_t code3[] = {0xf3, 0x48, 0x0f, 0xc7, 0xfb}; /* rdpid rbx */
+	c->r[R_BX] = ~0ull;
+	ck_assert_int_eq(RUN(code3), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->r[R_BX], 0); /* TSC_AUX: processor 0 */
 }
 END_TEST
 
@@ -1129,6 +1197,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, push_pop_forms);
 	tcase_add_test(t, popf_user_writable_flags);
 	tcase_add_test(t, segment_register_moves);
+	tcase_add_test(t, compat_stack_and_segment_loads);
 	tcase_add_test(t, heavens_gate_call_far_and_retf);
 	tcase_add_test(t, heavens_gate_push_call_retf_and_jmp_far_m16_32);
 	tcase_add_test(t, heavens_gate_iretq_retf_and_retfq);
@@ -1153,6 +1222,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, trap_ud_reports_bytes);
 	tcase_add_test(t, trap_divide_error);
 	tcase_add_test(t, trap_gp_privileged);
+	tcase_add_test(t, missing_control_registers_are_ud);
 	tcase_add_test(t, trap_page_fault_read_write_execute);
 	tcase_add_test(t, trap_page_fault_execute);
 	tcase_add_test(t, trap_gp_noncanonical_branch);
@@ -1160,7 +1230,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, trap_into_32);
 	tcase_add_test(t, cpuid_leaves);
 	tcase_add_test(t, cpuid_syscall_bit_only_in_64bit_mode);
-	tcase_add_test(t, rdtsc_and_rdtscp);
+	tcase_add_test(t, rdtsc_rdtscp_rdpid);
 	tcase_add_test(t, rdrand_is_deterministic);
 	tcase_add_test(t, xgetbv_xcr0);
 	tcase_add_test(t, flag_instructions);

@@ -9,6 +9,7 @@
 #ifndef NTEMU_TEST_DIFF_H
 #define NTEMU_TEST_DIFF_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ enum outcome {
 	OUT_UD,    /* #UD (SIGILL) */
 	OUT_TRAP,  /* int3 / single step (SIGTRAP) */
 	OUT_OTHER, /* anything else: never equal to the other side */
+	OUT_CRASH, /* the interpreter itself crashed (a host signal outside guest code) */
 };
 
 struct result {
@@ -109,6 +111,9 @@ void gen_init(void);
 bool native_init(void);
 uint8_t *native_data(void);
 void native_run(const struct tcase *t, struct result *out);
+/* While set, a host fault outside the stub jumps here (with the signal number) instead of
+ * killing the tester: an interpreter crash becomes a reported mismatch. */
+void native_guard(sigjmp_buf *jb);
 
 /* ---- emu.c ---- */
 bool emu_init(void);
@@ -118,10 +123,15 @@ void emu_run(const struct tcase *t, struct result *out);
 /* ---- undef.c: what is architecturally undefined, per mnemonic ---- */
 /* RFLAGS bits the SDM leaves undefined for this case. */
 uint64_t undef_flags(const char *mnemonic, const struct tcase *t);
+/* Approximate results: allowed distance in units in the last place (0: exact). */
+unsigned x87_approx_ulps(const char *mnemonic);
+unsigned sse_approx_ulps(const char *mnemonic);
 /* x87 status word bits left undefined (C0..C3). */
 uint16_t undef_fsw(const char *mnemonic);
 /* Results the SDM leaves undefined (e.g. 16-bit SHLD by more than 16): such cases are skipped. */
 bool undef_result(const char *mnemonic, const struct tcase *t);
+/* Rows that must fault on both sides (privileged at CPL 3, or #UD by definition). */
+bool fault_row(unsigned row);
 /* Exclusion reason for a row, NULL if it is tested. */
 const char *excluded_row(unsigned row);
 /* Host CPU feature the instruction needs that the host lacks (a /proc/cpuinfo flag name),

@@ -66,7 +66,8 @@ static void prepare_memory(const struct tcase *t)
 
 static const char *outcome_name(enum outcome o)
 {
-	static const char *const n[] = {"completed", "#DE", "#MF/#XM", "#GP/#PF", "#UD", "trap", "other"};
+	static const char *const n[] = {"completed", "#DE", "#MF/#XM", "#GP/#PF", "#UD", "trap", "other",
+					"CRASHED (host signal in the interpreter)"};
 	return n[o];
 }
 
@@ -83,6 +84,12 @@ static void logf_both(const char *fmt, ...)
 		fputs(buf, mlog);
 }
 
+static void hex16(char *s, const uint8_t *p, unsigned n)
+{
+	for (unsigned k = n; k-- > 0;)
+		s += sprintf(s, "%02x", p[k]);
+}
+
 static void print_state(const struct tcase *t)
 {
 	logf_both("  initial state:\n");
@@ -97,12 +104,61 @@ static void print_state(const struct tcase *t)
 	memcpy(&mxcsr, t->in.fx + FX_MXCSR, 4);
 	logf_both("    rflags %llx mxcsr %08x fcw %04x fsw %04x ftw %02x\n",
 		  (unsigned long long)t->in.rflags, mxcsr, fcw, fsw, t->in.fx[FX_FTW]);
+	const struct opcode_row *r = &opcode_rows[t->row];
+	if (r->mnemonic[0] == 'f' || r->map != M1) { /* x87, MMX and SSE operands */
+		unsigned top = (fsw >> 11) & 7;
+		for (unsigned i = 0; i < 8; i++) {
+			char h[24];
+			hex16(h, t->in.fx + FX_ST + 16 * i, 10);
+			logf_both("    st(%u) %s%s", i, h, t->in.fx[FX_FTW] >> ((top + i) & 7) & 1 ? "" : " (empty)");
+			logf_both(i % 2 ? "\n" : "   ");
+		}
+		for (unsigned x = 0; x < 16; x += 2) {
+			char h1[40], h2[40];
+			hex16(h1, t->in.fx + FX_XMM + 16 * x, 16), hex16(h2, t->in.fx + FX_XMM + 16 * x + 16, 16);
+			logf_both("    xmm%-2u %s  xmm%-2u %s\n", x, h1, x + 1, h2);
+		}
+	}
 }
 
-static void hex16(char *s, const uint8_t *p, unsigned n)
+
+/* Sign-magnitude encodings as a monotonic integer line: the distance is the number of
+ * representable values between two numbers of the same sign. */
+static bool f80_close(const uint8_t *x, const uint8_t *y, unsigned ulps)
 {
-	for (unsigned k = n; k-- > 0;)
-		s += sprintf(s, "%02x", p[k]);
+	if (!memcmp(x, y, 10))
+		return true;
+	uint64_t mx, my;
+	uint16_t ex, ey;
+	memcpy(&mx, x, 8), memcpy(&ex, x + 8, 2);
+	memcpy(&my, y, 8), memcpy(&ey, y + 8, 2);
+	if (!ulps || (ex ^ ey) & 0x8000 || (ex & 0x7fff) == 0x7fff || (ey & 0x7fff) == 0x7fff)
+		return false;
+	/* normal numbers: (exponent, significand without the integer bit) is monotonic */
+	unsigned __int128 vx = (unsigned __int128)(ex & 0x7fff) << 63 | (mx & ~(1ull << 63));
+	unsigned __int128 vy = (unsigned __int128)(ey & 0x7fff) << 63 | (my & ~(1ull << 63));
+	return (vx > vy ? vx - vy : vy - vx) <= ulps;
+}
+
+static bool xmm_close(const uint8_t *x, const uint8_t *y, unsigned ulps)
+{
+	if (!memcmp(x, y, 16))
+		return true;
+	if (!ulps)
+		return false;
+	for (int l = 0; l < 4; l++) { /* the approximations are single precision */
+		uint32_t a, b;
+		memcpy(&a, x + 4 * l, 4), memcpy(&b, y + 4 * l, 4);
+		if (a == b)
+			continue;
+		if ((a ^ b) >> 31 || (a & 0x7f800000) == 0x7f800000 || (b & 0x7f800000) == 0x7f800000)
+			return false;
+		uint32_t d = (a & 0x7fffffff) > (b & 0x7fffffff) ? (a & 0x7fffffff) - (b & 0x7fffffff)
+								   : (b & 0x7fffffff) - (a & 0x7fffffff);
+		if (d > ulps)
+			return false;
+	}
+	return true;
 }
 
 /* Compare one case; describe every difference into `why`. Returns the number of differences. */
@@ -122,6 +178,10 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 					  "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
 	if (nat->out != emu->out)
 		NOTE("    outcome: native %s, ntemu %s\n", outcome_name(nat->out), outcome_name(emu->out));
+	if (emu->out == OUT_CRASH) {
+		NOTE("    host signal %llu inside cpu_run\n", (unsigned long long)emu->s.pad);
+		return diffs;
+	}
 	for (int n = 0; n < 16; n++)
 		if (nat->s.r[n] != emu->s.r[n])
 			NOTE("    %s: native %016llx ntemu %016llx\n", rn[n], (unsigned long long)nat->s.r[n],
@@ -145,10 +205,11 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 	if (a[FX_FTW] != b[FX_FTW])
 		NOTE("    ftw: native %02x ntemu %02x\n", a[FX_FTW], b[FX_FTW]);
 	unsigned top = (asw >> 11) & 7;
+	unsigned x87_ulps = nat->out == OUT_OK ? x87_approx_ulps(m) : 0;
 	for (unsigned i = 0; i < 8; i++) {
 		if (!(a[FX_FTW] >> ((top + i) & 7) & 1))
 			continue;
-		if (memcmp(a + FX_ST + 16 * i, b + FX_ST + 16 * i, 10)) {
+		if (!f80_close(a + FX_ST + 16 * i, b + FX_ST + 16 * i, x87_ulps)) {
 			char x[24], y[24];
 			hex16(x, a + FX_ST + 16 * i, 10), hex16(y, b + FX_ST + 16 * i, 10);
 			NOTE("    st(%u): native %s ntemu %s\n", i, x, y);
@@ -158,8 +219,9 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 	memcpy(&amx, a + FX_MXCSR, 4), memcpy(&bmx, b + FX_MXCSR, 4);
 	if (amx != bmx)
 		NOTE("    mxcsr: native %08x ntemu %08x\n", amx, bmx);
+	unsigned sse_ulps = sse_approx_ulps(m);
 	for (int x = 0; x < 16; x++)
-		if (memcmp(a + FX_XMM + 16 * x, b + FX_XMM + 16 * x, 16)) {
+		if (!xmm_close(a + FX_XMM + 16 * x, b + FX_XMM + 16 * x, sse_ulps)) {
 			char s1[40], s2[40];
 			hex16(s1, a + FX_XMM + 16 * x, 16), hex16(s2, b + FX_XMM + 16 * x, 16);
 			NOTE("    xmm%d: native %s ntemu %s\n", x, s1, s2);

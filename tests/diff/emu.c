@@ -1,6 +1,7 @@
 /* The interpreter side: the same instruction bytes at the same guest address, followed by int3,
  * run by cpu_run from the state the native stub loads; the result is converted to the FXSAVE
  * image the native side produces. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/block.h"
@@ -11,6 +12,7 @@ static struct block_cache *cache;
 static struct cpu cpu;
 static uint8_t *data;
 
+/* Also after an interpreter crash: the old state may be inconsistent, so it is abandoned. */
 bool emu_init(void)
 {
 	mem = gmem_create();
@@ -112,7 +114,22 @@ void emu_run(const struct tcase *t, struct result *res)
 	cpu_set_rflags(c, t->in.rflags);
 	fx_to_cpu(c, t->in.fx);
 	c->rip = DIFF_INSN;
+	static sigjmp_buf jb;
+	int sig = sigsetjmp(jb, 1);
+	if (sig) {
+		native_guard(NULL);
+		memset(res, 0, sizeof *res);
+		res->out = OUT_CRASH;
+		res->s.pad = (uint64_t)sig;
+		uint8_t *old = data;
+		if (!emu_init())
+			abort();
+		memcpy(data, old, DIFF_DATA_SIZE);
+		return;
+	}
+	native_guard(&jb);
 	enum trap_kind k = cpu_run(c, 64);
+	native_guard(NULL);
 
 	memcpy(res->s.r, c->r, sizeof c->r);
 	res->s.rflags = cpu_get_rflags(c);

@@ -79,7 +79,7 @@ bool gen_row_supported(unsigned row, const char **why)
 		return false;
 	}
 	unsigned imp = implicit_of(row);
-	if ((r->flags & F_END) && !is_branch(imp) && !(imp & IMP_POPF)) {
+	if ((r->flags & F_END) && !is_branch(imp) && !(imp & IMP_POPF) && !fault_row(row)) {
 		*why = "ends a block with a trap or mode effect (golden-state tests)";
 		return false;
 	}

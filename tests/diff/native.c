@@ -27,6 +27,12 @@
 #define CODE_RECOVER (DIFF_CODE + 0xc00)
 
 static volatile int fault_sig, fault_code;
+static sigjmp_buf *volatile guard;
+
+void native_guard(sigjmp_buf *jb)
+{
+	guard = jb;
+}
 
 static uint8_t *emit_abs(uint8_t *p, uint8_t rex, uint8_t op, unsigned regf, uint64_t addr)
 {
@@ -106,6 +112,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if ((rip < DIFF_INSN || rip >= CODE_EPILOGUE) && guard)
+		siglongjmp(*guard, sig);
 	if (rip < DIFF_INSN || rip >= CODE_EPILOGUE) {
 		/* not the instruction under test: a real crash of the tester */
 		char msg[] = "diff-cpu: signal 00 outside the tested instruction at rip 0x0000000000000000\n";

@@ -187,7 +187,9 @@ static void push_checked(struct cpu *c, struct fpctx *x, struct float80 v)
 			st_push(c, F80_INDEFINITE);
 		return;
 	}
-	if (!blocked(c, x))
+	/* An unmasked DE does not stop a load: the host x87 pushes the value (SDM Vol. 1, 8.5.2
+	 * leaves it open); an unmasked IE (SNaN source) does. */
+	if (!(unmasked(c, x->flags) & FPX_IE))
 		st_push(c, v);
 }
 
@@ -232,8 +234,11 @@ void x87_fst_mem(struct cpu *c, const struct insn *i)
 		}
 	}
 	store_image(&x, fm, i->param & ST_TRUNC, empty ? NULL : &v, img);
-	/* A store with an unmasked exception other than PE does not happen at all. */
+	/* A store with an unmasked exception other than PE does not happen at all, and reports
+	 * only that exception (no PE, no C1), as the hardware does. */
 	if (unmasked(c, x.flags) & ~FPX_PE) {
+		x.flags &= (uint16_t)~FPX_PE;
+		x.c1 = false;
 		finish(c, i, &x, 0, 0);
 		return;
 	}

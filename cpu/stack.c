@@ -114,9 +114,10 @@ void op_popa(struct cpu *c, const struct insn *i)
 
 /* ENTER imm16, imm8 (SDM Vol. 2, ENTER): push RBP; for nesting level L > 0 copy L-1 frame
  * pointers from the enclosing frame and push the new frame pointer; rBP = the frame (a 16-bit
- * ENTER replaces only BP, as the AMD host of the differential tests does); RSP -= imm16. The slots are built in a buffer and stored
- * with one checked access; a copy whose source overlaps slots this ENTER already pushed reads
- * them back as pushed, as the sequential pushes of the hardware do. */
+ * ENTER replaces only BP, as the AMD host of the differential tests does); RSP -= imm16. The
+ * slots are built in a buffer and stored with one checked access; a copy whose source overlaps
+ * slots this ENTER already pushed reads them back as pushed, as the hardware's sequential
+ * pushes do. */
 void op_enter(struct cpu *c, const struct insn *i)
 {
 	unsigned n = i->osz, level = i->imm2 & 31;

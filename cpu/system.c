@@ -165,10 +165,10 @@ void op_rdrand(struct cpu *c, const struct insn *i)
 /* ---- CPUID ---- */
 
 /* The virtual CPU: an Intel family 6 part (model 0x9E, as Coffee Lake) with exactly the
- * extensions ntemu implements — SSE through SSE4.2, SSSE3, POPCNT, LZCNT, BMI1/2, MOVBE,
- * CMPXCHG8B/16B, RDRAND/RDSEED, RDTSCP/RDPID, XSAVE with XCR0 = x87|SSE (so XGETBV works, as on every
- * Windows machine), no AVX. Leaves not in the table read as zeros (Intel would repeat the
- * highest basic leaf instead; zero is the safer answer). */
+ * extensions ntemu implements — SSE through SSE4.2, SSSE3, PCLMULQDQ, POPCNT, LZCNT, BMI1/2,
+ * MOVBE, CMPXCHG8B/16B, RDRAND/RDSEED, RDTSCP/RDPID, XSAVE with XCR0 = x87|SSE (so XGETBV
+ * works, as on every Windows machine), no AVX. Leaves not in the table read as zeros (Intel
+ * would repeat the highest basic leaf instead; zero is the safer answer). */
 struct cpuid_row {
 	uint32_t leaf, sub; /* sub = CPUID_ANY: ECX is ignored */
 	uint32_t r[4];      /* EAX EBX ECX EDX */
@@ -178,9 +178,10 @@ struct cpuid_row {
 #define BIT(n) (1u << (n))
 
 /* Leaf 1 ECX / EDX and leaf 7 EBX, 0x80000001 ECX / EDX (SDM Vol. 2, CPUID tables 3-10, 3-11). */
-#define L1_ECX (BIT(0) /* SSE3 */ | BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ | \
-		BIT(20) /* SSE4.2 */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ |                 \
-		BIT(26) /* XSAVE */ | BIT(27) /* OSXSAVE */ | BIT(30) /* RDRAND */)
+#define L1_ECX (BIT(0) /* SSE3 */ | BIT(1) /* PCLMULQDQ */ | BIT(9) /* SSSE3 */ |              \
+		BIT(13) /* CX16 */ | BIT(19) /* SSE4.1 */ | BIT(20) /* SSE4.2 */ |                 \
+		BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ | BIT(26) /* XSAVE */ |                  \
+		BIT(27) /* OSXSAVE */ | BIT(30) /* RDRAND */)
 #define L1_EDX (BIT(0) /* FPU */ | BIT(4) /* TSC */ | BIT(5) /* MSR */ | BIT(6) /* PAE */ |     \
 		BIT(8) /* CX8 */ | BIT(9) /* APIC */ | BIT(11) /* SEP */ | BIT(13) /* PGE */ |     \
 		BIT(15) /* CMOV */ | BIT(16) /* PAT */ | BIT(19) /* CLFSH */ | BIT(23) /* MMX */ |  \

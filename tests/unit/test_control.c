@@ -278,9 +278,9 @@ END_TEST
 static const uint8_t pushpop[] = {
 	0x6A, 0xFE,                                                             /* push -2 */
 	0x68, 0x78, 0x56, 0x34, 0x12,                                           /* push 0x12345678 */
-	0x48, 0xC7, 0x04, 0x25, 0x00, 0x00, 0x10, 0x00, 0x77, 0x00, 0x00, 0x00, /* mov qword [abs 0x100000], 0x77 */
-	0xFF, 0x34, 0x25, 0x00, 0x00, 0x10, 0x00,                               /* push qword [abs 0x100000] */
-	0x8F, 0x04, 0x25, 0x08, 0x00, 0x10, 0x00,                               /* pop qword [abs 0x100008] */
+	0x48, 0xC7, 0x04, 0x25, 0x00, 0x00, 0x10, 0x00, 0x77, 0x00, 0x00, 0x00, /* mov qword [0x100000], 0x77 */
+	0xFF, 0x34, 0x25, 0x00, 0x00, 0x10, 0x00,                               /* push qword [0x100000] */
+	0x8F, 0x04, 0x25, 0x08, 0x00, 0x10, 0x00,                               /* pop qword [0x100008] */
 	0x58,                                                                   /* pop rax */
 	0x5B,                                                                   /* pop rbx */
 	0x48, 0xC7, 0x44, 0x24, 0xF0, 0x00, 0x00, 0x00, 0x00,                   /* mov qword [rsp-16], 0 */
@@ -535,7 +535,12 @@ END_TEST
  * including chunks that cross pages. Reference: the loop itself on a host copy. */
 START_TEST(rep_movs_overlap_matches_element_loop)
 {
-	static const uint8_t codes[4][3] = {{0xf3, 0xa4}, {0x66, 0xf3, 0xa5}, {0xf3, 0xa5}, {0xf3, 0x48, 0xa5}};
+	static const uint8_t codes[4][3] = {
+		{0xf3, 0xa4},       /* rep movsb */
+		{0x66, 0xf3, 0xa5}, /* rep movsw */
+		{0xf3, 0xa5},       /* rep movsd */
+		{0xf3, 0x48, 0xa5}, /* rep movsq */
+	};
 	static const unsigned lens[4] = {2, 3, 2, 3}, sizes[4] = {1, 2, 4, 8};
 	static const uint64_t counts[] = {1, 3, 50, 1500};
 	static uint8_t ref[FX_DATA_SIZE];
@@ -896,7 +901,8 @@ END_TEST
 
 START_TEST(trap_page_fault_read_write_execute)
 {
-	static const uint8_t rd[] = {0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00}; /* mov rax, [0x200000] */
+	/* mov rax, [0x200000] */
+	static const uint8_t rd[] = {0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00};
 	ck_assert_int_eq(RUN(rd), TRAP_PAGE_FAULT);
 	ck_assert_uint_eq(c->trap.addr, 0x200000);
 	ck_assert_int_eq(c->trap.access, ACCESS_READ);
@@ -915,6 +921,18 @@ static const uint8_t exec_fault[] = {
 	0xB8, 0x00, 0x00, 0x10, 0x00, /* mov eax, 0x100000 */
 	0xFF, 0xD0,                   /* call rax */
 };
+
+START_TEST(trap_gp_misaligned_sse_operand)
+{
+	static const uint8_t code[] = {0x90, 0x0f, 0x28, 0x00}; /* nop; movaps xmm0, [rax] */
+	c->r[R_AX] = FX_DATA + 8;
+	ck_assert_int_eq(RUN(code), TRAP_GP);
+	ck_assert_int_eq(c->trap.reason, GP_MISALIGNED);
+	ck_assert_uint_eq(c->rip, FX_CODE + 1);
+	c->r[R_AX] = FX_DATA + 16;
+	ck_assert_int_eq(RUN(code), TRAP_BREAKPOINT);
+}
+END_TEST
 
 START_TEST(trap_page_fault_execute)
 {
@@ -1224,6 +1242,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, trap_gp_privileged);
 	tcase_add_test(t, missing_control_registers_are_ud);
 	tcase_add_test(t, trap_page_fault_read_write_execute);
+	tcase_add_test(t, trap_gp_misaligned_sse_operand);
 	tcase_add_test(t, trap_page_fault_execute);
 	tcase_add_test(t, trap_gp_noncanonical_branch);
 	tcase_add_test(t, trap_bound_32);

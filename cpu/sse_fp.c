@@ -114,7 +114,8 @@ static inline unsigned host_take(void)
 /* One instruction's floating-point context. */
 struct fpst {
 	uint32_t mxcsr;
-	uint32_t flags; /* exceptions detected so far (MXCSR flag bits) */
+	uint32_t flags; /* exceptions detected in the current stage (MXCSR flag bits) */
+	uint32_t prev;  /* exceptions of the instruction's completed stages */
 	uint32_t saved; /* host environment to restore */
 };
 
@@ -122,41 +123,112 @@ static inline void fp_begin(struct cpu *c, struct fpst *s)
 {
 	s->mxcsr = c->mxcsr;
 	s->flags = 0;
+	s->prev = 0;
 	s->saved = host_enter((c->mxcsr >> MX_RC_SHIFT) & 3);
 }
 
-/* Restores the host, then either raises #XM for an unmasked exception (the caller has not
- * written the destination yet; when a pre-computation exception is unmasked only the
- * pre-computation flags are recorded, SDM Vol. 1, 11.5.2) or merges the flags into MXCSR. */
-static void fp_end(struct cpu *c, struct fpst *s)
+/* End of a computation stage (all lanes of one operation; dpps/dppd have several): an
+ * unmasked exception raises #XM before the destination is written (SDM Vol. 1, 11.5.3). When
+ * a pre-computation exception (IE DE ZE) is unmasked, the stage's post-computation flags are
+ * not recorded (11.5.2); flags of earlier stages are. */
+static void fp_stage(struct cpu *c, struct fpst *s)
 {
-	host_leave(s->saved);
 	unsigned unmasked = s->flags & ~(s->mxcsr >> MX_MASK_SHIFT) & MX_FLAGS;
 	if (unlikely(unmasked)) {
 		unsigned pre = s->flags & (MX_IE | MX_DE | MX_ZE);
-		c->mxcsr |= (pre & unmasked) ? pre : s->flags;
+		host_leave(s->saved);
+		c->mxcsr |= s->prev | ((pre & unmasked) ? pre : s->flags);
 		cpu_raise(c, TRAP_SIMD);
 	}
-	c->mxcsr |= s->flags;
+	s->prev |= s->flags;
+	s->flags = 0;
+}
+
+/* The last stage; then MXCSR gets the flags and the caller writes the destination. */
+static void fp_end(struct cpu *c, struct fpst *s)
+{
+	fp_stage(c, s);
+	host_leave(s->saved);
+	c->mxcsr |= s->prev;
 }
 
 /* ---- one lane ---- */
 
-/* A source operand as the operation sees it: a denormal is zero under DAZ, else it raises DE. */
-static inline uint64_t fp_in(struct fpst *s, const struct ffmt *f, uint64_t x)
+/* A source operand as the operation sees it: a denormal is zero under DAZ, else it adds DE
+ * to *de. */
+static inline uint64_t fp_in_de(const struct fpst *s, const struct ffmt *f, uint64_t x, unsigned *de)
 {
 	if (unlikely(f_denorm(f, x))) {
 		if (s->mxcsr & MX_DAZ)
 			return x & f->sign;
-		s->flags |= MX_DE;
+		*de |= MX_DE;
 	}
 	return x;
 }
 
-/* A host result with the host flags `hf` of its operation: the default NaN for an invalid
- * operation; for a tiny result (x86 detects tininess after rounding) UE when underflow is
- * unmasked even if exact, or signed zero with UE and PE under FTZ when it is masked. */
-static inline uint64_t fp_out(struct fpst *s, const struct ffmt *f, uint64_t r, unsigned hf)
+static inline uint64_t fp_in(struct fpst *s, const struct ffmt *f, uint64_t x)
+{
+	return fp_in_de(s, f, x, &s->flags);
+}
+
+/* Internal operation code for fp_out: a binary64 -> binary32 conversion. */
+#define FP_CVT 15
+
+static inline double as_f64(const struct ffmt *f, uint64_t x)
+{
+	return f->w == 8 ? f64_of(x) : (double)f32_of(x);
+}
+
+/* A binary64 value has at most p significant bits. */
+static bool fits(double v, unsigned p)
+{
+	uint64_t b = bits_f64(v), m = b & F64.mant;
+	if (!(b & ~F64.sign))
+		return true;
+	if (b & F64.exp)
+		m |= 1ull << 52;
+	return 64u - (unsigned)__builtin_clzll(m) - (unsigned)__builtin_ctzll(m) <= p;
+}
+
+/* Whether the result rounded to the format's precision with an unbounded exponent is
+ * inexact: what PE reports when an unmasked overflow or underflow withholds the result
+ * (SDM Vol. 1, 4.9.1.4-4.9.1.5). The finite operands are scaled into range by powers of two,
+ * which is exact, and the operation redone in binary64. */
+static bool unbounded_inexact(unsigned op, const struct ffmt *f, uint64_t a, uint64_t b)
+{
+	double x = as_f64(f, a), y = as_f64(f, b);
+	unsigned p = f->w == 8 ? 53 : 24;
+	int ex, ey;
+	if (op == FP_CVT)
+		return !fits(x, 24);
+	x = frexp(x, &ex);
+	y = frexp(y, &ey);
+	if (x == 0)
+		ex = ey;
+	if (y == 0)
+		ey = ex;
+	if (op == FP_ADD || op == FP_SUB) {
+		int e = ex > ey ? ex : ey;
+		x = ldexp(x, ex - e);
+		y = ldexp(y, ey - e);
+	}
+	host_take();
+	volatile double vx = x, vy = y, r;
+	switch (op) {
+	case FP_ADD: r = vx + vy; break;
+	case FP_SUB: r = vx - vy; break;
+	case FP_MUL: r = vx * vy; break;
+	default: r = vx / vy; break;
+	}
+	return (host_take() & MX_PE) || !fits(r, p);
+}
+
+/* A host result r of operation op on a, b (format in) with the host flags `hf` of the
+ * operation: the default NaN for an invalid operation; for a tiny result (x86 detects
+ * tininess after rounding) UE when underflow is unmasked even if exact, or signed zero with
+ * UE and PE under FTZ when it is masked. */
+static uint64_t fp_out(struct fpst *s, const struct ffmt *f, uint64_t r, unsigned hf, unsigned op,
+		       const struct ffmt *in, uint64_t a, uint64_t b)
 {
 	if (hf & MX_IE)
 		r = f->defnan;
@@ -168,6 +240,8 @@ static inline uint64_t fp_out(struct fpst *s, const struct ffmt *f, uint64_t r, 
 			hf |= MX_UE | MX_PE;
 		}
 	}
+	if (unlikely(hf & ~(s->mxcsr >> MX_MASK_SHIFT) & (MX_OE | MX_UE)))
+		hf = (hf & ~(unsigned)MX_PE) | (unbounded_inexact(op, in, a, b) ? MX_PE : 0);
 	s->flags |= hf;
 	return r;
 }
@@ -210,23 +284,31 @@ static uint64_t fp_arith(struct fpst *s, const struct ffmt *f, unsigned op, uint
 {
 	if (unlikely(f_nan(f, a) || f_nan(f, b)))
 		return nan_result(s, f, a, b);
-	a = fp_in(s, f, a);
-	b = fp_in(s, f, b);
+	unsigned de = 0;
+	a = fp_in_de(s, f, a, &de);
+	b = fp_in_de(s, f, b, &de);
 	uint64_t r = host_arith(op, f->w, a, b);
-	return fp_out(s, f, r, host_take());
+	unsigned hf = host_take();
+	/* Invalid and divide-by-zero outrank the denormal operand (SDM Vol. 1, 4.9.2). */
+	if (!(hf & (MX_IE | MX_ZE)))
+		s->flags |= de;
+	return fp_out(s, f, r, hf, op, f, a, b);
 }
 
 static uint64_t fp_sqrt(struct fpst *s, const struct ffmt *f, uint64_t a)
 {
 	if (f_nan(f, a))
 		return nan_result(s, f, a, a);
-	a = fp_in(s, f, a);
+	if (f_denorm(f, a) && (s->mxcsr & MX_DAZ))
+		a &= f->sign;
+	/* Invalid outranks the denormal operand (SDM Vol. 1, 4.9.2): no DE for -denormal. */
 	if ((a & f->sign) && !f_zero(f, a)) {
 		s->flags |= MX_IE;
 		return f->defnan;
 	}
+	a = fp_in(s, f, a);
 	uint64_t r = host_arith(FP_SQRT, f->w, a, 0);
-	return fp_out(s, f, r, host_take());
+	return fp_out(s, f, r, host_take(), FP_SQRT, f, a, 0);
 }
 
 /* Total order of non-NaN values as signed integers (-0 and +0 equal). */
@@ -242,7 +324,7 @@ static uint64_t fp_minmax(struct fpst *s, const struct ffmt *f, bool max, uint64
 {
 	if (f_nan(f, a) || f_nan(f, b)) {
 		s->flags |= MX_IE;
-		return b;
+		return f_denorm(f, b) && (s->mxcsr & MX_DAZ) ? b & f->sign : b;
 	}
 	a = fp_in(s, f, a);
 	b = fp_in(s, f, b);
@@ -409,9 +491,13 @@ void sse_dp(struct cpu *c, const struct insn *i)
 	fp_begin(c, &s);
 	for (unsigned k = 0; k < lanes; k++)
 		t[k] = (imm >> (4 + k)) & 1 ? fp_arith(&s, f, FP_MUL, lane(&a, w, k), lane(&b, w, k)) : 0;
+	fp_stage(c, &s);
 	uint64_t sum = fp_arith(&s, f, FP_ADD, t[0], t[1]);
-	if (lanes == 4)
-		sum = fp_arith(&s, f, FP_ADD, sum, fp_arith(&s, f, FP_ADD, t[2], t[3]));
+	if (lanes == 4) {
+		uint64_t hi = fp_arith(&s, f, FP_ADD, t[2], t[3]);
+		fp_stage(c, &s);
+		sum = fp_arith(&s, f, FP_ADD, sum, hi);
+	}
 	fp_end(c, &s);
 	for (unsigned k = 0; k < lanes; k++)
 		lane_set(&r, w, k, (imm >> k) & 1 ? sum : 0);
@@ -507,7 +593,7 @@ static uint64_t fp_convert(struct fpst *s, const struct ffmt *from, uint64_t x)
 		return bits_f64((double)f32_of(x)); /* exact */
 	volatile double d = f64_of(x);
 	volatile float r = (float)d;
-	return fp_out(s, &F32, bits_f32(r), host_take());
+	return fp_out(s, &F32, bits_f32(r), host_take(), FP_CVT, &F64, x, 0);
 }
 
 /* roundps/roundpd/roundss/roundsd (param FP_format): imm8[1:0] the rounding mode unless imm8[2]

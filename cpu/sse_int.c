@@ -374,7 +374,7 @@ void sse_palignr(struct cpu *c, const struct insn *i)
 /* pmovsx / pmovzx: the low lanes of xmm/m16/m32/m64 widened (param: PMX()). */
 void sse_pmovx(struct cpu *c, const struct insn *i)
 {
-	unsigned from = i->param & 0xf, to = (i->param >> 4) & 7, lanes = 16 / to;
+	unsigned from = i->param & 7, to = (i->param >> 3) & 15, lanes = 16 / to;
 	bool sgn = i->param & 0x80;
 	uint64_t src = xmm_src_low(c, i, from * lanes);
 	union xmm r;

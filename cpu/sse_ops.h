@@ -96,8 +96,8 @@
 #define PI_PMAXUD 86
 #define PI_COUNT 87
 
-/* sse_pmov_x (pmovsx / pmovzx): source lane bytes | destination lane bytes << 4 | signed << 7. */
-#define PMX(src, dst, sgn) ((src) | (dst) << 4 | (sgn) << 7)
+/* sse_pmovx (pmovsx / pmovzx): source lane bytes | destination lane bytes << 3 | signed << 7. */
+#define PMX(src, dst, sgn) ((src) | (dst) << 3 | (sgn) << 7)
 
 /* sse_fp (arithmetic on packed/scalar single/double): operation | format. */
 #define FP_PS 0x00

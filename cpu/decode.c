@@ -391,8 +391,9 @@ opcode:;
 		}
 	}
 
-	/* Operand and address size (SDM Vol. 1, 3.6 and 3.6.1). */
-	bool o16 = (pfx & PFX_OPSIZE) && !(row && row->pfx == P_66);
+	/* Operand and address size (SDM Vol. 1, 3.6 and 3.6.1). 66 sizes OS_V-like kinds even on a
+	 * P_66 row (66 0F 38 F0 is movbe r16); SSE forms give their sizes explicitly. */
+	bool o16 = pfx & PFX_OPSIZE;
 	bool w64 = m64 && W;
 	unsigned osz;
 	switch (flags & OS_MASK) {

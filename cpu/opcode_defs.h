@@ -40,7 +40,8 @@ enum opcode_imm {
 
 /* Row `flags`: the operand-size kind in the low 4 bits, then flag bits. */
 enum opcode_flags {
-	OS_V = 0,  /* 16/32/64: 66 -> 16, REX.W -> 64, default 32 (the default kind) */
+	OS_V = 0,  /* 16/32/64: 66 -> 16 (on P_66 rows too), REX.W -> 64, default 32 (the
+		    * default kind) */
 	OS_B,      /* 8 */
 	OS_D64,    /* 64-bit mode: 64, 66 -> 16; compatibility mode: 32, 66 -> 16 */
 	OS_F64,    /* 64-bit mode: 64 whatever 66 says; compatibility mode: 32, 66 -> 16 */

@@ -42,9 +42,9 @@ struct tally {
 	char example[EXAMPLE_MAX];
 };
 
-enum bad_kind { BAD_LEN, BAD_MNEMONIC, BAD_TARGET, BAD_KIND_COUNT };
+enum bad_kind { BAD_LEN, BAD_MNEMONIC, BAD_TARGET, BAD_IMM, BAD_KIND_COUNT };
 static const char *const bad_name[BAD_KIND_COUNT] = {
-	"length", "mnemonic", "branch target",
+	"length", "mnemonic", "branch target", "immediate",
 };
 
 struct oracle {
@@ -181,7 +181,24 @@ static int judge(enum arch a, uint64_t va, const uint8_t *code, size_t avail,
 		if (t != in->imm)
 			return BAD_TARGET;
 	}
+	/* the immediate as the handler sees it, within the operand size (sign extension) */
+	if (kind == I_B || kind == I_BS || kind == I_W || kind == I_Z || kind == I_V || kind == I_WB) {
+		const struct ZydisDecodedInstructionRawImm_ *zimm = &zi->raw.imm[0];
+		uint64_t z = zimm->is_signed ? (uint64_t)zimm->value.s : zimm->value.u;
+		if ((z ^ in->imm) & size_mask(in->osz > 8 ? 8 : in->osz))
+			return BAD_IMM;
+	}
 	return -1;
+}
+
+/* "N length, N mnemonic, ..." */
+static void bad_counts(char *buf, size_t size, const uint64_t bad[BAD_KIND_COUNT])
+{
+	size_t at = 0;
+	buf[0] = 0;
+	for (int k = 0; k < BAD_KIND_COUNT && at < size; k++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%llu %s", k ? ", " : "",
+				       (unsigned long long)bad[k], bad_name[k]);
 }
 
 static void describe(char *ex, size_t size, const char *where, const uint8_t *code, unsigned n,
@@ -518,17 +535,17 @@ START_TEST(system_image_agrees_with_zydis)
 			(int)(ZYDIS_VERSION >> 48), (int)((ZYDIS_VERSION >> 32) & 0xffff),
 			opcode_row_count,
 			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-		for (int a = 0; a < ARCH_COUNT; a++)
+		for (int a = 0; a < ARCH_COUNT; a++) {
+			char bad[256];
+			bad_counts(bad, sizeof bad, o.bad[a]);
 			fprintf(out[s], "%s: %llu images, %llu ranges, %llu instructions compared, "
-				"%llu Zydis rejects; disagreements: %llu length, %llu mnemonic, "
-				"%llu branch target; %llu instructions ntemu cannot execute (#UD)\n",
+				"%llu Zydis rejects; disagreements: %s; %llu instructions ntemu "
+				"cannot execute (#UD)\n",
 				arch_name[a], (unsigned long long)o.files[a],
 				(unsigned long long)o.ranges[a], (unsigned long long)o.compared[a],
-				(unsigned long long)o.zydis_invalid[a],
-				(unsigned long long)o.bad[a][BAD_LEN],
-				(unsigned long long)o.bad[a][BAD_MNEMONIC],
-				(unsigned long long)o.bad[a][BAD_TARGET],
+				(unsigned long long)o.zydis_invalid[a], bad,
 				(unsigned long long)o.unimpl[a]);
+		}
 	}
 	size_t unimpl64_mn = 0, unimpl32_shared = 0;
 	for (int a = 0; a < ARCH_COUNT; a++) {
@@ -648,13 +665,13 @@ START_TEST(random_encodings_agree_with_zydis)
 	/* appended to the report of the system-image test, which runs first */
 	FILE *report = fopen("build/zydis-unimplemented.txt", "a");
 	FILE *const out[2] = {stdout, report};
+	char bad_text[256];
+	bad_counts(bad_text, sizeof bad_text, bad);
 	for (int s = 0; s < 2; s++)
 		if (out[s])
 			fprintf(out[s], "random encodings: %llu decoded by Zydis and compared; "
-				"disagreements: %llu length, %llu mnemonic, %llu branch target; "
-				"%llu accepted that Zydis rejects\n",
-				(unsigned long long)compared, (unsigned long long)bad[BAD_LEN],
-				(unsigned long long)bad[BAD_MNEMONIC], (unsigned long long)bad[BAD_TARGET],
+				"disagreements: %s; %llu accepted that Zydis rejects\n",
+				(unsigned long long)compared, bad_text,
 				(unsigned long long)accepted_invalid);
 	for (int a = 0; a < ARCH_COUNT; a++) {
 		char title[128];

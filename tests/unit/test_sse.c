@@ -474,15 +474,21 @@ END_TEST
 
 #if defined(__x86_64__)
 
+/* Instructions address memory as [rbx + 0x70 + k]: rbx points at this state on the host and
+ * at FX_DATA in the interpreter, where `mem` is copied to FX_DATA + 0x70. */
 struct vstate {
 	union xmm x[4];
 	uint32_t mxcsr, pad;
-	uint64_t rflags, rax, rcx, rdx;
-};
+	uint64_t rflags, rax, rcx, rdx, pad2;
+	uint8_t mem[64];
+	uint64_t mm[4];
+} __attribute__((aligned(16)));
 
+#define MEM_OFF 0x70
 _Static_assert(offsetof(struct vstate, mxcsr) == 64 && offsetof(struct vstate, rflags) == 72 &&
 	       offsetof(struct vstate, rax) == 80 && offsetof(struct vstate, rcx) == 88 &&
-	       offsetof(struct vstate, rdx) == 96, "layout used by the assembly below");
+	       offsetof(struct vstate, rdx) == 96 && offsetof(struct vstate, mem) == MEM_OFF &&
+	       offsetof(struct vstate, mm) == 176, "layout used by the assembly below");
 
 void sse_test_host_exec(struct vstate *s, const void *code);
 __asm__(".text\n"
@@ -498,6 +504,10 @@ __asm__(".text\n"
 	"	mov 80(%rbx), %rax\n"
 	"	mov 88(%rbx), %rcx\n"
 	"	mov 96(%rbx), %rdx\n"
+	"	movq 176(%rbx), %mm0\n"
+	"	movq 184(%rbx), %mm1\n"
+	"	movq 192(%rbx), %mm2\n"
+	"	movq 200(%rbx), %mm3\n"
 	"	ldmxcsr 64(%rbx)\n"
 	"	call *%rsi\n"
 	"	stmxcsr 64(%rbx)\n"
@@ -510,6 +520,11 @@ __asm__(".text\n"
 	"	mov %rax, 80(%rbx)\n"
 	"	mov %rcx, 88(%rbx)\n"
 	"	mov %rdx, 96(%rbx)\n"
+	"	movq %mm0, 176(%rbx)\n"
+	"	movq %mm1, 184(%rbx)\n"
+	"	movq %mm2, 192(%rbx)\n"
+	"	movq %mm3, 200(%rbx)\n"
+	"	emms\n"
 	"	push $0x1f80\n"
 	"	ldmxcsr (%rsp)\n"
 	"	add $8, %rsp\n"
@@ -542,7 +557,7 @@ static bool host_run(const uint8_t *insn, size_t n, struct vstate *s)
 	in_host = true;
 	if (sigsetjmp(host_jb, 1)) {
 		in_host = false;
-		__asm__ volatile("ldmxcsr %0" : : "m"(*(const uint32_t[]){0x1f80}));
+		__asm__ volatile("ldmxcsr %0\n\temms" : : "m"(*(const uint32_t[]){0x1f80}));
 		s->mxcsr = host_fault.mxcsr;
 		memcpy(s->x, host_fault.x, sizeof s->x);
 		return true;
@@ -560,6 +575,10 @@ static bool emu_run(const uint8_t *insn, size_t n, struct vstate *s)
 	c->r[R_AX] = s->rax;
 	c->r[R_CX] = s->rcx;
 	c->r[R_DX] = s->rdx;
+	c->r[R_BX] = FX_DATA;
+	memcpy(fx->data + MEM_OFF, s->mem, sizeof s->mem);
+	for (int k = 0; k < 4; k++)
+		c->fpu.st[k].mant = s->mm[k];
 	enum trap_kind t = fx_run(fx, insn, n);
 	ck_assert_msg(t == TRAP_BREAKPOINT || t == TRAP_SIMD, "trap %s", cpu_trap_name(t));
 	memcpy(s->x, c->xmm, sizeof s->x);
@@ -568,6 +587,9 @@ static bool emu_run(const uint8_t *insn, size_t n, struct vstate *s)
 	s->rax = c->r[R_AX];
 	s->rcx = c->r[R_CX];
 	s->rdx = c->r[R_DX];
+	memcpy(s->mem, fx->data + MEM_OFF, sizeof s->mem);
+	for (int k = 0; k < 4; k++)
+		s->mm[k] = c->fpu.st[k].mant;
 	return t == TRAP_SIMD;
 }
 
@@ -669,10 +691,14 @@ static void gen_state(struct vstate *s, enum pool p)
 				break;
 			}
 		}
+		/* memory: the same kind of lanes */
+		memcpy(&s->mem[16 * r], &s->x[r], 16);
 		/* often make lanes equal between the two operands */
 		if (r == 1 && rnd() % 4 == 0)
 			memcpy(&s->x[1].b[8 * (rnd() & 1)], &s->x[0].b[8 * (rnd() & 1)], 8);
 	}
+	for (int k = 0; k < 4; k++)
+		s->mm[k] = p == PL_F32 || p == PL_F64 ? gen_int() : s->x[k].q[0];
 	s->rax = gen_int();
 	s->rcx = gen_int();
 	s->rdx = gen_int();
@@ -785,6 +811,59 @@ static const struct diff_insn diff_insns[] = {
 	{ "pcmpestri", "660f3a61c100", PL_STR, 0x7f }, { "pcmpestrm", "660f3a60c100", PL_STR, 0x7f },
 	{ "pcmpistri", "660f3a63c100", PL_STR, 0x7f }, { "pcmpistrm", "660f3a62c100", PL_STR, 0x7f },
 	{ "pcmpestri64", "66480f3a61c100", PL_STR, 0x7f },
+	/* memory operands at [rbx+0x70...] */
+	{ "addps m128", "0f584370", PL_F32, 0 }, { "movups load unaligned", "0f104371", PL_F32, 0 },
+	{ "movdqu store unaligned", "f30f7f4b71", PL_INT, 0 }, { "lddqu", "f20ff04373", PL_INT, 0 },
+	{ "movss store", "f30f114b74", PL_F32, 0 }, { "movss load", "f30f104374", PL_F32, 0 },
+	{ "movsd load", "f20f104378", PL_F64, 0 }, { "movhps store", "0f174b78", PL_F32, 0 },
+	{ "movlps load", "0f124370", PL_F32, 0 }, { "movhpd load", "660f164378", PL_F64, 0 },
+	{ "movlpd store", "660f134b74", PL_F64, 0 }, { "movddup m64", "f20f124374", PL_F64, 0 },
+	{ "pextrb m8", "660f3a144b7500", PL_INT, 0xff }, { "pextrw m16", "660f3a154b7600", PL_INT, 0xff },
+	{ "pextrd m32", "660f3a164b7400", PL_INT, 0xff }, { "extractps m32", "660f3a174b7400", PL_F32, 0xff },
+	{ "pinsrw m16", "660fc4437300", PL_INT, 0xff }, { "pinsrb m8", "660f3a20437100", PL_INT, 0xff },
+	{ "insertps m32", "660f3a21437400", PL_F32, 0xff },
+	{ "cvtss2sd m32", "f30f5a4374", PL_F32, 0 }, { "cvtsd2si m64", "f20f2d4378", PL_F64, 0 },
+	{ "comisd m64", "660f2f4378", PL_F64, 0 }, { "pmovzxbw m64", "660f38304371", PL_INT, 0 },
+	{ "pmovsxbq m16", "660f38224373", PL_INT, 0 }, { "movnti m32", "0fc34374", PL_INT, 0 },
+	{ "stmxcsr", "0fae5b74", PL_INT, 0 }, { "movq load m64", "f30f7e4374", PL_INT, 0 },
+	{ "movq store m64", "660fd64b74", PL_INT, 0 }, { "movd store m32", "660f7e4b74", PL_INT, 0 },
+	{ "pcmpistri m128 unaligned", "660f3a63437100", PL_STR, 0x7f },
+	{ "pshufd m128", "660f70437000", PL_INT, 0xff }, { "cvtdq2pd m64", "f30fe64374", PL_INT, 0 },
+	{ "roundss m32", "660f3a0a437400", PL_F32, 0x0f }, { "cvtsi2sd m64", "f2480f2a4378", PL_INT, 0 },
+	{ "maxsd m64", "f20f5f4378", PL_F64, 0 }, { "cvtps2pd m64", "0f5a4374", PL_F32, 0 },
+	/* MMX (mm0..mm3) */
+#define MMX(n, op) { n " mm", "0f" op "c1", PL_INT, 0 }
+	MMX("punpcklbw", "60"), MMX("punpcklwd", "61"), MMX("punpckldq", "62"), MMX("packsswb", "63"),
+	MMX("pcmpgtb", "64"), MMX("pcmpgtw", "65"), MMX("pcmpgtd", "66"), MMX("packuswb", "67"),
+	MMX("punpckhbw", "68"), MMX("punpckhwd", "69"), MMX("punpckhdq", "6a"), MMX("packssdw", "6b"),
+	MMX("pcmpeqb", "74"), MMX("pcmpeqw", "75"), MMX("pcmpeqd", "76"), MMX("psrlw", "d1"),
+	MMX("psrld", "d2"), MMX("psrlq", "d3"), MMX("paddq", "d4"), MMX("pmullw", "d5"),
+	MMX("psubusb", "d8"), MMX("psubusw", "d9"), MMX("pminub", "da"), MMX("pand", "db"),
+	MMX("paddusb", "dc"), MMX("paddusw", "dd"), MMX("pmaxub", "de"), MMX("pandn", "df"),
+	MMX("pavgb", "e0"), MMX("psraw", "e1"), MMX("psrad", "e2"), MMX("pavgw", "e3"),
+	MMX("pmulhuw", "e4"), MMX("pmulhw", "e5"), MMX("psubsb", "e8"), MMX("psubsw", "e9"),
+	MMX("pminsw", "ea"), MMX("por", "eb"), MMX("paddsb", "ec"), MMX("paddsw", "ed"),
+	MMX("pmaxsw", "ee"), MMX("pxor", "ef"), MMX("psllw", "f1"), MMX("pslld", "f2"),
+	MMX("psllq", "f3"), MMX("pmuludq", "f4"), MMX("pmaddwd", "f5"), MMX("psadbw", "f6"),
+	MMX("psubb", "f8"), MMX("psubw", "f9"), MMX("psubd", "fa"), MMX("psubq", "fb"),
+	MMX("paddb", "fc"), MMX("paddw", "fd"), MMX("paddd", "fe"), MMX("pmovmskb", "d7"),
+	MMX("pshufb", "3800"), MMX("phaddw", "3801"), MMX("phaddd", "3802"), MMX("phaddsw", "3803"),
+	MMX("pmaddubsw", "3804"), MMX("phsubw", "3805"), MMX("phsubd", "3806"),
+	MMX("phsubsw", "3807"), MMX("psignb", "3808"), MMX("psignw", "3809"), MMX("psignd", "380a"),
+	MMX("pmulhrsw", "380b"), MMX("pabsb", "381c"), MMX("pabsw", "381d"), MMX("pabsd", "381e"),
+	{ "punpcklbw mm, m32", "0f604374", PL_INT, 0 }, { "paddw mm, m64", "0ffd4374", PL_INT, 0 },
+	{ "psrlw mm imm", "0f71d000", PL_INT, 0xff }, { "psraw mm imm", "0f71e000", PL_INT, 0xff },
+	{ "psllq mm imm", "0f73f000", PL_INT, 0xff }, { "pshufw", "0f70c100", PL_INT, 0xff },
+	{ "palignr mm", "0f3a0fc100", PL_INT, 0xff }, { "pinsrw mm", "0fc4c000", PL_INT, 0xff },
+	{ "pextrw mm", "0fc5c100", PL_INT, 0xff }, { "movq2dq", "f30fd6c1", PL_INT, 0 },
+	{ "movdq2q", "f20fd6c1", PL_INT, 0 }, { "movd mm, r32", "0f6ec0", PL_INT, 0 },
+	{ "movd r32, mm", "0f7ec0", PL_INT, 0 }, { "movq r64, mm", "480f7ec0", PL_INT, 0 },
+	{ "movq mm, m64", "0f6f4378", PL_INT, 0 }, { "movq m64, mm", "0f7f4b78", PL_INT, 0 },
+	{ "movntq", "0fe74b78", PL_INT, 0 }, { "movq mm, mm", "0f6fc1", PL_INT, 0 },
+	{ "cvtpi2ps", "0f2ac1", PL_INT, 0 }, { "cvtpi2pd", "660f2ac1", PL_INT, 0 },
+	{ "cvtpi2ps m64", "0f2a4378", PL_INT, 0 },
+	{ "cvtps2pi", "0f2dc1", PL_F32, 0 }, { "cvttps2pi", "0f2cc1", PL_F32, 0 },
+	{ "cvtpd2pi", "660f2dc1", PL_F64, 0 }, { "cvttpd2pi", "660f2cc1", PL_F64, 0 },
 };
 
 static size_t parse_hex(const char *hex, uint8_t *out)
@@ -837,7 +916,8 @@ START_TEST(differential_against_host)
 			h = e = in;
 			bool ht = host_run(code, n, &h);
 			bool et = emu_run(code, n, &e);
-			bool same = ht == et && h.mxcsr == e.mxcsr && !memcmp(h.x, e.x, sizeof h.x);
+			bool same = ht == et && h.mxcsr == e.mxcsr && !memcmp(h.x, e.x, sizeof h.x) &&
+				    !memcmp(h.mm, e.mm, sizeof h.mm) && !memcmp(h.mem, e.mem, sizeof h.mem);
 			if (!ht)
 				same = same && (h.rflags & FL_ARITH) == (e.rflags & FL_ARITH) &&
 				       h.rax == e.rax && h.rcx == e.rcx && h.rdx == e.rdx;

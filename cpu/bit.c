@@ -293,10 +293,11 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-/* F2 0F38 F0 (Eb source) / F1 (Ev source): Gd (or Gq, upper half zeroed) = crc32c(Gd, src) */
+/* F2 0F38 F0 (Eb source: param 1) / F1 (Ev source: param 0): Gd (or Gq, upper half zeroed) =
+ * crc32c(Gd, src) */
 void crc32(struct cpu *c, const struct insn *i)
 {
-	unsigned size = i->osz;
+	unsigned size = i->param ? 1 : i->osz;
 	uint64_t src = rm_read(c, i, size);
 	uint32_t crc = (uint32_t)c->r[i->reg];
 	for (unsigned n = 0; n < size; n++, src >>= 8)

@@ -211,10 +211,11 @@ static inline uint64_t bswap_size(uint64_t v, unsigned size)
 	}
 }
 
-/* 0F38 F0 (Gv,Mv: param 0) / F1 (Mv,Gv: param 1) */
+/* 0F38 F0 (Gv,Mv: param 0) / F1 (Mv,Gv: param 1). The rows are NP (Ov) and 66 (Ow: there 66 is
+ * an operand-size prefix too; F3 is invalid, F2 is crc32); REX.W makes either 64-bit. */
 void movbe(struct cpu *c, const struct insn *i)
 {
-	unsigned size = i->osz;
+	unsigned size = i->pfx & PFX_REXW ? 8 : i->osz;
 	uint64_t addr = insn_ea(c, i);
 	if (i->param)
 		cpu_write(c, addr, size, bswap_size(reg_get(c, i, i->reg, size), size));

@@ -794,6 +794,9 @@ START_TEST(misc_moves)
 	fx->cpu.r[R_SI] = FX_DATA;
 	ck_assert_int_eq(RUN(0x0f, 0x38, 0xf0, 0x06), TRAP_BREAKPOINT); /* movbe eax, [rsi] */
 	ck_assert_uint_eq(R(R_AX), 0xfffefdfc);
+	ck_assert_int_eq(RUN(0x66, 0x0f, 0x38, 0xf0, 0x06), TRAP_BREAKPOINT); /* movbe ax, [rsi] */
+	ck_assert_uint_eq(R(R_AX), 0xfffefffe);
+	ck_assert_int_eq(RUN(0xf3, 0x0f, 0x38, 0xf0, 0x06), TRAP_UD);
 	fx->cpu.r[R_AX] = 0x0102030405060708ull;
 	ck_assert_int_eq(RUN(0x48, 0x0f, 0x38, 0xf1, 0x06), TRAP_BREAKPOINT); /* movbe [rsi], rax */
 	ck_assert_uint_eq(fx->data[0], 1);

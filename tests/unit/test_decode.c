@@ -108,6 +108,9 @@ START_TEST(last_rep_prefix_selects_mandatory_form)
 	ck_assert_uint_eq(in.osz, 4);
 	ok(d64("66 f3 0f b8 c1"), "popcnt", 5); /* popcnt ax, cx */
 	ck_assert_uint_eq(in.osz, 2);
+	ok(d64("66 0f 38 f0 00"), "movbe", 5); /* movbe ax, [rax]: NP and 66 forms, no F3 */
+	ck_assert_uint_eq(in.osz, 2);
+	ud(d64("f3 0f 38 f0 00"), 1);
 	/* rep movsq: one row covers movsw/movsd/movsq, named for any of them */
 	ck_assert_int_eq(d64("f3 48 a5"), DECODE_OK);
 	ck_assert_uint_eq(in.len, 3);

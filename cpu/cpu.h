@@ -175,4 +175,10 @@ bool cpu_set_cs(struct cpu *c, uint16_t cs);
 
 const char *cpu_trap_name(enum trap_kind kind);
 
+/* The 512-byte FXSAVE image of the x87/SSE state (SDM Vol. 1, 10.5.1), with 64-bit FIP/FDP
+ * (FXSAVE64) when `fip64`: what a Windows CONTEXT's FltSave holds. Restoring fails (state
+ * unchanged) if the image's MXCSR has reserved bits set. */
+void cpu_fxsave_image(const struct cpu *c, uint8_t img[512], bool fip64);
+bool cpu_fxrstor_image(struct cpu *c, const uint8_t img[512], bool fip64);
+
 #endif

@@ -2,7 +2,7 @@
  * module in order. Modules add their init/destroy calls at the marked places. */
 #include <stdlib.h>
 
-#include "kernel/process.h"
+#include "kernel/thread.h"
 /* module headers */
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
@@ -33,6 +33,10 @@ void kprocess_destroy(struct kprocess *p)
 		return;
 	/* Handles first: closing them may drop the last reference to a module's objects. */
 	handle_table_destroy(&p->handles);
+	for (struct kthread *t = p->threads, *next; t; t = next) {
+		next = t->next;
+		object_unref(t);
+	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
 	block_cache_destroy(p->cache);
 	gmem_destroy(p->mem);

@@ -30,6 +30,7 @@ struct kconfig {
 	uint64_t seed;              /* RDRAND/RDSEED and any other guest-visible randomness */
 };
 
+struct kthread;    /* kernel/thread.h */
 struct vm_space;   /* kernel/vm.c: regions, sections, views */
 struct vfs;        /* kernel/vfs.c: drives, paths, files */
 struct registry;   /* kernel/registry.c: the in-memory registry */
@@ -46,6 +47,33 @@ struct kprocess {
 	struct vm_space *vm;
 	struct vfs *vfs;
 	struct registry *registry;
+
+	/* Threads and the end of the process. */
+	struct kthread *threads;    /* creation order */
+	uint32_t next_tid;
+	bool exited;
+	uint32_t exit_status;
+	const char *fatal;          /* ntemu stopped the process itself (reason), e.g. --strict */
+	/* The last exception delivered: named on stderr if the process then dies of it. */
+	struct {
+		uint32_t code;
+		gptr_t address;
+		bool valid;
+	} last_exception;
+
+	/* Entry points of the guest's ntdll the kernel transfers control to. */
+	struct {
+		gptr_t base;
+		gptr_t ldr_initialize_thunk;
+		gptr_t ki_user_exception_dispatcher;
+		gptr_t ki_user_apc_dispatcher;
+		gptr_t rtl_user_thread_start;
+	} ntdll;
+
+	/* Diagnostics. */
+	FILE *trace_out;            /* --trace=syscall: one line per call; NULL when off */
+	struct dispatch_log log;    /* unimplemented services */
+	uint64_t quantum;           /* instructions a thread runs before the next one gets a turn */
 };
 
 /* A bare process for `config` with guest pointers of `ptr_size` bytes: memory, block cache,

@@ -1,0 +1,108 @@
+/* Running a process: each runnable thread in creation order for one quantum of instructions,
+ * then whatever stopped it is served — a system call, an exception, the end of its turn. No
+ * host threads and no host time: the same input gives the same run. */
+#include <string.h>
+
+#include "kernel/exception.h"
+#include "kernel/guest.h"
+#include "kernel/thread.h"
+#include "kernel/trace.h"
+
+#define DEFAULT_QUANTUM 100000
+
+/* x64 system-call convention (GUEST-CONTRACT.md §0): eax = service, arguments in r10, rdx,
+ * r8, r9, then on the stack from [rsp+0x28]; [rsp] is the stub's return address. */
+static void syscall_x64(struct kthread *t)
+{
+	struct kprocess *p = t->proc;
+	struct cpu *c = &t->cpu;
+	uint32_t id = (uint32_t)c->r[R_AX];
+	struct nt_call call = {.proc = p, .thread = t};
+	struct dispatch_entry *d = dispatch_lookup(&p->syscalls, id);
+	unsigned nargs = d && d->desc ? d->desc->nargs : 4;
+	static const int regs[4] = {R_10, R_DX, R_8, R_9};
+	for (unsigned i = 0; i < nargs && i < 4; i++)
+		call.args[i] = c->r[regs[i]];
+
+	ntstatus_t status;
+	if (nargs > 4 &&
+	    guest_read(p, c->r[R_SP] + 0x28, &call.args[4], 8 * (nargs - 4)) != STATUS_SUCCESS) {
+		status = STATUS_ACCESS_VIOLATION;
+	} else {
+		gmem_read(p->mem, c->r[R_SP], &call.caller, 8, NULL);
+		t->context_replaced = false;
+		enum dispatch_result r = dispatch_call(&p->syscalls, &p->log, id, &call, &status);
+		if (r == DISPATCH_UNIMPLEMENTED && p->log.strict)
+			p->fatal = "unimplemented system call (--strict)";
+	}
+	if (p->trace_out)
+		trace_syscall(p->trace_out, p, t->tid, d ? d->name : "?", &call, nargs, status);
+	if (!t->context_replaced)
+		c->r[R_AX] = status;
+	t->context_replaced = false;
+}
+
+static void serve_trap(struct kthread *t, enum trap_kind kind)
+{
+	struct cpu *c = &t->cpu;
+	struct exception_info e;
+	switch (kind) {
+	case TRAP_BUDGET:
+	case TRAP_STOP:
+		return;
+	case TRAP_SYSCALL:
+		syscall_x64(t);
+		return;
+	case TRAP_INT:
+		if (c->trap.vector == 0x2e && c->mode == CPU_MODE_64) {
+			/* The legacy system-call gate still works on x64 Windows. */
+			syscall_x64(t);
+			return;
+		}
+		if (c->trap.vector == 0x29) {
+			/* __fastfail: the process ends at once, no handler runs. */
+			t->proc->last_exception.code = STATUS_STACK_BUFFER_OVERRUN;
+			t->proc->last_exception.address = c->trap.insn_rip;
+			t->proc->last_exception.valid = true;
+			kprocess_exit(t->proc, STATUS_STACK_BUFFER_OVERRUN);
+			return;
+		}
+		if (c->trap.vector == 3 || c->trap.vector == 0x2d) {
+			/* int 3 (two-byte form) and the debug-service int 2d are breakpoints. */
+			memset(&e, 0, sizeof e);
+			e.code = STATUS_BREAKPOINT;
+			e.address = c->trap.insn_rip;
+			e.nparams = 1;
+			exception_deliver(t, &e);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (exception_from_trap(c, &e))
+		exception_deliver(t, &e);
+}
+
+uint32_t kernel_run(struct kprocess *p)
+{
+	uint64_t quantum = p->quantum ? p->quantum : DEFAULT_QUANTUM;
+	while (!p->exited && !p->fatal) {
+		bool ran = false;
+		for (struct kthread *t = p->threads; t && !p->exited && !p->fatal; t = t->next) {
+			if (t->state != THREAD_RUNNABLE)
+				continue;
+			ran = true;
+			serve_trap(t, cpu_run(&t->cpu, quantum));
+		}
+		if (!ran) {
+			/* Every thread ended without NtTerminateProcess: the process ends with the
+			 * last thread's status (Windows: the last thread's exit ends the process). */
+			uint32_t status = 0;
+			for (struct kthread *t = p->threads; t; t = t->next)
+				status = t->exit_status;
+			kprocess_exit(p, status);
+		}
+	}
+	return p->exit_status;
+}

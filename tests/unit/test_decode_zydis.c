@@ -1,8 +1,9 @@
 /* The decoder oracle: every instruction of the system image's code, decoded by ntemu and by Zydis.
  *
  * x86-64 images (build/sysroot/system32): every function range of the .pdata table, swept
- * linearly. i386 images (syswow64): recursive descent from the entry point, the exports and the
- * code addresses stored in relocated slots (vtables, callbacks).
+ * linearly. i386 images (syswow64), and x86-64 code outside .pdata (leaf functions): recursive
+ * descent from the entry point, the exports and the code addresses stored in relocated slots
+ * (vtables, callbacks).
  * For each instruction Zydis decodes, ntemu must agree on the length and the mnemonic (through a
  * short alias table for naming differences), and on relative branch targets. VEX/EVEX/XOP forms
  * ntemu does not run are #UD but must still be sized. Instructions ntemu has no row for are
@@ -260,8 +261,16 @@ static size_t avail_at(const struct pe_section *s, uint32_t rva)
 	return rva < end ? end - rva : 0;
 }
 
+static bool test_and_mark(uint8_t *seen, uint32_t rva)
+{
+	bool was = seen[rva / 8] & (1u << (rva % 8));
+	seen[rva / 8] |= (uint8_t)(1u << (rva % 8));
+	return was;
+}
+
+/* The .pdata function ranges, swept linearly; instruction starts are marked in `seen`. */
 static void sweep_pdata(const char *file, const uint8_t *image, const uint8_t *data,
-			const struct pe_image *pe)
+			const struct pe_image *pe, uint8_t *seen)
 {
 	struct pe_runtime_function *fn;
 	size_t n;
@@ -277,6 +286,8 @@ static void sweep_pdata(const char *file, const uint8_t *image, const uint8_t *d
 			continue;
 		o.ranges[A64]++;
 		for (uint32_t rva = fn[k].begin; rva < fn[k].end;) {
+			if (test_and_mark(seen, rva))
+				break;
 			size_t avail = avail_at(s, rva);
 			ZydisDecodedInstruction zi;
 			if (!avail || !compare_one(A64, file, pe->image_base + rva, rva, image + rva,
@@ -303,10 +314,11 @@ static void push_rva(struct worklist *w, uint32_t rva)
 	w->v[w->n++] = rva;
 }
 
-/* Code addresses the image stores: relocated 32-bit slots (vtables, callback tables, case
+/* Code addresses the image stores: relocated pointer slots (vtables, callback tables, case
  * labels, `push offset callback`) whose value lies in an executable section. loader/pe.h applies
  * relocations but does not list them, so the slots are found as the bytes that change when the
- * image is relocated by 0x10000: byte 2 of each HIGHLOW slot always does, bytes 0-1 never. */
+ * image is relocated by 0x10000: byte 2 of each HIGHLOW/DIR64 slot always does, bytes 0-1
+ * never. */
 static void push_relocated_code(struct worklist *w, const char *file, const uint8_t *image,
 				const struct pe_image *pe)
 {
@@ -320,28 +332,29 @@ static void push_relocated_code(struct worklist *w, const char *file, const uint
 		if (!o.err[0])
 			fmt(o.err, sizeof o.err, "%s: relocations: %s", file, err.msg);
 	} else {
-		for (uint32_t i = 2; i + 2 <= pe->mapped_size; i++) {
+		unsigned width = pe->is64 ? 8 : 4;
+		for (uint32_t i = 2; i - 2 + width <= pe->mapped_size; i++) {
 			if (moved[i] == image[i])
 				continue;
-			uint32_t slot = i - 2, v;
-			memcpy(&v, image + slot, 4);
-			uint32_t rva = v - (uint32_t)pe->image_base;
-			if (exec_section(pe, rva))
-				push_rva(w, rva);
-			i = slot + 3;
+			uint32_t slot = i - 2;
+			uint64_t v = 0;
+			memcpy(&v, image + slot, width);
+			if (v - pe->image_base < pe->mapped_size &&
+			    exec_section(pe, (uint32_t)(v - pe->image_base)))
+				push_rva(w, (uint32_t)(v - pe->image_base));
+			i = slot + width - 1;
 		}
 	}
 	free(moved);
 }
 
-/* Follows direct branches and calls; stops at returns, indirect jumps, int3/ud2/hlt and at
- * bytes Zydis rejects. Jump tables are not followed. */
-static void descend(const char *file, const uint8_t *image, const uint8_t *data,
-		    const struct pe_image *pe)
+/* Recursive descent from the entry point, the exports and the relocated code addresses:
+ * follows direct branches and calls; stops at returns, indirect jumps, int3/ud2/hlt, bytes
+ * Zydis rejects and instructions already compared (`seen`). Jump tables are not followed. */
+static void descend(enum arch a, const char *file, const uint8_t *image, const uint8_t *data,
+		    const struct pe_image *pe, uint8_t *seen)
 {
 	struct worklist w = {0};
-	uint8_t *seen = calloc(pe->mapped_size / 8 + 1, 1);
-	ck_assert_ptr_nonnull(seen);
 	if (pe->entry_rva)
 		push_rva(&w, pe->entry_rva);
 	struct pe_exports exp;
@@ -361,29 +374,29 @@ static void descend(const char *file, const uint8_t *image, const uint8_t *data,
 	while (w.n) {
 		uint32_t rva = w.v[--w.n];
 		const struct pe_section *s = exec_section(pe, rva);
-		if (s)
-			o.ranges[A32]++;
-		while (s && rva < s->va + s->map_size && !(seen[rva / 8] & (1u << (rva % 8)))) {
-			seen[rva / 8] |= (uint8_t)(1u << (rva % 8));
+		if (s && !(seen[rva / 8] & (1u << (rva % 8))))
+			o.ranges[a]++;
+		while (s && rva < s->va + s->map_size && !test_and_mark(seen, rva)) {
 			size_t avail = avail_at(s, rva);
 			ZydisDecodedInstruction zi;
-			if (!avail || !compare_one(A32, file, pe->image_base + rva, rva, image + rva,
+			if (!avail || !compare_one(a, file, pe->image_base + rva, rva, image + rva,
 						   avail, &zi))
 				break;
 			uint32_t next = rva + zi.length;
 			bool rel = zi.raw.imm[0].is_relative;
-			uint32_t target = (uint32_t)(next + zi.raw.imm[0].value.s);
+			uint64_t target = pe->image_base + next + (uint64_t)zi.raw.imm[0].value.s;
 			if (zi.operand_width == 16)
 				target &= 0xffff;
+			uint32_t target_rva = (uint32_t)(target - pe->image_base);
 			switch (zi.meta.category) {
 			case ZYDIS_CATEGORY_COND_BR:
 			case ZYDIS_CATEGORY_CALL:
 				if (rel)
-					push_rva(&w, (uint32_t)(target - pe->image_base));
+					push_rva(&w, target_rva);
 				break;
 			case ZYDIS_CATEGORY_UNCOND_BR:
 				if (rel)
-					push_rva(&w, (uint32_t)(target - pe->image_base));
+					push_rva(&w, target_rva);
 				s = NULL;
 				break;
 			case ZYDIS_CATEGORY_RET:
@@ -398,7 +411,6 @@ static void descend(const char *file, const uint8_t *image, const uint8_t *data,
 			rva = next;
 		}
 	}
-	free(seen);
 	free(w.v);
 }
 
@@ -421,17 +433,20 @@ static void scan_file(const char *dir, const char *name)
 		return;
 	}
 	uint8_t *image = calloc(pe.mapped_size, 1);
-	ck_assert_ptr_nonnull(image);
+	uint8_t *seen = calloc(pe.mapped_size / 8 + 1, 1); /* instruction starts compared */
+	ck_assert(image && seen);
+	enum arch a = pe.machine == PE_MACHINE_AMD64 ? A64 : A32;
 	if (!pe_layout_image(data, &pe, image, &err)) {
 		if (!o.err[0])
 			fmt(o.err, sizeof o.err, "%s: layout: %s", label, err.msg);
-	} else if (pe.machine == PE_MACHINE_AMD64) {
-		o.files[A64]++;
-		sweep_pdata(label, image, data, &pe);
 	} else {
-		o.files[A32]++;
-		descend(label, image, data, &pe);
+		o.files[a]++;
+		if (a == A64)
+			sweep_pdata(label, image, data, &pe, seen);
+		/* x86-64: leaf functions without unwind data */
+		descend(a, label, image, data, &pe, seen);
 	}
+	free(seen);
 	free(image);
 	free(data);
 }

@@ -207,11 +207,53 @@ static bool rep_stops(const struct insn *i, uint64_t a, uint64_t b)
 	return (i->pfx & PFX_REPNE) ? a == b : a != b;
 }
 
+/* REP SCASB/CMPSB (strlen, memchr, memcmp as compilers inline them) over host pages: each
+ * chunk stops after the element that ends the repeat, and the registers and flags then read as
+ * after the element loop. Pages are translated before anything changes, source first as the
+ * hardware reads it first. */
+static void rep_scan_bytes(struct cpu *c, const struct insn *i, bool cmps)
+{
+	bool down = c->rflags & FL_DF, repne = i->pfx & PFX_REPNE;
+	uint8_t al = (uint8_t)c->r[R_AX];
+	for (uint64_t count = get_count(c, i); count;) {
+		uint64_t s = cmps ? src_addr(c, i) : 0, d = dst_addr(c, i);
+		uint64_t k = elems_in_page(d, 1, down);
+		if (cmps && elems_in_page(s, 1, down) < k)
+			k = elems_in_page(s, 1, down);
+		if (count < k)
+			k = count;
+		const uint8_t *hs = cmps ? host_ptr(c, s, false) : NULL;
+		const uint8_t *hd = host_ptr(c, d, false);
+		ptrdiff_t dir = down ? -1 : 1;
+		uint64_t n = 0;
+		uint8_t a, b;
+		bool stop;
+		do {
+			a = cmps ? hs[dir * (ptrdiff_t)n] : al;
+			b = hd[dir * (ptrdiff_t)n];
+			n++;
+			stop = repne ? a == b : a != b;
+		} while (!stop && n < k);
+		flags_lazy(c, LF_SUB, 1, (uint64_t)a - b, a, b);
+		if (cmps)
+			advance(c, i, R_SI, n);
+		advance(c, i, R_DI, n);
+		count -= n;
+		set_count(c, i, count);
+		if (stop)
+			break;
+	}
+}
+
 /* CMPS compares [rSI] with ES:[rDI]: the flags of [rSI] - [rDI]. */
 void op_cmps(struct cpu *c, const struct insn *i)
 {
 	unsigned n = i->osz;
 	bool rep = has_rep(i);
+	if (rep && n == 1) {
+		rep_scan_bytes(c, i, true);
+		return;
+	}
 	for (uint64_t count = rep ? get_count(c, i) : 1; count; count--) {
 		uint64_t a = cpu_read(c, src_addr(c, i), n);
 		uint64_t b = cpu_read(c, dst_addr(c, i), n);
@@ -232,6 +274,10 @@ void op_scas(struct cpu *c, const struct insn *i)
 	unsigned n = i->osz;
 	uint64_t a = c->r[R_AX] & size_mask(n);
 	bool rep = has_rep(i);
+	if (rep && n == 1) {
+		rep_scan_bytes(c, i, false);
+		return;
+	}
 	for (uint64_t count = rep ? get_count(c, i) : 1; count; count--) {
 		uint64_t b = cpu_read(c, dst_addr(c, i), n);
 		flags_lazy(c, LF_SUB, n, a - b, a, b);

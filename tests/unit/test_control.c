@@ -45,6 +45,8 @@ static void poke(uint64_t addr, uint64_t v, unsigned n)
 /* The int3 fx_run appends after `code`: where a run that falls off the end stops. */
 #define END_OF(code) (FX_CODE + sizeof code + 1)
 #define SP0 (FX_STACK_TOP - 0x100)
+/* FX_DATA's area ends here; the page after it is unmapped. */
+#define DATA_END (FX_DATA + FX_DATA_SIZE)
 
 /* ---- near transfers ---- */
 
@@ -623,6 +625,45 @@ START_TEST(repne_scasb_strlen)
 }
 END_TEST
 
+/* Scans in both directions and sizes agree with the element loop; a scan running into an
+ * unmapped page faults with the registers at the page boundary. */
+START_TEST(rep_scas_cmps_directions_and_fault)
+{
+	static const uint8_t scasb_back[] = {0xfd, 0xf2, 0xae, 0xfc};  /* std; repne scasb; cld */
+	memcpy(fx->data + 0x1ff0, "..x.......x.....", 16);
+	c->r[R_AX] = 'x';
+	c->r[R_DI] = FX_DATA + 0x1fff;
+	c->r[R_CX] = 100;
+	ck_assert_int_eq(RUN(scasb_back), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->r[R_DI], FX_DATA + 0x1ff9); /* stopped after the 'x' at 0x1ffa */
+	ck_assert_uint_eq(c->r[R_CX], 94);
+	ck_assert(cpu_get_rflags(c) & FL_ZF);
+
+	static const uint8_t cmpsw[] = {0x66, 0xf3, 0xa7}; /* repe cmpsw */
+	memcpy(fx->data + 0x3000, "aabbccdd", 8);
+	memcpy(fx->data + 0x4000, "aabbcxdd", 8);
+	c->r[R_SI] = FX_DATA + 0x3000;
+	c->r[R_DI] = FX_DATA + 0x4000;
+	c->r[R_CX] = 4;
+	ck_assert_int_eq(RUN(cmpsw), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->r[R_CX], 1);
+	ck_assert_uint_eq(c->r[R_SI], FX_DATA + 0x3006);
+	ck_assert(!(cpu_get_rflags(c) & FL_ZF));
+
+	static const uint8_t scasb[] = {0xf2, 0xae}; /* repne scasb */
+	memset(fx->data + FX_DATA_SIZE - 0x20, 1, 0x20);
+	c->r[R_AX] = 0;
+	c->r[R_DI] = DATA_END - 0x20;
+	c->r[R_CX] = 0x100;
+	ck_assert_int_eq(RUN(scasb), TRAP_PAGE_FAULT);
+	ck_assert_uint_eq(c->trap.addr, DATA_END);
+	ck_assert_int_eq(c->trap.access, ACCESS_READ);
+	ck_assert_uint_eq(c->r[R_DI], DATA_END);
+	ck_assert_uint_eq(c->r[R_CX], 0xe0);
+	ck_assert_uint_eq(c->rip, FX_CODE);
+}
+END_TEST
+
 START_TEST(lods_and_zero_count)
 {
 	static const uint8_t code[] = {
@@ -692,8 +733,6 @@ END_TEST
 /* A fault in the middle of REP MOVS/STOS is precise and resumable: the registers count the
  * elements done, RIP is the instruction, and running on after the kernel maps the page ends
  * the job. FX_DATA's area ends at FX_DATA + 0x10000 (unmapped). */
-#define DATA_END (FX_DATA + FX_DATA_SIZE)
-
 START_TEST(rep_movsb_faults_mid_copy_and_resumes)
 {
 	static const uint8_t code[] = {0x90, 0xf3, 0xa4}; /* nop; rep movsb */
@@ -1225,6 +1264,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, rep_stosd_backwards);
 	tcase_add_test(t, repe_cmpsb_stops_at_difference);
 	tcase_add_test(t, repne_scasb_strlen);
+	tcase_add_test(t, rep_scas_cmps_directions_and_fault);
 	tcase_add_test(t, lods_and_zero_count);
 	tcase_add_test(t, string_address_size);
 	tcase_add_test(t, string_segment_override_reads_fs);

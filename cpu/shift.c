@@ -114,8 +114,11 @@ static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
 		a = reg_get(c, i, i->rm, size);
 	}
 	if (cnt == 0) {
-		/* No flag changes; a 32-bit register destination is still written (zero-extended). */
-		if (!i->is_mem)
+		/* No flag changes, but the destination is still written: a 32-bit register is
+		 * zero-extended and a read-only page faults, as on the host. */
+		if (i->is_mem)
+			cpu_write(c, addr, size, a);
+		else
 			reg_set(c, i, i->rm, size, a);
 		return;
 	}
@@ -158,7 +161,9 @@ static void dshift_do(struct cpu *c, const struct insn *i, unsigned count)
 		d = reg_get(c, i, i->rm, size);
 	}
 	if (cnt == 0) {
-		if (!i->is_mem)
+		if (i->is_mem)
+			cpu_write(c, addr, size, d);
+		else
 			reg_set(c, i, i->rm, size, d);
 		return;
 	}

@@ -839,8 +839,10 @@ START_TEST(rmw_faults_are_precise)
 		{0x87, 0x06},       /* xchg [rsi], eax */
 		{0x0f, 0xab, 0x0e}, /* bts [rsi], ecx */
 		{0x0f, 0xa5, 0x06}, /* shld [rsi], eax, cl */
+		{0xc1, 0x26, 0x00}, /* shl dword [rsi], 0: still a write, as on the host */
+		{0x0f, 0x94, 0x06}, /* setz byte [rsi] */
 	};
-	static const size_t lens[] = {2, 2, 2, 2, 3, 2, 3, 3};
+	static const size_t lens[] = {2, 2, 2, 2, 3, 2, 3, 3, 3, 3};
 	for (unsigned k = 0; k < sizeof lens / sizeof lens[0]; k++) {
 		ck_assert_int_eq(fx_run(fx, forms[k], lens[k]), TRAP_PAGE_FAULT);
 		ck_assert_int_eq(fx->cpu.trap.access, ACCESS_WRITE);

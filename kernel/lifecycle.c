@@ -2,7 +2,9 @@
  * module in order. Modules add their init/destroy calls at the marked places. */
 #include <stdlib.h>
 
+#include "kernel/clock.h"
 #include "kernel/thread.h"
+#include "loader/syscall_scan.h"
 /* module headers */
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
@@ -15,6 +17,7 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 	p->config = config;
 	p->ptr_size = ptr_size;
 	p->debug_out = stderr;
+	clock_init(p);
 	handle_table_init(&p->handles);
 	p->mem = gmem_create();
 	p->cache = p->mem ? block_cache_create(p->mem) : NULL;
@@ -38,6 +41,11 @@ void kprocess_destroy(struct kprocess *p)
 		object_unref(t);
 	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
+	for (int k = 0; k < 2; k++) {
+		if (p->service_tables[k])
+			syscall_table_free(p->service_tables[k]);
+		free(p->service_tables[k]);
+	}
 	block_cache_destroy(p->cache);
 	gmem_destroy(p->mem);
 	free(p);

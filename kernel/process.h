@@ -70,6 +70,13 @@ struct kprocess {
 		gptr_t rtl_user_thread_start;
 	} ntdll;
 
+	/* Time (kernel/clock.c). */
+	uint64_t clock_start;       /* host time at start, for config->realtime */
+	bool shared_data_ready;     /* KUSER_SHARED_DATA is mapped: keep its clocks current */
+
+	/* Service tables the loader scanned (ntdll, win32u): the dispatch table names point in. */
+	struct syscall_table *service_tables[2];
+
 	/* Diagnostics. */
 	FILE *trace_out;            /* --trace=syscall: one line per call; NULL when off */
 	struct dispatch_log log;    /* unimplemented services */

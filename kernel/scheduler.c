@@ -3,6 +3,7 @@
  * host threads and no host time: the same input gives the same run. */
 #include <string.h>
 
+#include "kernel/clock.h"
 #include "kernel/exception.h"
 #include "kernel/guest.h"
 #include "kernel/thread.h"
@@ -93,6 +94,7 @@ uint32_t kernel_run(struct kprocess *p)
 			if (t->state != THREAD_RUNNABLE)
 				continue;
 			ran = true;
+			clock_update_shared_data(p);
 			serve_trap(t, cpu_run(&t->cpu, quantum));
 		}
 		if (!ran) {

@@ -1,0 +1,27 @@
+/* The virtual clock: guest time advances with retired instructions (1 instruction = 1 ns of
+ * guest time) from a fixed start date, so the same run shows the same times. With
+ * config->realtime it follows the host clock instead. */
+#ifndef NTEMU_KERNEL_CLOCK_H
+#define NTEMU_KERNEL_CLOCK_H
+
+#include <stdint.h>
+
+#include "kernel/process.h"
+
+/* 2025-01-01 00:00:00 UTC as a FILETIME (100 ns units since 1601). */
+#define CLOCK_EPOCH_FILETIME 133801632000000000ull
+/* QueryPerformanceFrequency: 10 MHz, as Windows 10 and Wine report. */
+#define CLOCK_QPC_FREQUENCY 10000000ull
+
+/* Start the process's clock (kprocess_create calls it). */
+void clock_init(struct kprocess *p);
+/* Retired instructions of all the process's threads. */
+uint64_t clock_instructions(const struct kprocess *p);
+/* Time since the process started, in 100 ns units. */
+uint64_t clock_uptime(const struct kprocess *p);
+/* Current system time (FILETIME, UTC). */
+uint64_t clock_system_time(const struct kprocess *p);
+/* Refresh the time fields of KUSER_SHARED_DATA (no-op before it exists). */
+void clock_update_shared_data(struct kprocess *p);
+
+#endif

@@ -150,6 +150,95 @@ void op_xgetbv(struct cpu *c, const struct insn *i)
 	set_edx_eax(c, CPU_XCR0);
 }
 
+/* XSAVE/XRSTOR, standard form (SDM Vol. 1, 13.7 and 13.8) for the components of XCR0: x87
+ * (legacy-region bytes 0-23 and the registers at 32-159) and SSE (MXCSR at 24-31, the XMM
+ * registers from 160). The legacy region is the FXSAVE image; REX.W selects its 64-bit
+ * FIP/FDP format. ntemu keeps no init tracking, so both components always count as in use. */
+#define XS_HEADER 512
+#define XS_SIZE 576
+
+static uint64_t xsave_address(struct cpu *c, const struct insn *i)
+{
+	uint64_t a = insn_ea(c, i);
+	if (a & 63)
+		cpu_raise_gp(c, GP_MISALIGNED);
+	return a;
+}
+
+/* The requested-feature bitmap: EDX:EAX & XCR0. */
+static uint64_t xsave_rfbm(const struct cpu *c)
+{
+	return ((c->r[R_DX] & 0xffffffff) << 32 | (c->r[R_AX] & 0xffffffff)) & CPU_XCR0;
+}
+
+static unsigned xmm_regs(const struct cpu *c)
+{
+	return c->mode == CPU_MODE_64 ? 16 : 8;
+}
+
+static void copy_x87(uint8_t *dst, const uint8_t *src)
+{
+	memcpy(dst, src, 24);
+	memcpy(dst + 32, src + 32, 128);
+}
+
+/* Memory is read and merged first and stored in one checked access, so a fault leaves it
+ * untouched; bytes of components outside RFBM and the rest of the header keep their values. */
+void op_xsave(struct cpu *c, const struct insn *i)
+{
+	uint64_t a = xsave_address(c, i), rfbm = xsave_rfbm(c);
+	uint8_t area[XS_HEADER + 8], cur[512];
+	cpu_read_bytes(c, a, area, sizeof area);
+	cpu_fxsave_image(c, cur, i->osz == 8);
+	if (rfbm & 1)
+		copy_x87(area, cur);
+	if (rfbm & 2) {
+		memcpy(area + 24, cur + 24, 8);
+		memcpy(area + 160, cur + 160, 16 * xmm_regs(c));
+	}
+	uint64_t bv;
+	memcpy(&bv, area + XS_HEADER, 8);
+	bv |= rfbm;
+	memcpy(area + XS_HEADER, &bv, 8);
+	cpu_write_bytes(c, a, area, sizeof area);
+}
+
+/* Components in RFBM load from memory when their XSTATE_BV bit is set, else take their initial
+ * state (x87 as after FNINIT with zeroed registers; XMM zero); MXCSR loads whenever SSE is
+ * requested. #GP for a compacted or malformed header or XSTATE_BV bits outside XCR0. */
+void op_xrstor(struct cpu *c, const struct insn *i)
+{
+	uint64_t a = xsave_address(c, i), rfbm = xsave_rfbm(c);
+	uint8_t area[XS_SIZE], img[512];
+	cpu_read_bytes(c, a, area, sizeof area);
+	uint64_t bv, rest = 0;
+	memcpy(&bv, area + XS_HEADER, 8);
+	for (unsigned k = XS_HEADER + 8; k < XS_SIZE; k++)
+		rest |= area[k];
+	if ((bv & ~(uint64_t)CPU_XCR0) || rest)
+		cpu_raise_gp(c, GP_OTHER);
+	cpu_fxsave_image(c, img, i->osz == 8);
+	if (rfbm & 1) {
+		if (bv & 1) {
+			copy_x87(img, area);
+		} else {
+			memset(img, 0, 24);
+			memset(img + 32, 0, 128);
+			img[0] = 0x7f; /* FCW 0x037f; FTW 0: all empty */
+			img[1] = 0x03;
+		}
+	}
+	if (rfbm & 2) {
+		memcpy(img + 24, area + 24, 4);
+		if (bv & 2)
+			memcpy(img + 160, area + 160, 16 * xmm_regs(c));
+		else
+			memset(img + 160, 0, 16 * xmm_regs(c));
+	}
+	if (!cpu_fxrstor_image(c, img, i->osz == 8))
+		cpu_raise_gp(c, GP_OTHER);
+}
+
 /* RDRAND/RDSEED r16/32/64: splitmix64 over c->rng_state, always successful (CF=1, the other
  * arithmetic flags clear; SDM Vol. 2, RDRAND). */
 void op_rdrand(struct cpu *c, const struct insn *i)

@@ -1159,6 +1159,49 @@ START_TEST(xgetbv_xcr0)
 }
 END_TEST
 
+/* XSAVE/XRSTOR standard form: the legacy region is the FXSAVE image, XSTATE_BV gets the saved
+ * components, a clear XSTATE_BV bit restores the initial state, MXCSR always loads with SSE. */
+START_TEST(xsave_xrstor)
+{
+	static const uint8_t save[] = {0x48, 0x0f, 0xae, 0x23}; /* xsave64 [rbx] */
+	static const uint8_t restore[] = {0x48, 0x0f, 0xae, 0x2b}; /* xrstor64 [rbx] */
+	uint64_t area = FX_DATA + 0x1000;
+	poke(area + 0x1f0, 0x5555, 8); /* software-available legacy bytes stay */
+	poke(area + 512 + 8, 0, 8);
+	c->xmm[3].q[0] = 0x1122334455667788;
+	c->xmm[15].q[1] = 0x99;
+	c->mxcsr = 0x1fa0;
+	c->r[R_BX] = area;
+	c->r[R_AX] = 3;
+	c->r[R_DX] = 0;
+	ck_assert_int_eq(RUN(save), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(peek(area, 2), 0x37f);                  /* FCW */
+	ck_assert_uint_eq(peek(area + 24, 4), 0x1fa0);            /* MXCSR */
+	ck_assert_uint_eq(peek(area + 160 + 3 * 16, 8), 0x1122334455667788);
+	ck_assert_uint_eq(peek(area + 160 + 15 * 16 + 8, 8), 0x99);
+	ck_assert_uint_eq(peek(area + 512, 8), 3);                /* XSTATE_BV */
+	ck_assert_uint_eq(peek(area + 0x1f0, 8), 0x5555);
+
+	c->xmm[3].q[0] = 0;
+	c->mxcsr = 0x1f80;
+	ck_assert_int_eq(RUN(restore), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->xmm[3].q[0], 0x1122334455667788);
+	ck_assert_uint_eq(c->mxcsr, 0x1fa0);
+
+	poke(area + 512, 1, 8); /* SSE in its initial state: XMM zero, MXCSR still from memory */
+	ck_assert_int_eq(RUN(restore), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->xmm[3].q[0], 0);
+	ck_assert_uint_eq(c->xmm[15].q[1], 0);
+	ck_assert_uint_eq(c->mxcsr, 0x1fa0);
+
+	poke(area + 512, 4, 8); /* AVX is not in XCR0 */
+	ck_assert_int_eq(RUN(restore), TRAP_GP);
+	c->r[R_BX] = area + 16;
+	ck_assert_int_eq(RUN(save), TRAP_GP);
+	ck_assert_int_eq(c->trap.reason, GP_MISALIGNED);
+}
+END_TEST
+
 START_TEST(flag_instructions)
 {
 	static const uint8_t code[] = {
@@ -1292,6 +1335,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, rdtsc_rdtscp_rdpid);
 	tcase_add_test(t, rdrand_is_deterministic);
 	tcase_add_test(t, xgetbv_xcr0);
+	tcase_add_test(t, xsave_xrstor);
 	tcase_add_test(t, flag_instructions);
 	tcase_add_test(t, descriptor_table_reads);
 	tcase_add_test(t, sgdt_32bit_stores_six_bytes);

@@ -4,10 +4,8 @@
  * its exact RIP and fault information, and the virtual CPU model (CPUID, RDTSC, RDRAND...).
  * Byte arrays were assembled with nasm (org 0x10000 = FX_CODE); each line shows its source. */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "cpu/control.h"
 #include "cpu_fixture.h"
 
 static struct cpu_fixture *fx;

@@ -6,6 +6,7 @@
  *
  * Everything is deterministic: the TSC is the driver's clock (hooks.read_tsc) or the retired
  * instruction count, RDRAND is a generator seeded by cpu_init. */
+#include "cpu/block.h"
 #include "cpu/control.h"
 #include "cpu/integer.h"
 
@@ -111,9 +112,13 @@ void op_flag(struct cpu *c, const struct insn *i)
 
 /* ---- time, randomness, extended state ---- */
 
-static uint64_t read_tsc(struct cpu *c)
+/* c->icount advances once per block: the instructions of this block before RDTSC are added so
+ * two reads in one block differ as they would on hardware. */
+static uint64_t read_tsc(struct cpu *c, const struct insn *i)
 {
-	return c->hooks.read_tsc ? c->hooks.read_tsc(c->hooks.ctx, c) : c->icount;
+	if (c->hooks.read_tsc)
+		return c->hooks.read_tsc(c->hooks.ctx, c);
+	return c->icount + (uint64_t)(i - c->cur_block->insns);
 }
 
 static void set_edx_eax(struct cpu *c, uint64_t v)
@@ -124,13 +129,13 @@ static void set_edx_eax(struct cpu *c, uint64_t v)
 
 void op_rdtsc(struct cpu *c, const struct insn *i)
 {
-	set_edx_eax(c, read_tsc(c));
+	set_edx_eax(c, read_tsc(c, i));
 }
 
 /* RDTSCP also returns IA32_TSC_AUX (the processor number on Windows: 0) in ECX. */
 void op_rdtscp(struct cpu *c, const struct insn *i)
 {
-	set_edx_eax(c, read_tsc(c));
+	set_edx_eax(c, read_tsc(c, i));
 	c->r[R_CX] = 0;
 }
 

@@ -1103,11 +1103,17 @@ static uint64_t fixed_tsc(void *ctx, struct cpu *cpu)
 
 START_TEST(rdtsc_rdtscp_rdpid)
 {
-	static const uint8_t code[] = {0x0f, 0x31}; /* rdtsc */
+	static const uint8_t code[] = {
+		0x0f, 0x31,       /* rdtsc */
+		0x89, 0xc1,       /* mov ecx, eax */
+		0x90,             /* nop */
+		0x0f, 0x31,       /* rdtsc */
+	};
 	c->icount = 1000;
 	c->r[R_AX] = c->r[R_DX] = ~0ull;
 	ck_assert_int_eq(RUN(code), TRAP_BREAKPOINT);
-	ck_assert_uint_eq(c->r[R_AX], 1000); /* retired instructions when the block started */
+	ck_assert_uint_eq(c->r[R_CX], 1000); /* instructions retired before each rdtsc */
+	ck_assert_uint_eq(c->r[R_AX], 1003);
 	ck_assert_uint_eq(c->r[R_DX], 0);
 
 	static const uint8_t code2[] = {0x0f, 0x01, 0xf9}; /* rdtscp */

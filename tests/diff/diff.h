@@ -53,6 +53,8 @@ enum outcome {
 struct result {
 	struct xstate s;
 	enum outcome out;
+	int sig, code;  /* native: the signal and si_code of a fault */
+	uint64_t addr;  /* native: si_addr */
 };
 
 /* One generated test case: encoding and initial state. */

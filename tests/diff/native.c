@@ -27,6 +27,7 @@
 #define CODE_RECOVER (DIFF_CODE + 0xc00)
 
 static volatile int fault_sig, fault_code;
+static volatile uint64_t fault_addr;
 static sigjmp_buf *volatile guard;
 
 void native_guard(sigjmp_buf *jb)
@@ -134,6 +135,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 		memcpy(out->fx, uc->uc_mcontext.fpregs, 512);
 	fault_sig = sig;
 	fault_code = si->si_code;
+	fault_addr = (uint64_t)(uintptr_t)si->si_addr;
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)CODE_RECOVER;
 	/* the test's RSP may be non-canonical: returning to it would fault again */
 	uc->uc_mcontext.gregs[REG_RSP] = *(greg_t *)ST_SAVED_RSP;
@@ -206,6 +208,9 @@ void native_run(const struct tcase *t, struct result *res)
 	int faulted = stub();
 	res->s = *(struct xstate *)ST_OUT;
 	res->out = faulted ? outcome_of(fault_sig, fault_code) : OUT_OK;
+	res->sig = faulted ? fault_sig : 0;
+	res->code = fault_code;
+	res->addr = fault_addr;
 }
 
 #endif

@@ -3,8 +3,9 @@
  * a segment override for the source (DS:rSI may be FS:/GS:; ES:rDI cannot be overridden).
  *
  * A REP instruction is one instruction to the run loop. After every completed element (or
- * chunk of elements) RCX/RSI/RDI are updated, so a fault in the middle leaves them describing
- * the iterations done and RIP at the instruction: resuming it finishes the job, as on hardware.
+ * chunk of elements) RCX/RSI/RDI are updated, so a fault — or a stop request — in the middle
+ * leaves them describing the iterations done and RIP at the instruction: resuming it finishes
+ * the job, as on hardware.
  *
  * REP MOVS/STOS run page-sized chunks through host pointers. MOVS copies with the semantics of
  * the element-by-element loop even when source and destination overlap: a forward copy onto a
@@ -51,6 +52,16 @@ static uint64_t get_count(const struct cpu *c, const struct insn *i)
 static void set_count(struct cpu *c, const struct insn *i, uint64_t count)
 {
 	reg_set(c, i, R_CX, i->asz, count);
+}
+
+/* Between chunks a long REP honours cpu_request_stop(), as hardware takes interrupts between
+ * iterations: TRAP_STOP with the progress in the registers and RIP at the instruction. */
+static void rep_poll_stop(struct cpu *c)
+{
+	if (unlikely(c->exit_request & EXIT_STOP)) {
+		c->exit_request &= ~EXIT_STOP;
+		cpu_raise(c, TRAP_STOP);
+	}
 }
 
 /* ---- host chunks for REP MOVS/STOS ---- */
@@ -122,6 +133,7 @@ void op_movs(struct cpu *c, const struct insn *i)
 	unsigned n = i->osz;
 	bool down = c->rflags & FL_DF;
 	for (uint64_t count = get_count(c, i); count;) {
+		rep_poll_stop(c);
 		uint64_t s = src_addr(c, i), d = dst_addr(c, i);
 		uint64_t k = elems_in_page(s, n, down), kd = elems_in_page(d, n, down);
 		if (kd < k)
@@ -169,6 +181,7 @@ void op_stos(struct cpu *c, const struct insn *i)
 	}
 	bool down = c->rflags & FL_DF;
 	for (uint64_t count = get_count(c, i); count;) {
+		rep_poll_stop(c);
 		uint64_t d = dst_addr(c, i);
 		uint64_t k = elems_in_page(d, n, down);
 		if (count < k)
@@ -216,6 +229,7 @@ static void rep_scan_bytes(struct cpu *c, const struct insn *i, bool cmps)
 	bool down = c->rflags & FL_DF, repne = i->pfx & PFX_REPNE;
 	uint8_t al = (uint8_t)c->r[R_AX];
 	for (uint64_t count = get_count(c, i); count;) {
+		rep_poll_stop(c);
 		uint64_t s = cmps ? src_addr(c, i) : 0, d = dst_addr(c, i);
 		uint64_t k = elems_in_page(d, 1, down);
 		if (cmps && elems_in_page(s, 1, down) < k)

@@ -4,7 +4,9 @@
  * its exact RIP and fault information, and the virtual CPU model (CPUID, RDTSC, RDRAND...).
  * Byte arrays were assembled with nasm (org 0x10000 = FX_CODE); each line shows its source. */
 #include <check.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu_fixture.h"
 
@@ -787,6 +789,43 @@ START_TEST(rep_stosq_fault_and_straddling_element)
 }
 END_TEST
 
+static const uint8_t long_rep[] = {
+	0x48, 0xB8, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, /* mov rax, 0x0101010101010101 */
+	0xBF, 0x00, 0x00, 0x00, 0x10,                               /* l: mov edi, 0x10000000 */
+	0xB9, 0x00, 0x00, 0x20, 0x00,                               /* mov ecx, 0x200000 */
+	0xF3, 0x48, 0xAB,                                           /* rep stosq */
+	0xEB, 0xF1,                                                 /* jmp l */
+};
+
+static void *stop_after_20ms(void *cpu)
+{
+	nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	cpu_request_stop(cpu);
+	return NULL;
+}
+
+/* A stop request lands inside a 16 MiB REP STOSQ (almost all the loop's time): the registers
+ * count the progress and running on finishes that REP. */
+START_TEST(long_rep_honours_stop_request)
+{
+	const uint64_t base = 0x10000000, n = 0x200000, rep_at = FX_CODE + 20;
+	uint8_t *big = gmem_map_anon(fx->mem, base, n * 8, GMEM_READ | GMEM_WRITE);
+	ck_assert_ptr_nonnull(big);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, stop_after_20ms, c), 0);
+	enum trap_kind k = RUN(long_rep);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(k, TRAP_STOP);
+	if (c->rip == rep_at) {
+		ck_assert_uint_eq((c->r[R_DI] - base) / 8 + c->r[R_CX], n);
+		ck_assert_int_eq(fx_continue(fx, 1), TRAP_BUDGET);
+		ck_assert_uint_eq(c->r[R_CX], 0);
+		ck_assert_uint_eq(c->rip, rep_at + 3);
+		ck_assert_uint_eq(peek(base + n * 8 - 8, 8), 0x0101010101010101);
+	}
+}
+END_TEST
+
 /* ---- traps ---- */
 
 static const uint8_t sys_call[] = {
@@ -1319,6 +1358,7 @@ static Suite *control_suite(void)
 	tcase_add_test(t, rep_movsb_faults_mid_copy_and_resumes);
 	tcase_add_test(t, rep_movsb_source_fault);
 	tcase_add_test(t, rep_stosq_fault_and_straddling_element);
+	tcase_add_test(t, long_rep_honours_stop_request);
 	tcase_add_test(t, trap_syscall);
 	tcase_add_test(t, syscall_is_ud_in_32bit_mode);
 	tcase_add_test(t, trap_int_vectors);

@@ -57,57 +57,70 @@ static inline void lane_set(union xmm *v, unsigned w, unsigned k, uint64_t x)
 
 /* ---- the host floating-point environment ---- */
 
+/* The host runs with its default environment (round to nearest, all exceptions masked, no
+ * DAZ/FTZ). An SSE instruction clears the host's exception flags on entry, switches the
+ * rounding mode when MXCSR.RC asks for another, and reads the flags its operations raised. */
 #if defined(__x86_64__) && defined(__GNUC__)
 /* The host MXCSR has the guest's layout; reading it directly is far cheaper than glibc's fenv
  * calls, which also rewrite the x87 environment. The host's own DE flag is ignored. */
 #define HOST_FLAGS (MX_IE | MX_ZE | MX_OE | MX_UE | MX_PE)
 
-static inline uint32_t host_enter(unsigned rc)
+/* Reading MXCSR (stmxcsr) is much slower than writing it on some hosts: enter writes. */
+static inline void host_enter(unsigned rc)
 {
-	uint32_t saved = __builtin_ia32_stmxcsr();
 	__builtin_ia32_ldmxcsr(MX_DEFAULT | rc << MX_RC_SHIFT);
-	return saved;
 }
 
-static inline void host_leave(uint32_t saved)
+static inline void host_leave(unsigned rc)
 {
-	__builtin_ia32_ldmxcsr(saved);
+	if (rc)
+		__builtin_ia32_ldmxcsr(MX_DEFAULT);
 }
 
-/* The host's exception flags raised since the last call, as MXCSR bits. */
+/* The host's exception flags raised since host_enter or the last host_take. */
+static inline unsigned host_flags(void)
+{
+	return __builtin_ia32_stmxcsr() & HOST_FLAGS;
+}
+
+/* Likewise, and clear them. */
 static inline unsigned host_take(void)
 {
 	uint32_t m = __builtin_ia32_stmxcsr();
-	if (m & MX_FLAGS)
+	if (m & HOST_FLAGS)
 		__builtin_ia32_ldmxcsr(m & ~(uint32_t)MX_FLAGS);
 	return m & HOST_FLAGS;
 }
 #else
 static const int host_rc[4] = { FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO };
 
-static inline uint32_t host_enter(unsigned rc)
+static inline void host_enter(unsigned rc)
 {
-	uint32_t saved = (uint32_t)fegetround();
 	if (rc)
 		fesetround(host_rc[rc]);
 	feclearexcept(FE_ALL_EXCEPT);
-	return saved;
 }
 
-static inline void host_leave(uint32_t saved)
+static inline void host_leave(unsigned rc)
 {
-	fesetround((int)saved);
+	if (rc)
+		fesetround(FE_TONEAREST);
+}
+
+static inline unsigned host_flags(void)
+{
+	int e = fetestexcept(FE_ALL_EXCEPT);
+	return (e & FE_INVALID ? MX_IE : 0) | (e & FE_DIVBYZERO ? MX_ZE : 0) |
+	       (e & FE_OVERFLOW ? MX_OE : 0) | (e & FE_UNDERFLOW ? MX_UE : 0) |
+	       (e & FE_INEXACT ? MX_PE : 0);
 }
 
 static inline unsigned host_take(void)
 {
-	int e = fetestexcept(FE_ALL_EXCEPT);
-	if (!e)
-		return 0;
-	feclearexcept(e);
-	return (e & FE_INVALID ? MX_IE : 0) | (e & FE_DIVBYZERO ? MX_ZE : 0) |
-	       (e & FE_OVERFLOW ? MX_OE : 0) | (e & FE_UNDERFLOW ? MX_UE : 0) |
-	       (e & FE_INEXACT ? MX_PE : 0);
+	unsigned f = host_flags();
+	if (f)
+		feclearexcept(FE_ALL_EXCEPT);
+	return f;
 }
 #endif
 
@@ -116,7 +129,7 @@ struct fpst {
 	uint32_t mxcsr;
 	uint32_t flags; /* exceptions detected in the current stage (MXCSR flag bits) */
 	uint32_t prev;  /* exceptions of the instruction's completed stages */
-	uint32_t saved; /* host environment to restore */
+	unsigned rc;
 };
 
 static inline void fp_begin(struct cpu *c, struct fpst *s)
@@ -124,19 +137,22 @@ static inline void fp_begin(struct cpu *c, struct fpst *s)
 	s->mxcsr = c->mxcsr;
 	s->flags = 0;
 	s->prev = 0;
-	s->saved = host_enter((c->mxcsr >> MX_RC_SHIFT) & 3);
+	s->rc = (c->mxcsr >> MX_RC_SHIFT) & 3;
+	host_enter(s->rc);
 }
 
 /* End of a computation stage (all lanes of one operation; dpps/dppd have several): an
  * unmasked exception raises #XM before the destination is written (SDM Vol. 1, 11.5.3). When
  * a pre-computation exception (IE DE ZE) is unmasked, the stage's post-computation flags are
- * not recorded (11.5.2); flags of earlier stages are. */
+ * not recorded (11.5.2); flags of earlier stages are. Lanes computed on the fast path leave
+ * their (inexact-only) flags in the host. */
 static void fp_stage(struct cpu *c, struct fpst *s)
 {
+	s->flags |= host_take();
 	unsigned unmasked = s->flags & ~(s->mxcsr >> MX_MASK_SHIFT) & MX_FLAGS;
 	if (unlikely(unmasked)) {
 		unsigned pre = s->flags & (MX_IE | MX_DE | MX_ZE);
-		host_leave(s->saved);
+		host_leave(s->rc);
 		c->mxcsr |= s->prev | ((pre & unmasked) ? pre : s->flags);
 		cpu_raise(c, TRAP_SIMD);
 	}
@@ -144,12 +160,24 @@ static void fp_stage(struct cpu *c, struct fpst *s)
 	s->flags = 0;
 }
 
-/* The last stage; then MXCSR gets the flags and the caller writes the destination. */
+/* PE is already set in MXCSR and masked: an operation that can raise nothing else need not
+ * read the host's flags (the common case: PE is sticky and set early by most programs). */
+static inline bool pe_known(const struct fpst *s)
+{
+	return (s->mxcsr & (MX_PE | MX_PE << MX_MASK_SHIFT)) == (MX_PE | MX_PE << MX_MASK_SHIFT);
+}
+
+/* The last stage; then MXCSR gets the flags and the caller writes the destination. The host
+ * flags are left for the next host_enter to clear. */
 static void fp_end(struct cpu *c, struct fpst *s)
 {
-	fp_stage(c, s);
-	host_leave(s->saved);
-	c->mxcsr |= s->prev;
+	if (!pe_known(s))
+		s->flags |= host_flags();
+	unsigned unmasked = s->flags & ~(s->mxcsr >> MX_MASK_SHIFT) & MX_FLAGS;
+	if (unlikely(unmasked))
+		fp_stage(c, s);
+	host_leave(s->rc);
+	c->mxcsr |= s->prev | s->flags;
 }
 
 /* ---- one lane ---- */
@@ -246,7 +274,7 @@ static uint64_t fp_out(struct fpst *s, const struct ffmt *f, uint64_t r, unsigne
 	return r;
 }
 
-static uint64_t host_arith(unsigned op, unsigned w, uint64_t a, uint64_t b)
+static inline __attribute__((always_inline)) uint64_t host_arith(unsigned op, unsigned w, uint64_t a, uint64_t b)
 {
 	if (w == 4) {
 		volatile float x = f32_of(a), y = f32_of(b), r;
@@ -307,8 +335,11 @@ static uint64_t fp_sqrt(struct fpst *s, const struct ffmt *f, uint64_t a)
 		return f->defnan;
 	}
 	a = fp_in(s, f, a);
+	/* A square root cannot overflow or underflow: only PE. */
 	uint64_t r = host_arith(FP_SQRT, f->w, a, 0);
-	return fp_out(s, f, r, host_take(), FP_SQRT, f, a, 0);
+	if (!pe_known(s))
+		s->flags |= host_take();
+	return r;
 }
 
 /* Total order of non-NaN values as signed integers (-0 and +0 equal). */
@@ -414,6 +445,41 @@ static uint64_t fp_lane(struct fpst *s, const struct ffmt *f, unsigned op, unsig
 	}
 }
 
+/* The fast path of add/sub/mul/div: finite non-denormal operands (no zero divisor) and a
+ * normal result away from the overflow and underflow thresholds, or an exact zero, can raise
+ * nothing but PE, which the host accumulates for fp_end. Returns false, having possibly
+ * written some lanes, when a lane needs the exact path. */
+static inline bool fast_operand(const struct ffmt *f, uint64_t x)
+{
+	uint64_t e = x & f->exp;
+	return e != f->exp && (e || !(x & f->mant));
+}
+
+static inline bool fast_result(const struct ffmt *f, unsigned op, uint64_t a, uint64_t b, uint64_t r)
+{
+	uint64_t m = r & ~f->sign, e = r & f->exp;
+	if (!m) /* sums are exact when zero; products and quotients only from a zero operand */
+		return op <= FP_SUB || f_zero(f, a) || (op == FP_MUL && f_zero(f, b));
+	return e && e != f->exp && m != f->exp - 1 && m != f->mant + 1;
+}
+
+static inline __attribute__((always_inline)) bool
+fast_arith(const struct ffmt *f, unsigned op, const union xmm *a, const union xmm *b, union xmm *r,
+	   unsigned lanes)
+{
+	unsigned w = f->w;
+	for (unsigned k = 0; k < lanes; k++) {
+		uint64_t x = lane(a, w, k), y = lane(b, w, k);
+		if (!fast_operand(f, x) || !fast_operand(f, y) || (op == FP_DIV && f_zero(f, y)))
+			return false;
+		uint64_t z = host_arith(op, w, x, y);
+		if (!fast_result(f, op, x, y, z))
+			return false;
+		lane_set(r, w, k, z);
+	}
+	return true;
+}
+
 static inline const struct ffmt *fmt_of(unsigned param)
 {
 	return (param & FP_PD) ? &F64 : &F32;
@@ -457,6 +523,11 @@ void sse_fp(struct cpu *c, const struct insn *i)
 			lane_set(&r, w, k, fp_arith(&s, f, k & 1 ? FP_ADD : FP_SUB, lane(&a, w, k), lane(&b, w, k)));
 		break;
 	default:
+		/* Instantiated per format so the masks are constants. */
+		if (op <= FP_DIV && likely(w == 4 ? fast_arith(&F32, op, &a, &b, &r, lanes)
+						  : fast_arith(&F64, op, &a, &b, &r, lanes)))
+			break;
+		host_take(); /* a failed fast attempt's flags */
 		for (unsigned k = 0; k < lanes; k++)
 			lane_set(&r, w, k, fp_lane(&s, f, op, (unsigned)i->imm, lane(&a, w, k), lane(&b, w, k)));
 	}
@@ -574,7 +645,8 @@ static uint64_t int_to_fp(struct fpst *s, const struct ffmt *f, uint64_t v, unsi
 		volatile double y = (double)x;
 		r = bits_f64(y);
 	}
-	s->flags |= host_take();
+	if (!pe_known(s)) /* only PE */
+		s->flags |= host_take();
 	return r;
 }
 
@@ -593,7 +665,13 @@ static uint64_t fp_convert(struct fpst *s, const struct ffmt *from, uint64_t x)
 		return bits_f64((double)f32_of(x)); /* exact */
 	volatile double d = f64_of(x);
 	volatile float r = (float)d;
-	return fp_out(s, &F32, bits_f32(r), host_take(), FP_CVT, &F64, x, 0);
+	uint64_t z = bits_f32(r);
+	if (fast_operand(&F64, x) && fast_result(&F32, FP_MUL, x, 1, z)) {
+		if (!pe_known(s))
+			s->flags |= host_take();
+		return z;
+	}
+	return fp_out(s, &F32, z, host_take(), FP_CVT, &F64, x, 0);
 }
 
 /* roundps/roundpd/roundss/roundsd (param FP_format): imm8[1:0] the rounding mode unless imm8[2]

@@ -250,6 +250,8 @@ static struct float80 add_core(struct fpctx *x, struct float80 a, struct float80
 	if (ka == F80_INF || kb == F80_INF) {
 		if (ka == F80_INF && kb == F80_INF && sa != sb)
 			return invalid(x);
+		if (ka == F80_DENORMAL || kb == F80_DENORMAL)
+			x->flags |= FPX_DE;
 		return inf80(ka == F80_INF ? sa : sb);
 	}
 	struct unp ua = unpack(x, a), ub = unpack(x, b);
@@ -331,13 +333,13 @@ struct float80 f80_div(struct fpctx *x, struct float80 a, struct float80 b)
 			x->flags |= FPX_DE;
 		return zero80(sign);
 	}
-	struct unp ua = unpack(x, a), ub = unpack(x, b);
-	if (!ub.m) {
-		if (!ua.m)
+	if (kb == F80_ZERO) { /* x / 0: ZE only, even for a denormal dividend */
+		if (ka == F80_ZERO)
 			return invalid(x);
 		x->flags |= FPX_ZE;
 		return inf80(sign);
 	}
+	struct unp ua = unpack(x, a), ub = unpack(x, b);
 	if (!ua.m)
 		return zero80(sign);
 	/* Two 64-bit quotient digits: ua.m / ub.m < 2 so the first fits when scaled by 2^63. */
@@ -397,8 +399,11 @@ struct float80 f80_sqrt(struct fpctx *x, struct float80 a)
 /* Finite magnitude key: zero < denormals < normals; pseudo-denormals equal their normal twin. */
 static int cmp_mag(struct fpctx *x, struct float80 a, enum f80_class ka, struct float80 b, enum f80_class kb)
 {
-	if (ka == F80_INF || kb == F80_INF)
+	if (ka == F80_INF || kb == F80_INF) {
+		if (ka == F80_DENORMAL || kb == F80_DENORMAL)
+			x->flags |= FPX_DE;
 		return (ka == F80_INF) - (kb == F80_INF);
+	}
 	struct unp ua = unpack(x, a), ub = unpack(x, b);
 	if (!ua.m || !ub.m)
 		return (ua.m != 0) - (ub.m != 0);
@@ -437,11 +442,12 @@ struct float80 f80_rem(struct fpctx *x, struct float80 a, struct float80 b, bool
 {
 	enum f80_class ka = f80_classify(a), kb = f80_classify(b);
 	struct float80 out;
-	*cc = 0;
+	*cc = F80_REM_NO_QUOTIENT;
 	if (nan_result(x, a, ka, b, kb, true, &out))
 		return out;
 	if (ka == F80_INF || kb == F80_ZERO)
 		return invalid(x);
+	*cc = 0;
 	if (kb == F80_INF || ka == F80_ZERO) {
 		if (ka == F80_DENORMAL || kb == F80_DENORMAL)
 			x->flags |= FPX_DE;

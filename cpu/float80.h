@@ -84,7 +84,10 @@ struct float80 f80_div(struct fpctx *x, struct float80 a, struct float80 b);
 struct float80 f80_sqrt(struct fpctx *x, struct float80 a);
 
 /* FPREM (ieee=false, truncating quotient) / FPREM1 (ieee=true, nearest). *cc receives the
- * status word bits C0 (0x100), C1 (0x200), C2 (0x400, reduction incomplete), C3 (0x4000). */
+ * status word bits C0 (0x100), C1 (0x200), C2 (0x400, reduction incomplete), C3 (0x4000), or
+ * F80_REM_NO_QUOTIENT for NaN and invalid operands, where the hardware clears C1 and C2 and
+ * leaves C0 and C3 alone. */
+#define F80_REM_NO_QUOTIENT 1
 struct float80 f80_rem(struct fpctx *x, struct float80 a, struct float80 b, bool ieee, uint16_t *cc);
 struct float80 f80_round_int(struct fpctx *x, struct float80 a);              /* FRNDINT */
 struct float80 f80_scale(struct fpctx *x, struct float80 a, struct float80 b); /* FSCALE */

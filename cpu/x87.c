@@ -183,6 +183,7 @@ static void store_image(struct fpctx *x, unsigned fm, bool trunc, const struct f
 static void push_checked(struct cpu *c, struct fpctx *x, struct float80 v)
 {
 	if (!is_empty(c, 7)) {
+		x->flags = 0; /* the overflow stops the load before its own exceptions (DE) */
 		if (stack_fault(c, x, true))
 			st_push(c, F80_INDEFINITE);
 		return;
@@ -207,15 +208,15 @@ void x87_fld_st(struct cpu *c, const struct insn *i)
 {
 	struct fpctx x = begin(c);
 	unsigned k = i->rm & 7;
-	struct float80 v = st_get(c, k);
 	if (is_empty(c, k)) {
-		if (!stack_fault(c, &x, false)) {
-			finish(c, i, &x, 0, 0);
-			return;
-		}
-		v = F80_INDEFINITE;
+		/* Underflow wins over a simultaneous overflow: C1 = 0 and the indefinite is pushed
+		 * over ST(7) (as the host x87 does). */
+		if (stack_fault(c, &x, false))
+			st_push(c, F80_INDEFINITE);
+		finish(c, i, &x, 0, 0);
+		return;
 	}
-	push_checked(c, &x, v);
+	push_checked(c, &x, st_get(c, k));
 	finish(c, i, &x, 0, 0);
 }
 
@@ -303,10 +304,12 @@ void x87_fcmov(struct cpu *c, const struct insn *i)
 	if (is_empty(c, 0) || is_empty(c, k)) {
 		if (stack_fault(c, &x, false))
 			st_set(c, 0, F80_INDEFINITE);
-	} else if (cond_eval(c, (enum cond)i->param)) {
-		st_set(c, 0, st_get(c, k));
+		finish(c, i, &x, 0, 0);
+		return;
 	}
-	finish(c, i, &x, 0, 0);
+	if (cond_eval(c, (enum cond)i->param))
+		st_set(c, 0, st_get(c, k));
+	finish(c, i, &x, SW_C1, c->fpu.sw); /* C1 changes only on a stack fault */
 }
 
 /* FFREE ST(i) / FFREEP ST(i) (param 1). */
@@ -315,7 +318,7 @@ void x87_ffree(struct cpu *c, const struct insn *i)
 	struct fpctx x = begin(c);
 	set_tag(c, phys(c, i->rm & 7), TAG_EMPTY);
 	if (i->param)
-		c->fpu.top = (c->fpu.top + 1) & 7;
+		st_pop(c); /* a real pop: ST(0) is freed too */
 	finish(c, i, &x, 0, 0);
 }
 
@@ -334,13 +337,23 @@ static struct float80 arith(struct fpctx *x, unsigned op, struct float80 a, stru
 	}
 }
 
+/* A denormal single/double memory operand is normal once extended: its DE (src_de) is added
+ * here, unless the operation already failed on a NaN, an invalid operand or a zero divisor,
+ * which the host x87 reports instead. */
+static void add_src_de(struct fpctx *x, uint16_t src_de, struct float80 a)
+{
+	enum f80_class k = f80_classify(a);
+	if (src_de && !(x->flags & (FPX_IE | FPX_ZE)) && k != F80_QNAN && k != F80_UNSUPPORTED)
+		x->flags |= FPX_DE;
+}
+
 static const uint16_t cmp_cc[] = {
 	[F80_GT] = 0, [F80_LT] = SW_C0, [F80_EQ] = SW_C3, [F80_UNORDERED] = SW_C0 | SW_C2 | SW_C3,
 };
 
 /* Compare ST(0) with `b`, set C0 C2 C3 (C1 cleared), pop `pops` times. */
 static void compare_cc(struct cpu *c, const struct insn *i, struct fpctx *x, bool b_empty, struct float80 b,
-		       bool quiet, unsigned pops)
+		       bool quiet, unsigned pops, uint16_t src_de)
 {
 	uint16_t cc = SW_C0 | SW_C2 | SW_C3;
 	if (is_empty(c, 0) || b_empty) {
@@ -350,6 +363,7 @@ static void compare_cc(struct cpu *c, const struct insn *i, struct fpctx *x, boo
 		}
 	} else {
 		cc = cmp_cc[f80_compare(x, st_get(c, 0), b, quiet)];
+		add_src_de(x, src_de, st_get(c, 0));
 		if (blocked(c, x)) {
 			finish(c, i, x, 0, 0);
 			return;
@@ -362,7 +376,7 @@ static void compare_cc(struct cpu *c, const struct insn *i, struct fpctx *x, boo
 
 /* Two-operand arithmetic with the result in ST(dest); pop afterwards if asked. */
 static void arith_to(struct cpu *c, const struct insn *i, struct fpctx *x, unsigned op, bool b_empty,
-		     struct float80 b, unsigned dest, bool pop)
+		     struct float80 b, unsigned dest, bool pop, uint16_t src_de)
 {
 	if (is_empty(c, 0) || b_empty) {
 		if (!stack_fault(c, x, false)) {
@@ -372,6 +386,7 @@ static void arith_to(struct cpu *c, const struct insn *i, struct fpctx *x, unsig
 		st_set(c, dest, F80_INDEFINITE);
 	} else {
 		struct float80 r = arith(x, op, st_get(c, 0), b);
+		add_src_de(x, src_de, st_get(c, 0));
 		if (blocked(c, x)) {
 			finish(c, i, x, 0, 0);
 			return;
@@ -386,13 +401,18 @@ static void arith_to(struct cpu *c, const struct insn *i, struct fpctx *x, unsig
 /* D8/DC/DA/DE with a memory operand (param: its format). */
 void x87_arith_mem(struct cpu *c, const struct insn *i)
 {
-	struct fpctx x = begin(c);
-	struct float80 b = load_operand(c, &x, i->param, insn_ea(c, i));
+	struct fpctx x = begin(c), conv = fpctx_make(c->fpu.cw);
+	struct float80 b = load_operand(c, &conv, i->param, insn_ea(c, i));
 	unsigned op = i->reg & 7;
+	/* The operand's conversion flags count only if the operation runs (no stack fault). An
+	 * SNaN stays signalling so the operation's NaN rules see it (a QNaN in ST(0) beats it). */
+	if (conv.flags & FPX_IE)
+		b.mant &= ~0x4000000000000000ull;
+	uint16_t src_de = conv.flags & FPX_DE;
 	if (op == 2 || op == 3)
-		compare_cc(c, i, &x, false, b, false, op == 3);
+		compare_cc(c, i, &x, false, b, false, op == 3, src_de);
 	else
-		arith_to(c, i, &x, op, false, b, 0, false);
+		arith_to(c, i, &x, op, false, b, 0, false, src_de);
 }
 
 /* D8 /r register forms: ST(0) = ST(0) op ST(i); FCOM/FCOMP ST(i). */
@@ -401,9 +421,9 @@ void x87_arith_st0(struct cpu *c, const struct insn *i)
 	struct fpctx x = begin(c);
 	unsigned k = i->rm & 7, op = i->reg & 7;
 	if (op == 2 || op == 3)
-		compare_cc(c, i, &x, is_empty(c, k), st_get(c, k), false, op == 3);
+		compare_cc(c, i, &x, is_empty(c, k), st_get(c, k), false, op == 3, 0);
 	else
-		arith_to(c, i, &x, op, is_empty(c, k), st_get(c, k), 0, false);
+		arith_to(c, i, &x, op, is_empty(c, k), st_get(c, k), 0, false, 0);
 }
 
 /* DC / DE register forms: ST(i) = ST(0) op ST(i) per the reg table (param 1: pop). The reg
@@ -413,7 +433,7 @@ void x87_arith_sti(struct cpu *c, const struct insn *i)
 {
 	struct fpctx x = begin(c);
 	unsigned k = i->rm & 7;
-	arith_to(c, i, &x, i->reg & 7, is_empty(c, k), st_get(c, k), k, i->param);
+	arith_to(c, i, &x, i->reg & 7, is_empty(c, k), st_get(c, k), k, i->param, 0);
 }
 
 /* FCOM/FCOMP/FUCOM/FUCOMP ST(i) (param bit 0: pop, bit 1: quiet), FCOMPP/FUCOMPP (rm fixed,
@@ -423,7 +443,7 @@ void x87_com_st(struct cpu *c, const struct insn *i)
 	struct fpctx x = begin(c);
 	unsigned k = i->param & 4 ? 1 : i->rm & 7;
 	unsigned pops = i->param & 4 ? 2 : i->param & 1;
-	compare_cc(c, i, &x, is_empty(c, k), st_get(c, k), i->param & 2, pops);
+	compare_cc(c, i, &x, is_empty(c, k), st_get(c, k), i->param & 2, pops, 0);
 }
 
 /* FCOMI/FCOMIP/FUCOMI/FUCOMIP (param bit 0: pop, bit 1: quiet): ZF PF CF, OF SF AF cleared. */
@@ -432,7 +452,8 @@ void x87_comi(struct cpu *c, const struct insn *i)
 	struct fpctx x = begin(c);
 	unsigned k = i->rm & 7;
 	uint64_t fl = FL_ZF | FL_PF | FL_CF;
-	if (is_empty(c, 0) || is_empty(c, k)) {
+	bool fault = is_empty(c, 0) || is_empty(c, k);
+	if (fault) {
 		if (!stack_fault(c, &x, false)) {
 			finish(c, i, &x, 0, 0);
 			return;
@@ -450,7 +471,7 @@ void x87_comi(struct cpu *c, const struct insn *i)
 	flags_set_arith(c, FL_ARITH, fl);
 	if (i->param & 1)
 		st_pop(c);
-	finish(c, i, &x, 0, 0);
+	finish(c, i, &x, fault ? 0 : SW_C1, c->fpu.sw); /* C1 changes only on a stack fault */
 }
 
 /* ---------------------------------------------------------------- D9 E0-FF */
@@ -484,7 +505,7 @@ void x87_unary(struct cpu *c, const struct insn *i)
 void x87_ftst(struct cpu *c, const struct insn *i)
 {
 	struct fpctx x = begin(c);
-	compare_cc(c, i, &x, false, (struct float80){ 0, 0 }, false, 0);
+	compare_cc(c, i, &x, false, (struct float80){ 0, 0 }, false, 0, 0);
 }
 
 /* FXAM: class in C3 C2 C0, sign in C1; no exceptions, an empty register is a class. */
@@ -556,7 +577,7 @@ void x87_st0_st1(struct cpu *c, const struct insn *i)
 	if (is_empty(c, 0) || is_empty(c, 1)) {
 		if (stack_fault(c, &x, false))
 			st_set(c, 0, F80_INDEFINITE);
-		finish(c, i, &x, 0, 0);
+		finish(c, i, &x, i->param == S_SCALE ? 0 : SW_C2, 0); /* FPREM: C2 = 0, C0 C3 kept */
 		return;
 	}
 	struct float80 a = st_get(c, 0), b = st_get(c, 1), r;
@@ -564,7 +585,7 @@ void x87_st0_st1(struct cpu *c, const struct insn *i)
 		r = f80_scale(&x, a, b);
 	} else {
 		r = f80_rem(&x, a, b, i->param == S_PREM1, &cc);
-		cc_mask = SW_C0 | SW_C2 | SW_C3;
+		cc_mask = cc == F80_REM_NO_QUOTIENT ? SW_C2 : SW_C0 | SW_C2 | SW_C3;
 		x.c1 = cc & SW_C1;
 	}
 	if (!blocked(c, &x))

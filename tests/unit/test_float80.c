@@ -468,6 +468,8 @@ START_TEST(host_prem_both)
 			uint16_t cc;
 			struct float80 r = f80_rem(&x, a, b, ieee, &cc);
 			uint16_t want = h.sw & 0x473f, got = (uint16_t)(x.flags | cc);
+			if (cc == F80_REM_NO_QUOTIENT)
+				got = x.flags; /* C0 C3 untouched: 0 after the host's fninit */
 			if (r.sign_exp != h.r.sign_exp || r.mant != h.r.mant || want != got) {
 				if (bad++ < 8)
 					fprintf(stderr, "fprem%s %04x %016llx %04x %016llx: got %04x %016llx %04x host %04x %016llx %04x\n",

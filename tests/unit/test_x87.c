@@ -412,11 +412,14 @@ struct fstate {
 	uint8_t data[DATA_SIZE];
 };
 
-static void emu_run(enum cpu_mode mode, const struct seq *s, struct fstate *out)
+static void emu_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
 {
-	fill_data(fx->data);
+	memcpy(fx->data, init, DATA_SIZE);
 	fx->cpu.r[R_BX] = FX_DATA;
-	ck_assert_int_eq(fx_run(fx, s->code, s->n), TRAP_BREAKPOINT);
+	enum trap_kind t = fx_run(fx, s->code, s->n);
+	ck_assert_msg(t == TRAP_BREAKPOINT, "%s: trap %s at +%llx (%02x %02x)", s->name, cpu_trap_name(t),
+		      (unsigned long long)(fx->cpu.trap.insn_rip - FX_CODE), s->code[fx->cpu.trap.insn_rip - FX_CODE],
+		      s->code[fx->cpu.trap.insn_rip - FX_CODE + 1]);
 	const struct x87_state *f = &fx->cpu.fpu;
 	memset(out, 0, sizeof *out);
 	out->cw = f->cw;
@@ -434,8 +437,15 @@ static void emu_run(enum cpu_mode mode, const struct seq *s, struct fstate *out)
 	memcpy(out->data, fx->data, DATA_SIZE);
 }
 
+static void emu_run(const struct seq *s, struct fstate *out)
+{
+	uint8_t init[DATA_SIZE];
+	fill_data(init);
+	emu_run_with(s, init, out);
+}
+
 #ifdef __x86_64__
-static void native_run(const struct seq *s, struct fstate *out)
+static void native_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
 {
 	static uint8_t *page;
 	static uint8_t data[DATA_SIZE] __attribute__((aligned(16)));
@@ -446,14 +456,14 @@ static void native_run(const struct seq *s, struct fstate *out)
 	}
 	memcpy(page, s->code, s->n);
 	page[s->n] = 0xc3; /* ret */
-	fill_data(data);
+	memcpy(data, init, DATA_SIZE);
 	uint64_t rax, fl;
-	/* Step over the red zone before the call; rbx is callee-saved. */
-	__asm__ volatile("sub $128, %%rsp\n\tpush %%rbx\n\tmov %[d], %%rbx\n\tcall *%[f]\n\t"
-			 "pushfq\n\tpop %[fl]\n\tpop %%rbx\n\tadd $128, %%rsp\n\tfxsave %[fx]\n\tfninit"
+	/* Step over the red zone before the call; the sequences use rax and rbx. */
+	__asm__ volatile("sub $128, %%rsp\n\tmov %[d], %%rbx\n\tcall *%[f]\n\t"
+			 "pushfq\n\tpop %[fl]\n\tadd $128, %%rsp\n\tfxsave %[fx]\n\tfninit"
 			 : "=a"(rax), [fl] "=&r"(fl), [fx] "=m"(fxs)
 			 : [d] "r"(data), [f] "r"(page)
-			 : "memory", "cc");
+			 : "rbx", "memory", "cc");
 	memset(out, 0, sizeof *out);
 	memcpy(&out->cw, fxs + 0, 2);
 	memcpy(&out->sw, fxs + 2, 2);
@@ -463,6 +473,13 @@ static void native_run(const struct seq *s, struct fstate *out)
 	out->rax = rax;
 	out->flags = fl & FL_ARITH;
 	memcpy(out->data, data, DATA_SIZE);
+}
+
+static void native_run(const struct seq *s, struct fstate *out)
+{
+	uint8_t init[DATA_SIZE];
+	fill_data(init);
+	native_run_with(s, init, out);
 }
 
 /* Environment images in the data area hold FIP/FDP, which are addresses: not comparable. */
@@ -477,35 +494,193 @@ static void mask_env(struct fstate *s, const char *name)
 	}
 }
 
+/* Differences as a message, or NULL when the states agree. */
+static const char *state_diff(const struct fstate *e, const struct fstate *h)
+{
+	static char msg[200];
+	if (e->cw != h->cw || e->sw != h->sw || e->ftw != h->ftw) {
+		snprintf(msg, sizeof msg, "cw %04x sw %04x ftw %02x, host %04x %04x %02x", e->cw, e->sw, e->ftw,
+			 h->cw, h->sw, h->ftw);
+		return msg;
+	}
+	for (unsigned k = 0; k < 8; k++) {
+		if (!((h->ftw >> ((k + ((h->sw >> 11) & 7)) & 7)) & 1))
+			continue; /* empty registers hold stale values */
+		if (memcmp(e->st[k], h->st[k], 10)) {
+			uint64_t em, hm;
+			uint16_t ee, he;
+			memcpy(&em, e->st[k], 8);
+			memcpy(&hm, h->st[k], 8);
+			memcpy(&ee, e->st[k] + 8, 2);
+			memcpy(&he, h->st[k] + 8, 2);
+			snprintf(msg, sizeof msg, "st(%u) %04x %016llx host %04x %016llx", k, ee,
+				 (unsigned long long)em, he, (unsigned long long)hm);
+			return msg;
+		}
+	}
+	if (e->rax != h->rax || e->flags != h->flags) {
+		snprintf(msg, sizeof msg, "rax %llx flags %llx, host %llx %llx", (unsigned long long)e->rax,
+			 (unsigned long long)e->flags, (unsigned long long)h->rax, (unsigned long long)h->flags);
+		return msg;
+	}
+	for (unsigned k = 0; k < DATA_SIZE; k++) {
+		if (e->data[k] != h->data[k]) {
+			snprintf(msg, sizeof msg, "data[%#x] %02x host %02x", k, e->data[k], h->data[k]);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
 START_TEST(sequences_match_host_x87)
 {
 	const struct seq *s = &seqs[_i];
 	struct fstate e, h;
-	emu_run(CPU_MODE_64, s, &e);
+	emu_run(s, &e);
 	native_run(s, &h);
 	mask_env(&e, s->name);
 	mask_env(&h, s->name);
-	ck_assert_msg(e.cw == h.cw, "%s: cw %04x host %04x", s->name, e.cw, h.cw);
-	ck_assert_msg(e.sw == h.sw, "%s: sw %04x host %04x", s->name, e.sw, h.sw);
-	ck_assert_msg(e.ftw == h.ftw, "%s: ftw %02x host %02x", s->name, e.ftw, h.ftw);
-	for (unsigned k = 0; k < 8; k++) {
-		if (!((h.ftw >> ((k + ((h.sw >> 11) & 7)) & 7)) & 1))
-			continue; /* empty registers hold stale values */
-		uint64_t em, hm;
-		uint16_t ee, he;
-		memcpy(&em, e.st[k], 8);
-		memcpy(&hm, h.st[k], 8);
-		memcpy(&ee, e.st[k] + 8, 2);
-		memcpy(&he, h.st[k] + 8, 2);
-		ck_assert_msg(em == hm && ee == he, "%s: st(%u) %04x %016llx host %04x %016llx", s->name, k, ee,
-			      (unsigned long long)em, he, (unsigned long long)hm);
+	const char *d = state_diff(&e, &h);
+	ck_assert_msg(!d, "%s: %s", s->name, d);
+}
+END_TEST
+
+/* Random sequences of non-transcendental x87 instructions over random operands: register
+ * forms of every arithmetic, compare, move and stack instruction, loads and stores of every
+ * memory format at rbx+disp32, control words with random RC and PC (all exceptions masked so
+ * the native run cannot trap). */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Input area 0x000-0x0ff: random values; output area 0x100-0x1ff. */
+static void random_data(uint8_t *d)
+{
+	for (unsigned k = 0; k < DATA_SIZE; k += 8) {
+		uint64_t v = rnd();
+		memcpy(d + k, &v, 8);
 	}
-	ck_assert_msg(e.rax == h.rax, "%s: rax %llx host %llx", s->name, (unsigned long long)e.rax,
-		      (unsigned long long)h.rax);
-	ck_assert_msg(e.flags == h.flags, "%s: flags %llx host %llx", s->name, (unsigned long long)e.flags,
-		      (unsigned long long)h.flags);
-	for (unsigned k = 0; k < DATA_SIZE; k++)
-		ck_assert_msg(e.data[k] == h.data[k], "%s: data[%#x] %02x host %02x", s->name, k, e.data[k], h.data[k]);
+	for (unsigned k = 0; k < 0x100; k += 16) {
+		uint16_t se;
+		uint64_t m = rnd() | 0x8000000000000000ull;
+		switch (rnd() % 8) {
+		case 0: se = (uint16_t)(rnd() & 0x8000); m >>= rnd() % 64; break; /* denormal */
+		case 1: se = 0x7fff | (rnd() & 0x8000); break;                   /* inf / NaN */
+		case 2: se = (uint16_t)(rnd() & 0x8000); m = 0; break;            /* zero */
+		default: se = (uint16_t)((rnd() & 0x8000) | (0x3fff + (int)(rnd() % 130) - 65)); break;
+		}
+		memcpy(d + k, &m, 8);
+		memcpy(d + k + 8, &se, 2);
+	}
+	/* Control words (all exceptions masked) at 0xf0.. for fldcw, BCD digits at 0xe0. */
+	for (unsigned k = 0; k < 8; k++) {
+		uint16_t cw = (uint16_t)(0x7f | (rnd() & 0xf00));
+		memcpy(d + 0xf0 + 2 * k, &cw, 2);
+	}
+	for (unsigned k = 0; k < 9; k++) {
+		unsigned two = (unsigned)(rnd() % 100);
+		d[0xe0 + k] = (uint8_t)((two / 10) << 4 | two % 10);
+	}
+	d[0xe9] = (uint8_t)(rnd() & 0x80);
+}
+
+static size_t emit_mem(uint8_t *p, uint8_t op, unsigned reg, unsigned disp)
+{
+	p[0] = op;
+	p[1] = (uint8_t)(0x83 | reg << 3); /* [rbx + disp32] */
+	memcpy(p + 2, &disp, 4);
+	return 6;
+}
+
+static size_t random_insn(uint8_t *p)
+{
+	static const uint8_t d9_specials[] = {
+		0xe0, 0xe1, 0xe4, 0xe5, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee,
+		0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xfa, 0xfc, 0xfd,
+	};
+	/* memory formats: opcode and reg of the load, of the store-and-pop, and the size */
+	static const struct { uint8_t ld_op, ld_reg, st_op, st_reg, size; } fmt[] = {
+		{ 0xd9, 0, 0xd9, 3, 4 }, { 0xdd, 0, 0xdd, 3, 8 }, { 0xdb, 5, 0xdb, 7, 10 },
+		{ 0xdf, 0, 0xdf, 3, 2 }, { 0xdb, 0, 0xdb, 3, 4 }, { 0xdf, 5, 0xdf, 7, 8 },
+	};
+	unsigned i = (unsigned)(rnd() % 8), r = (unsigned)rnd();
+	switch (rnd() % 16) {
+	case 0: case 1: /* D8 / DC / DE register arithmetic */
+		p[0] = (const uint8_t[]){ 0xd8, 0xdc, 0xde }[r % 3];
+		p[1] = (uint8_t)(0xc0 | ((r >> 4) & 7) << 3 | i);
+		if (p[0] != 0xd8 && (((r >> 4) & 7) == 2 || ((r >> 4) & 7) == 3))
+			p[1] = (uint8_t)(p[1] & ~0x10); /* DC/DE D0-DF are undocumented aliases */
+		return 2;
+	case 2: p[0] = 0xd9; p[1] = (uint8_t)(0xc0 | i); return 2;                  /* fld st(i) */
+	case 3: p[0] = 0xd9; p[1] = (uint8_t)(0xc8 | i); return 2;                  /* fxch */
+	case 4: p[0] = 0xdd; p[1] = (uint8_t)((r & 1 ? 0xd0 : 0xd8) | i); return 2; /* fst(p) st(i) */
+	case 5: p[0] = 0xdd; p[1] = (uint8_t)((0xc0 + 8 * (4 + r % 2)) | i);        /* fucom(p) */
+		if (r % 7 == 0) { p[0] = 0xdd; p[1] = (uint8_t)(0xc0 | i); }         /* ffree */
+		if (r % 11 == 0) { p[0] = 0xdf; p[1] = (uint8_t)(0xc0 | i); }        /* ffreep */
+		return 2;
+	case 6: /* fcomi / fucomi / fcomip / fucomip, fcompp, fucompp */
+		p[0] = r & 1 ? 0xdb : 0xdf;
+		p[1] = (uint8_t)((r & 2 ? 0xe8 : 0xf0) | i);
+		if (r % 9 == 0) { p[0] = 0xde; p[1] = 0xd9; }
+		if (r % 13 == 0) { p[0] = 0xda; p[1] = 0xe9; }
+		return 2;
+	case 7: p[0] = r & 1 ? 0xda : 0xdb; p[1] = (uint8_t)(0xc0 | (r >> 1) % 32); return 2; /* fcmov */
+	case 8: case 9: p[0] = 0xd9; p[1] = d9_specials[r % sizeof d9_specials]; return 2;
+	case 10: case 11: { /* load */
+		unsigned f = r % 6;
+		return emit_mem(p, fmt[f].ld_op, fmt[f].ld_reg, (unsigned)(rnd() % 15) * 16 + ((r >> 8) & 1) * 4 * (fmt[f].size <= 4));
+	}
+	case 12: { /* store (with or without pop), fisttp, fbstp */
+		unsigned f = r % 6, disp = 0x100 + (unsigned)(rnd() % 24) * 10;
+		unsigned reg = fmt[f].st_reg;
+		if (f != 2 && f != 5 && (r >> 4) % 3 == 0)
+			reg = 2; /* fst / fist without pop */
+		if ((r >> 6) % 5 == 0 && f >= 3)
+			return emit_mem(p, f == 3 ? 0xdf : f == 4 ? 0xdb : 0xdd, 1, disp); /* fisttp */
+		if ((r >> 6) % 5 == 1)
+			return emit_mem(p, 0xdf, (r >> 9) & 1 ? 6 : 4, (r >> 9) & 1 ? disp : 0xe0); /* fbstp / fbld */
+		return emit_mem(p, fmt[f].st_op, reg, disp);
+	}
+	case 13: /* memory arithmetic: m32fp, m64fp, m32int, m16int */
+		return emit_mem(p, (uint8_t)(0xd8 + 2 * (r % 4)), (r >> 3) & 7, (unsigned)(rnd() % 16) * 16);
+	case 14: return emit_mem(p, 0xd9, 5, 0xf0 + 2 * (r % 8));  /* fldcw */
+	default: p[0] = 0xdf; p[1] = 0xe0; return 2;               /* fnstsw ax */
+	}
+}
+
+START_TEST(random_sequences_match_host_x87)
+{
+	uint8_t code[512], init[DATA_SIZE];
+	int bad = 0;
+	for (int n = 0; n < 20000; n++) {
+		size_t len = 0;
+		code[len++] = 0xdb; code[len++] = 0xe3; /* fninit */
+		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
+		int count = 4 + (int)(rnd() % 24);
+		for (int k = 0; k < count; k++)
+			len += random_insn(code + len);
+		uint64_t data_seed = rng;
+		random_data(init);
+		struct seq s = { "random", code, len };
+		struct fstate e, h;
+		emu_run_with(&s, init, &e);
+		native_run_with(&s, init, &h);
+		const char *d = state_diff(&e, &h);
+		if (d && bad++ < 5) {
+			fprintf(stderr, "sequence %d (data seed %#llx) differs: %s\n ", n,
+				(unsigned long long)data_seed, d);
+			for (size_t k = 0; k < len; k++)
+				fprintf(stderr, " %02x", code[k]);
+			fprintf(stderr, "\n");
+		}
+	}
+	ck_assert_msg(bad == 0, "%d random sequences differ from the host x87", bad);
 }
 END_TEST
 #endif
@@ -666,6 +841,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 #ifdef __x86_64__
 	tcase_add_loop_test(tc, sequences_match_host_x87, 0, (int)(sizeof seqs / sizeof seqs[0]));
+	tcase_add_test(tc, random_sequences_match_host_x87);
 #endif
 	tcase_add_test(tc, unmasked_exception_traps_at_next_waiting_insn);
 	tcase_add_test(tc, fwait_delivers_pending_exception);

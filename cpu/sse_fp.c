@@ -60,9 +60,10 @@ static inline void lane_set(union xmm *v, unsigned w, unsigned k, uint64_t x)
 /* The host runs with its default environment (round to nearest, all exceptions masked, no
  * DAZ/FTZ). An SSE instruction clears the host's exception flags on entry, switches the
  * rounding mode when MXCSR.RC asks for another, and reads the flags its operations raised. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(NTEMU_PORTABLE_FENV)
 /* The host MXCSR has the guest's layout; reading it directly is far cheaper than glibc's fenv
- * calls, which also rewrite the x87 environment. The host's own DE flag is ignored. */
+ * calls, which also rewrite the x87 environment. The host's own DE flag is ignored.
+ * -DNTEMU_PORTABLE_FENV selects the <fenv.h> version below on x86-64 too (to test it). */
 #define HOST_FLAGS (MX_IE | MX_ZE | MX_OE | MX_UE | MX_PE)
 
 /* Reading MXCSR (stmxcsr) is much slower than writing it on some hosts: enter writes. */

@@ -831,6 +831,9 @@ static const struct diff_insn diff_insns[] = {
 	{ "pshufd m128", "660f70437000", PL_INT, 0xff }, { "cvtdq2pd m64", "f30fe64374", PL_INT, 0 },
 	{ "roundss m32", "660f3a0a437400", PL_F32, 0x0f }, { "cvtsi2sd m64", "f2480f2a4378", PL_INT, 0 },
 	{ "maxsd m64", "f20f5f4378", PL_F64, 0 }, { "cvtps2pd m64", "0f5a4374", PL_F32, 0 },
+	{ "movntdqa", "660f382a4370", PL_INT, 0 }, { "movntps", "0f2b4b70", PL_F32, 0 },
+	/* lea rdi, [rbx+0x70]; maskmovdqu xmm0, xmm1 / maskmovq mm0, mm1 */
+	{ "maskmovdqu", "488d7b70660ff7c1", PL_INT, 0 }, { "maskmovq", "488d7b700ff7c1", PL_INT, 0 },
 	/* MMX (mm0..mm3) */
 #define MMX(n, op) { n " mm", "0f" op "c1", PL_INT, 0 }
 	MMX("punpcklbw", "60"), MMX("punpcklwd", "61"), MMX("punpckldq", "62"), MMX("packsswb", "63"),

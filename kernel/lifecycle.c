@@ -6,6 +6,7 @@
 #include "kernel/thread.h"
 #include "loader/syscall_scan.h"
 /* module headers */
+#include "kernel/vm.h"
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
 {
@@ -24,6 +25,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 	if (!p->cache)
 		goto fail;
 	/* module init: each `if (!<module>_init(p)) goto fail;` */
+	if (!vm_init(p))
+		goto fail;
 	return p;
 fail:
 	kprocess_destroy(p);
@@ -41,6 +44,7 @@ void kprocess_destroy(struct kprocess *p)
 		object_unref(t);
 	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
+	vm_destroy(p);
 	for (int k = 0; k < 2; k++) {
 		if (p->service_tables[k])
 			syscall_table_free(p->service_tables[k]);

@@ -1,4 +1,5 @@
 #include "kernel/object.h"
+#include "kernel/section.h" /* section_destroy */
 
 #include <stdlib.h>
 
@@ -13,7 +14,7 @@ const struct object_type_info object_types[OBJ_TYPE_COUNT] = {
 	[OBJ_FILE] = {"File", {RC | SY | 0x89, RC | SY | 0x116, RC | SY | 0xa0, SR | SY | 0x1ff}, SR | SY | 0x1ff, NULL},
 	[OBJ_DIRECTORY] = {"Directory", {RC | 0x3, RC | 0xc, RC | 0x3, SR | 0xf}, SR | 0xf, NULL},
 	[OBJ_SYMLINK] = {"SymbolicLink", {RC | 0x1, RC, RC | 0x1, SR | 0x1}, SR | 0x1, NULL},
-	[OBJ_SECTION] = {"Section", {RC | 0x5, RC | 0x2, RC | 0x8, SR | 0x1f}, SR | 0x1f, NULL},
+	[OBJ_SECTION] = {"Section", {RC | 0x5, RC | 0x2, RC | 0x8, SR | 0x1f}, SR | 0x1f, section_destroy},
 	[OBJ_EVENT] = {"Event", {RC | 0x1, RC | 0x2, RC | SY, SR | SY | 0x3}, SR | SY | 0x3, NULL},
 	[OBJ_MUTANT] = {"Mutant", {RC | 0x1, RC, RC | SY, SR | SY | 0x1}, SR | SY | 0x1, NULL},
 	[OBJ_SEMAPHORE] = {"Semaphore", {RC | 0x1, RC | 0x2, RC | SY, SR | SY | 0x3}, SR | SY | 0x3, NULL},

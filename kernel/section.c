@@ -1,0 +1,349 @@
+/* Section objects and views (see section.h). */
+#include "kernel/section.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kernel/vm.h"
+
+#define PAGE ((uint64_t)GUEST_PAGE_SIZE)
+
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static uint8_t *host_alloc(uint64_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+void section_destroy(struct kobject *obj)
+{
+	struct ksection *s = (struct ksection *)obj;
+	if (s->host)
+		munmap(s->host, s->host_size);
+	free(s->pe);
+	free(s->file_name);
+}
+
+/* What NtCreateSection accepts as a section's page protection: readable ones only. */
+static bool valid_section_protect(uint32_t protect)
+{
+	switch (protect & ~(uint32_t)(PAGE_NOCACHE | PAGE_WRITECOMBINE)) {
+	case PAGE_READONLY:
+	case PAGE_READWRITE:
+	case PAGE_WRITECOPY:
+	case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ:
+	case PAGE_EXECUTE_READWRITE:
+	case PAGE_EXECUTE_WRITECOPY:
+		return vm_valid_protect(protect);
+	default:
+		return false;
+	}
+}
+
+static struct ksection *new_section(uint64_t size, uint32_t protect, uint32_t attributes)
+{
+	struct ksection *s = object_alloc(OBJ_SECTION, sizeof *s);
+	if (!s)
+		return NULL;
+	s->size = size;
+	s->protect = protect;
+	s->attributes = attributes;
+	s->host_size = round_up(size, PAGE);
+	s->host = host_alloc(s->host_size);
+	if (!s->host) {
+		s->host_size = 0;
+		object_unref(s);
+		return NULL;
+	}
+	return s;
+}
+
+ntstatus_t section_create_anon(uint64_t size, uint32_t protect, uint32_t attributes,
+			       struct ksection **out)
+{
+	if (!valid_section_protect(protect))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	if (!size)
+		return STATUS_INVALID_PARAMETER_4;
+	if (size > VM_USER_LIMIT_64)
+		return STATUS_SECTION_TOO_BIG;
+	if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))
+		attributes |= SEC_COMMIT;
+	struct ksection *s = new_section(size, protect, attributes);
+	if (!s)
+		return STATUS_NO_MEMORY;
+	*out = s;
+	return STATUS_SUCCESS;
+}
+
+/* UTF-8 to UTF-16 (surrogate pairs for planes above the BMP). */
+static bool set_file_name(struct ksection *s, const char *utf8)
+{
+	if (!utf8)
+		return true;
+	size_t n = strlen(utf8), len = 0;
+	uint16_t *w = malloc((n + 1) * sizeof *w);
+	if (!w)
+		return false;
+	for (size_t i = 0; i < n;) {
+		uint8_t c = (uint8_t)utf8[i];
+		unsigned extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+		uint32_t cp = extra ? c & (0x3f >> extra) : c;
+		for (unsigned k = 1; k <= extra && i + k < n; k++)
+			cp = cp << 6 | ((uint8_t)utf8[i + k] & 0x3f);
+		i += extra + 1;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			w[len++] = (uint16_t)(0xd800 | cp >> 10);
+			w[len++] = (uint16_t)(0xdc00 | (cp & 0x3ff));
+		} else {
+			w[len++] = (uint16_t)cp;
+		}
+	}
+	s->file_name = w;
+	s->file_name_len = len;
+	return true;
+}
+
+static ntstatus_t create_image(const uint8_t *data, size_t len, uint32_t protect,
+			       struct ksection **out)
+{
+	struct pe_image *pe = malloc(sizeof *pe);
+	struct pe_error err;
+	if (!pe)
+		return STATUS_NO_MEMORY;
+	if (!pe_parse(data, len, pe, &err)) {
+		free(pe);
+		return STATUS_INVALID_IMAGE_FORMAT;
+	}
+	struct ksection *s = new_section(pe->mapped_size, protect, SEC_IMAGE | SEC_FILE);
+	if (!s) {
+		free(pe);
+		return STATUS_NO_MEMORY;
+	}
+	s->pe = pe;
+	if (!pe_layout_image(data, pe, s->host, &err)) {
+		object_unref(s);
+		return STATUS_INVALID_IMAGE_FORMAT;
+	}
+	pe_section_image_info(pe, &s->image_info);
+	*out = s;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t section_create_from_buffer(const uint8_t *data, size_t len, uint64_t size,
+				      uint32_t protect, uint32_t attributes, const char *nt_name,
+				      struct ksection **out)
+{
+	if (!valid_section_protect(protect))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	struct ksection *s;
+	ntstatus_t st;
+	if (attributes & SEC_IMAGE) {
+		st = create_image(data, len, protect, &s);
+	} else {
+		if (!size)
+			size = len;
+		if (!size)
+			return STATUS_MAPPED_FILE_SIZE_ZERO;
+		/* FIXME: a size beyond the file would extend a writable file on NT; here the tail
+		 * is zero and the file is left alone. */
+		if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))
+			attributes |= SEC_COMMIT;
+		s = new_section(size, protect, attributes | SEC_FILE);
+		st = s ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+		if (s)
+			memcpy(s->host, data, len < size ? len : size);
+	}
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!set_file_name(s, nt_name)) {
+		object_unref(s);
+		return STATUS_NO_MEMORY;
+	}
+	*out = s;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t section_create_from_host_file(const char *host_path, const char *nt_name, bool image,
+					 uint32_t protect, struct ksection **out)
+{
+	uint8_t *data;
+	size_t len;
+	struct pe_error err;
+	if (!pe_read_file(host_path, &data, &len, &err))
+		return STATUS_OBJECT_NAME_NOT_FOUND;
+	ntstatus_t st = section_create_from_buffer(data, len, 0, protect,
+						   image ? SEC_IMAGE : SEC_COMMIT, nt_name, out);
+	free(data);
+	return st;
+}
+
+/* ---- views ---- */
+
+/* Write the view's real base into the mapped headers' OptionalHeader.ImageBase, as NT does for
+ * a relocated image: the PE loader computes its own relocation delta from that field and must
+ * find nothing left to do. */
+static void set_header_image_base(uint8_t *image, const struct pe_image *pe, uint64_t base)
+{
+	/* IMAGE_NT_HEADERS: Signature (4), IMAGE_FILE_HEADER (20), then ImageBase at 24 (PE32+,
+	 * 8 bytes) or 28 (PE32, 4 bytes) into the optional header. */
+	size_t off = (size_t)pe->nt_offset + 24 + (pe->is64 ? 24 : 28);
+	if (off + 8 > pe->headers_size)
+		return;
+	for (unsigned i = 0; i < (pe->is64 ? 8u : 4u); i++)
+		image[off + i] = (uint8_t)(base >> (8 * i));
+}
+
+/* Page protections of an image view (Wine's map_image_into_view): everything read-only first
+ * (headers and gaps), then each section with its own protection. */
+static void protect_image(struct kprocess *p, uint64_t base, const struct ksection *s)
+{
+	const struct pe_image *pe = s->pe;
+	if (pe->low_alignment) {
+		/* Section alignment below a page: the file is mapped flat, all of it usable. */
+		vm_set_pages(p, base, s->host_size, PAGE_EXECUTE_WRITECOPY);
+		return;
+	}
+	vm_set_pages(p, base, s->host_size, PAGE_READONLY);
+	for (unsigned i = 0; i < pe->num_sections; i++) {
+		const struct pe_section *sec = &pe->sections[i];
+		uint64_t start = sec->va & ~(PAGE - 1), end = round_up((uint64_t)sec->va + sec->map_size, PAGE);
+		if (end > s->host_size)
+			end = s->host_size;
+		if (end > start)
+			vm_set_pages(p, base + start, end - start, pe_section_protection(sec->characteristics));
+	}
+}
+
+static bool relocatable(const struct pe_image *pe)
+{
+	return !(pe->characteristics & PE_FILE_RELOCS_STRIPPED) && pe->dirs[PE_DIR_BASERELOC].rva &&
+	       pe->dirs[PE_DIR_BASERELOC].size;
+}
+
+static ntstatus_t map_image(struct kprocess *p, struct ksection *s, uint64_t *base, uint64_t limit,
+			    uint32_t alloc_type, uint64_t *view_size)
+{
+	const struct pe_image *pe = s->pe;
+	uint64_t size = s->host_size;
+	uint8_t *copy = host_alloc(size);
+	if (!copy)
+		return STATUS_NO_MEMORY;
+	struct vm_view v = {MEM_IMAGE, PAGE_EXECUTE_WRITECOPY, copy, true, s};
+	uint64_t at = *base ? *base : pe->image_base;
+	ntstatus_t st = STATUS_CONFLICTING_ADDRESSES;
+	if (!(at & (VM_GRANULARITY - 1)) && (!limit || at + size - 1 <= limit))
+		st = vm_insert_view(p, &at, size, limit, false, &v);
+	if (st != STATUS_SUCCESS && !*base && relocatable(pe)) {
+		at = 0;
+		st = vm_insert_view(p, &at, size, limit, alloc_type & MEM_TOP_DOWN, &v);
+	}
+	if (st == STATUS_INVALID_PARAMETER && !*base)
+		st = STATUS_CONFLICTING_ADDRESSES;
+	if (st != STATUS_SUCCESS) {
+		munmap(copy, size);
+		return st;
+	}
+	memcpy(copy, s->host, size);
+	if (at != pe->image_base) {
+		struct pe_error err;
+		if (!pe_apply_relocations(copy, size, pe, (int64_t)(at - pe->image_base), &err)) {
+			vm_unmap_view(p, at);
+			return STATUS_INVALID_IMAGE_FORMAT;
+		}
+		set_header_image_base(copy, pe, at);
+	}
+	protect_image(p, at, s);
+	*base = at;
+	*view_size = size;
+	return at == pe->image_base ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;
+}
+
+/* A view's protection must be allowed by the section's (MmMapViewOfSection's check). */
+static bool view_allowed(uint32_t section_protect, uint32_t view_protect)
+{
+	uint32_t sp = section_protect & 0xff, vp = view_protect & 0xff;
+	bool s_write = sp & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE);
+	bool s_exec = sp & (PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+	bool v_write = vp & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE);
+	bool v_exec = vp & (PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+	return (!v_write || s_write) && (!v_exec || s_exec);
+}
+
+ntstatus_t section_map(struct kprocess *p, struct ksection *s, uint64_t *base, uint64_t limit,
+		       uint64_t commit_size, uint64_t *offset, uint64_t *view_size,
+		       uint32_t alloc_type, uint32_t protect)
+{
+	if (!vm_valid_protect(protect))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	if (s->attributes & SEC_IMAGE)
+		return map_image(p, s, base, limit, alloc_type, view_size);
+	if (!view_allowed(s->protect, protect))
+		return STATUS_SECTION_PROTECTION;
+	if (*offset >= s->size)
+		return STATUS_INVALID_PARAMETER;
+	uint64_t size = *view_size ? *view_size : s->size - *offset;
+	if (size > s->size - *offset)
+		return STATUS_INVALID_VIEW_SIZE;
+	size = round_up(size, PAGE);
+	struct vm_view v = {MEM_MAPPED, protect, s->host + *offset, false, s};
+	ntstatus_t st = vm_insert_view(p, base, size, limit, alloc_type & MEM_TOP_DOWN, &v);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t commit = size;
+	if (s->attributes & SEC_RESERVE)
+		commit = commit_size < size ? round_up(commit_size, PAGE) : size;
+	if (commit)
+		vm_set_pages(p, *base, commit, protect);
+	*view_size = size;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t section_map_file_once(struct kprocess *p, const char *host_path, const char *nt_name,
+				 uint64_t *base, uint64_t *size)
+{
+	if (vm_file_view_lookup(p, host_path, base, size))
+		return STATUS_SUCCESS;
+	struct ksection *s;
+	ntstatus_t st = section_create_from_host_file(host_path, nt_name, false, PAGE_READONLY, &s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t at = 0, offset = 0, view = 0;
+	st = section_map(p, s, &at, 0, 0, &offset, &view, 0, PAGE_READONLY);
+	if (st == STATUS_SUCCESS && !vm_file_view_remember(p, host_path, at, view, s)) {
+		vm_unmap_view(p, at);
+		st = STATUS_NO_MEMORY;
+	}
+	object_unref(s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	*base = at;
+	*size = view;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t vm_map_image(struct kprocess *p, const char *host_path, const char *nt_path,
+			uint64_t *base, struct pe_image *out)
+{
+	struct ksection *s;
+	ntstatus_t st = section_create_from_host_file(host_path, nt_path, true, PAGE_EXECUTE_WRITECOPY, &s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t at = s->pe->image_base, view;
+	st = map_image(p, s, &at, 0, 0, &view);
+	if (st == STATUS_SUCCESS) {
+		*base = at;
+		if (out)
+			*out = *s->pe;
+	}
+	object_unref(s);
+	return st;
+}

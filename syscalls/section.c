@@ -1,0 +1,282 @@
+/* Section services: NtCreateSection, NtOpenSection, NtMapViewOfSection[Ex],
+ * NtUnmapViewOfSection, NtQuerySection, NtExtendSection. Objects and views are in
+ * kernel/section.c; argument checks follow Wine's dlls/ntdll/unix/virtual.c in its order. */
+#include <string.h>
+
+#include "kernel/guest.h"
+#include "kernel/section.h"
+#include "kernel/vm.h"
+
+enum { PROCESS_VM_OPERATION = 0x8 };
+
+/* Views' inheritance (SECTION_INHERIT). */
+enum { ViewShare = 1, ViewUnmap = 2 };
+
+/* MEM_* bits NtMapViewOfSection accepts in AllocationType. */
+#define SEC_NO_CHANGE 0x400000u
+#define MAP_ALLOC_TYPES (MEM_TOP_DOWN | MEM_RESERVE | SEC_NO_CHANGE)
+
+ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr,
+			     gptr_t max_size_ptr, uint32_t protect, uint32_t attributes, handle_t file)
+{
+	struct kprocess *p = c->proc;
+	ntstatus_t st;
+	handle_t h = 0;
+	if ((st = guest_write_ptr(p, handle_ptr, 0)) != STATUS_SUCCESS)
+		return st;
+	uint32_t handle_attributes = 0;
+	if (attr) {
+		struct objattr oa;
+		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
+			return st;
+		bool named = oa.name.len != 0;
+		handle_attributes = oa.attributes & OBJ_INHERIT;
+		objattr_free(&oa);
+		/* FIXME: named sections need the object namespace (kernel/namespace.c). */
+		if (named)
+			return STATUS_NOT_SUPPORTED;
+	}
+	uint64_t max_size = 0;
+	if (max_size_ptr && (st = guest_read(p, max_size_ptr, &max_size, 8)) != STATUS_SUCCESS)
+		return st;
+	const uint32_t known = SEC_FILE | SEC_IMAGE | SEC_PROTECTED_IMAGE | SEC_RESERVE | SEC_COMMIT |
+			       SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
+	if ((attributes & ~known) || (attributes & SEC_COMMIT && attributes & SEC_RESERVE) ||
+	    (attributes & SEC_IMAGE && attributes & (SEC_COMMIT | SEC_RESERVE)))
+		return STATUS_INVALID_PARAMETER_6;
+	/* Large pages need SeLockMemoryPrivilege, which no ntemu token holds. */
+	if (attributes & SEC_LARGE_PAGES)
+		return STATUS_PRIVILEGE_NOT_HELD;
+	if (file) {
+		/* FIXME: sections over file handles come with the file objects (files helper): it
+		 * will call section_create_from_host_file() with the file's host path. */
+		return STATUS_NOT_SUPPORTED;
+	}
+	if (attributes & SEC_IMAGE)
+		return STATUS_INVALID_FILE_FOR_SECTION;
+	struct ksection *s;
+	if ((st = section_create_anon(max_size, protect, attributes, &s)) != STATUS_SUCCESS)
+		return st;
+	if (access & MAXIMUM_ALLOWED)
+		access = object_types[OBJ_SECTION].valid_access;
+	st = handle_alloc(&p->handles, s, access, handle_attributes, &h);
+	object_unref(s);
+	if (st == STATUS_SUCCESS && (st = guest_write_ptr(p, handle_ptr, h)) != STATUS_SUCCESS)
+		handle_close(&p->handles, h);
+	return st;
+}
+
+ntstatus_t nt_open_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr)
+{
+	struct kprocess *p = c->proc;
+	ntstatus_t st;
+	if ((st = guest_write_ptr(p, handle_ptr, 0)) != STATUS_SUCCESS)
+		return st;
+	if (!attr)
+		return STATUS_ACCESS_VIOLATION;
+	struct objattr oa;
+	if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
+		return st;
+	bool named = oa.name.len != 0;
+	objattr_free(&oa);
+	/* FIXME: no object namespace yet, so no named section can exist to be opened. */
+	return named ? STATUS_OBJECT_NAME_NOT_FOUND : STATUS_OBJECT_PATH_SYNTAX_BAD;
+}
+
+/* The section rights a view protection needs (Wine's virtual_map_section). */
+static ntstatus_t map_access(uint32_t protect, uint32_t *access)
+{
+	switch (protect & 0xff) {
+	case PAGE_NOACCESS:
+	case PAGE_READONLY:
+	case PAGE_WRITECOPY:
+		*access = SECTION_QUERY | SECTION_MAP_READ;
+		return STATUS_SUCCESS;
+	case PAGE_READWRITE:
+		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_WRITE;
+		return STATUS_SUCCESS;
+	case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ:
+	case PAGE_EXECUTE_WRITECOPY:
+		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_EXECUTE;
+		return STATUS_SUCCESS;
+	case PAGE_EXECUTE_READWRITE:
+		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
+		return STATUS_SUCCESS;
+	default:
+		return STATUS_INVALID_PAGE_PROTECTION;
+	}
+}
+
+static ntstatus_t map_view(struct nt_call *c, handle_t section, handle_t process, gptr_t base_ptr,
+			   uint64_t zero_bits, uint64_t commit_size, gptr_t offset_ptr,
+			   gptr_t size_ptr, uint32_t inherit, uint32_t alloc_type, uint32_t protect)
+{
+	struct kprocess *p = c->proc;
+	ntstatus_t st;
+	uint64_t base, view_size, offset = 0;
+	if ((st = guest_read_ptr(p, base_ptr, &base)) != STATUS_SUCCESS ||
+	    (st = guest_read_ptr(p, size_ptr, &view_size)) != STATUS_SUCCESS ||
+	    (st = guest_write_ptr(p, base_ptr, base)) != STATUS_SUCCESS ||
+	    (st = guest_write_ptr(p, size_ptr, view_size)) != STATUS_SUCCESS)
+		return st;
+	if (offset_ptr && (st = guest_read(p, offset_ptr, &offset, 8)) != STATUS_SUCCESS)
+		return st;
+	if (zero_bits > 21 && zero_bits < 32)
+		return STATUS_INVALID_PARAMETER_4;
+	if (zero_bits >= 32 && (p->ptr_size == 4 || zero_bits < VM_GRANULARITY - 1))
+		return STATUS_INVALID_PARAMETER_4;
+	if ((offset & (VM_GRANULARITY - 1)) || (base & (VM_GRANULARITY - 1)))
+		return STATUS_MAPPED_ALIGNMENT;
+	if (inherit != ViewShare && inherit != ViewUnmap)
+		return STATUS_INVALID_PARAMETER_8;
+	if (alloc_type & ~MAP_ALLOC_TYPES)
+		return STATUS_INVALID_PARAMETER_9;
+	if ((st = vm_check_process(p, process, PROCESS_VM_OPERATION)) != STATUS_SUCCESS)
+		return st;
+	uint32_t access;
+	if ((st = map_access(protect, &access)) != STATUS_SUCCESS)
+		return st;
+	struct ksection *s;
+	if ((st = handle_ref(&p->handles, section, OBJ_SECTION, access, (void **)&s)) != STATUS_SUCCESS)
+		return st;
+	st = section_map(p, s, &base, base ? 0 : vm_zero_bits_limit(zero_bits), commit_size, &offset,
+			 &view_size, alloc_type, protect);
+	object_unref(s);
+	if (nt_success(st)) {
+		guest_write_ptr(p, base_ptr, base);
+		guest_write_ptr(p, size_ptr, view_size);
+	}
+	return st;
+}
+
+ntstatus_t nt_map_view_of_section(struct nt_call *c, handle_t section, handle_t process,
+				  gptr_t base, uint64_t zero_bits, uint64_t commit_size, gptr_t offset,
+				  gptr_t view_size, uint32_t inherit, uint32_t alloc_type,
+				  uint32_t protect)
+{
+	return map_view(c, section, process, base, zero_bits, commit_size, offset, view_size, inherit,
+			alloc_type, protect);
+}
+
+ntstatus_t nt_map_view_of_section_ex(struct nt_call *c, handle_t section, handle_t process,
+				     gptr_t base, gptr_t offset, gptr_t view_size, uint32_t alloc_type,
+				     uint32_t protect, gptr_t params, uint32_t count)
+{
+	if (count && !params)
+		return STATUS_INVALID_PARAMETER;
+	/* FIXME: MEM_EXTENDED_PARAMETER (address requirements, image machine) not supported. */
+	if (count)
+		return STATUS_NOT_SUPPORTED;
+	return map_view(c, section, process, base, 0, 0, offset, view_size, ViewShare, alloc_type,
+			protect);
+}
+
+ntstatus_t nt_unmap_view_of_section(struct nt_call *c, handle_t process, gptr_t base)
+{
+	ntstatus_t st = vm_check_process(c->proc, process, PROCESS_VM_OPERATION);
+	return st != STATUS_SUCCESS ? st : vm_unmap_view(c->proc, base);
+}
+
+ntstatus_t nt_unmap_view_of_section_ex(struct nt_call *c, handle_t process, gptr_t base, uint32_t flags)
+{
+	/* MEM_UNMAP_WITH_TRANSIENT_BOOST (1) is a scheduling hint; placeholders (2) are not
+	 * supported. */
+	if (flags & ~1u)
+		return STATUS_INVALID_PARAMETER;
+	return nt_unmap_view_of_section(c, process, base);
+}
+
+enum { SectionBasicInformation = 0, SectionImageInformation = 1 };
+
+/* Little-endian fields at explicit offsets of an output structure. */
+static void put_at(uint8_t *buf, unsigned off, uint64_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		buf[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+ntstatus_t nt_query_section(struct nt_call *c, handle_t section, uint32_t info_class, gptr_t buffer,
+			    uint64_t length, gptr_t result_length)
+{
+	struct kprocess *p = c->proc;
+	unsigned w = p->ptr_size;
+	uint8_t buf[64] = {0};
+	unsigned size;
+	if (info_class == SectionBasicInformation)
+		size = w == 8 ? 24 : 16;
+	else if (info_class == SectionImageInformation)
+		size = 4 * w + 32;
+	else
+		return STATUS_INVALID_INFO_CLASS;
+	struct ksection *s;
+	ntstatus_t st = handle_ref(&p->handles, section, OBJ_SECTION, SECTION_QUERY, (void **)&s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (info_class == SectionBasicInformation) {
+		/* SECTION_BASIC_INFORMATION {PVOID BaseAddress; ULONG Attributes; LARGE_INTEGER Size}:
+		 * BaseAddress is 0 except for based sections, which NT no longer has. */
+		put_at(buf, w, s->attributes, 4);
+		put_at(buf, w == 8 ? 16 : 8, s->size, 8);
+	} else if (!(s->attributes & SEC_IMAGE)) {
+		st = STATUS_SECTION_NOT_IMAGE;
+	} else {
+		/* SECTION_IMAGE_INFORMATION: three pointer-width fields after TransferAddress and
+		 * ZeroBits, then fixed 32-bit and 16-bit fields (0x40 bytes on x64, 0x30 on x86). */
+		const struct pe_section_image_info *ii = &s->image_info;
+		unsigned o = 4 * w;
+		put_at(buf, 0, ii->transfer_address, w);
+		put_at(buf, w, ii->zero_bits, 4);
+		put_at(buf, 2 * w, ii->maximum_stack_size, w);
+		put_at(buf, 3 * w, ii->committed_stack_size, w);
+		put_at(buf, o, ii->subsystem_type, 4);
+		put_at(buf, o + 4, ii->subsystem_minor, 2);
+		put_at(buf, o + 6, ii->subsystem_major, 2);
+		put_at(buf, o + 8, ii->gp_value, 4);
+		put_at(buf, o + 12, ii->image_characteristics, 2);
+		put_at(buf, o + 14, ii->dll_characteristics, 2);
+		put_at(buf, o + 16, ii->machine, 2);
+		put_at(buf, o + 18, ii->image_contains_code, 1);
+		put_at(buf, o + 19, ii->image_flags, 1);
+		put_at(buf, o + 20, ii->loader_flags, 4);
+		put_at(buf, o + 24, ii->image_file_size, 4);
+		put_at(buf, o + 28, ii->checksum, 4);
+	}
+	object_unref(s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (length < size)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	if ((st = guest_write(p, buffer, buf, size)) != STATUS_SUCCESS)
+		return st;
+	return result_length ? guest_write_ptr(p, result_length, size) : STATUS_SUCCESS;
+}
+
+ntstatus_t nt_extend_section(struct nt_call *c, handle_t section, gptr_t size_ptr)
+{
+	struct kprocess *p = c->proc;
+	uint64_t size;
+	ntstatus_t st = guest_read(p, size_ptr, &size, 8);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct ksection *s;
+	if ((st = handle_ref(&p->handles, section, OBJ_SECTION, SECTION_EXTEND_SIZE, (void **)&s)))
+		return st;
+	/* Only sections backed by a data file grow (NT: MmExtendSection). */
+	if ((s->attributes & SEC_IMAGE) || !(s->attributes & SEC_FILE)) {
+		st = STATUS_SECTION_NOT_EXTENDED;
+	} else if (size > s->host_size) {
+		/* FIXME: growing past the host memory mapped by existing views needs the file
+		 * module (the file grows) and a host block that can grow in place. */
+		st = STATUS_NOT_SUPPORTED;
+	} else {
+		/* Within the last page: the bytes are there already (zero). A smaller size leaves
+		 * the section as it is and reports its size. */
+		if (size > s->size)
+			s->size = size;
+		size = s->size;
+		st = guest_write(p, size_ptr, &size, 8);
+	}
+	object_unref(s);
+	return st;
+}

@@ -75,9 +75,11 @@ struct tcase {
 	uint64_t win_lo[6], win_hi[6];
 	unsigned nwin;
 	uint64_t mem_seed;
-	/* then these 8 bytes are stored (branch targets): mem_init_n = 0 for none */
-	uint64_t mem_init, mem_init_at;
-	unsigned mem_init_n;
+	/* then these values are stored (branch targets, operands made equal on purpose) */
+	struct { uint64_t at, val; unsigned n; } init[2];
+	unsigned ninit;
+	/* and, if non-zero, these bytes are copied (a string compare's equal buffers) */
+	uint64_t copy_from, copy_to, copy_n;
 	uint64_t popf_at;   /* non-zero: the popf image there gets TF and AC cleared */
 };
 

@@ -56,8 +56,10 @@ static void prepare_memory(const struct tcase *t)
 			uint64_t v = rng_next(&g);
 			memcpy(nd + (a - DIFF_DATA), &v, a + 8 <= t->win_hi[w] ? 8 : t->win_hi[w] - a);
 		}
-	if (t->mem_init_n)
-		memcpy(nd + (t->mem_init_at - DIFF_DATA), &t->mem_init, t->mem_init_n);
+	if (t->copy_n)
+		memmove(nd + (t->copy_to - DIFF_DATA), nd + (t->copy_from - DIFF_DATA), t->copy_n);
+	for (unsigned k = 0; k < t->ninit; k++)
+		memcpy(nd + (t->init[k].at - DIFF_DATA), &t->init[k].val, t->init[k].n);
 	if (t->popf_at) { /* user-mode POPF must not set TF (single step) or AC (alignment checks) */
 		uint64_t *fl = (uint64_t *)(nd + (t->popf_at - DIFF_DATA));
 		*fl &= ~(uint64_t)(FL_TF | FL_AC);

@@ -219,6 +219,8 @@ static void rnd_state(struct rng *g, struct xstate *s)
 		mxcsr |= 0x8000;
 	if (!rng_below(g, 4))
 		mxcsr |= 0x40;
+	if (!rng_below(g, 8)) /* unmask some SIMD exceptions: #XM must come exactly when it should */
+		mxcsr &= ~(uint32_t)((rng_next(g) & 0x3f) << 7);
 	memcpy(fx + FX_MXCSR, &mxcsr, 4);
 	for (int k = 0; k < 8; k++)
 		rnd_f80(g, fx + FX_ST + 16 * k);
@@ -594,6 +596,46 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 	return t->len;
 }
 
+static void add_init(struct tcase *t, uint64_t at, uint64_t val, unsigned n)
+{
+	t->init[t->ninit].at = at;
+	t->init[t->ninit].val = val;
+	t->init[t->ninit].n = n;
+	t->ninit++;
+}
+
+/* Compare-and-exchange and string compares almost never find equal random operands: make
+ * them equal half the time so the "equal" paths run too. */
+static void make_equal(struct rng *g, struct tcase *t, const char *m, unsigned imp, unsigned rm)
+{
+	if (!strcmp(m, "cmpxchg")) {
+		if (t->is_mem)
+			add_init(t, t->ea, t->in.r[R_AX], t->osz);
+		else if (rm != R_AX)
+			t->in.r[rm] = t->in.r[R_AX];
+	} else if (!strcmp(m, "cmpxchg8b") || !strcmp(m, "cmpxchg16b")) {
+		unsigned half = t->osz == 8 ? 8 : 4; /* cmpxchg16b is the REX.W form */
+		add_init(t, t->ea, t->in.r[R_AX], half);
+		add_init(t, t->ea + half, t->in.r[R_DX], half);
+	} else if ((imp & IMP_STRING) && (!strncmp(m, "cmps", 4) || !strncmp(m, "scas", 4))) {
+		/* equal runs for repe, a differing byte somewhere for repne to find */
+		uint64_t si = t->asz == 4 ? (uint32_t)t->in.r[R_SI] : t->in.r[R_SI];
+		uint64_t di = t->asz == 4 ? (uint32_t)t->in.r[R_DI] : t->in.r[R_DI];
+		static const uint64_t splat[] = {0x0101010101010101ull, 0x0001000100010001ull,
+						 0x0000000100000001ull, 1};
+		uint64_t n = 8 * rng_below(g, 48);
+		bool down = t->in.rflags & FL_DF;
+		if (!strncmp(m, "cmps", 4) && si != di) {
+			t->copy_from = down ? si + 8 - n : si;
+			t->copy_to = down ? di + 8 - n : di;
+			t->copy_n = n;
+		} else if (!strncmp(m, "scas", 4)) {
+			for (unsigned k = 0; k < 2 && n; k++) /* the accumulator's pattern at rdi */
+				add_init(t, down ? di - 8 * k : di + 8 * k, (t->in.r[R_AX] & size_mask(t->osz)) * splat[t->osz == 8 ? 3 : t->osz / 2], 8);
+		}
+	}
+}
+
 static bool mnem_eq(const char *a, const char *b)
 {
 	return !strcmp(a, b);
@@ -696,14 +738,16 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 			if (!t->is_mem && di.rm == R_SP)
 				continue; /* `call rsp` would push its return address into the code page */
 			if (t->is_mem)
-				t->mem_init = landing, t->mem_init_at = t->ea, t->mem_init_n = 8;
+				add_init(t, t->ea, landing, 8);
 			else
 				t->in.r[di.rm] = landing;
 		}
 		if (imp & IMP_RET)
-			t->mem_init = landing, t->mem_init_at = t->in.r[R_SP], t->mem_init_n = 8;
+			add_init(t, t->in.r[R_SP], landing, 8);
 		if (imp & IMP_POPF)
 			t->popf_at = t->in.r[R_SP];
+		if (rng_below(g, 2))
+			make_equal(g, t, r->mnemonic, imp, di.rm);
 		if (undef_result(r->mnemonic, t)) {
 			snprintf(msg, msgsz, "result undefined by the SDM or vendor-specific on this host");
 			continue;

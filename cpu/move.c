@@ -244,7 +244,9 @@ void xlat(struct cpu *c, const struct insn *i)
 	c->r[R_AX] = (c->r[R_AX] & ~0xffull) | v;
 }
 
-/* 0F 1F /0 and the reserved-NOP / hint space 0F 19-1E, endbr32/endbr64 (CET not enabled). */
+/* 0F 1F and the reserved-NOP / hint space 0F 19-1E, which includes endbr32/endbr64 and rdssp:
+ * NOPs while CET is not enabled (ntemu never enables it). Zydis names those forms only under
+ * prefix rules of its own, so they stay in the nop rows. */
 void nop(struct cpu *c, const struct insn *i)
 {
 }

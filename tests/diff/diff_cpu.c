@@ -417,17 +417,22 @@ int main(int argc, char **argv)
 	}
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 
-	unsigned forms = 0, variants = 0, bad_rows = 0, never = 0;
+	unsigned forms = 0, variants = 0, bad_rows = 0, never = 0, by_map[MAP_COUNT] = {0}, vex = 0;
 	uint64_t skipped = 0, faults = 0;
 	for (unsigned e = 0; e < neligible; e++) {
 		unsigned row = eligible[e];
 		struct row_stats *st = &stats[row];
 		const struct opcode_row *r = &opcode_rows[row];
 		total += st->run, skipped += st->skipped, faults += st->faults;
-		if (st->run)
+		if (st->run) {
 			forms++;
-		else
+			if (r->pfx >= V_NP)
+				vex++;
+			else
+				by_map[r->map]++;
+		} else {
 			never++;
+		}
 		variants += (unsigned)__builtin_popcount(st->variants);
 		bool bad = st->mismatches || st->decode_mismatches;
 		bad_rows += bad;
@@ -444,6 +449,8 @@ int main(int argc, char **argv)
 	       "%llu cases (%llu ending in a fault on both sides checked alike), %llu encodings skipped; %.1f s\n",
 	       forms, variants, nexcluded, never, (unsigned long long)total, (unsigned long long)faults,
 	       (unsigned long long)skipped, secs);
+	printf("diff-cpu: forms run by map: one-byte %u, 0f %u, 0f 38 %u, 0f 3a %u, VEX %u (-v lists every form)\n",
+	       by_map[M1], by_map[M0F], by_map[M0F38], by_map[M0F3A], vex);
 	if (host_flakes)
 		printf("diff-cpu: %llu spurious native #UD re-run (host VM flakiness)\n", (unsigned long long)host_flakes);
 	if (!ok)

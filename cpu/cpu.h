@@ -91,13 +91,13 @@ enum trap_kind {
 	TRAP_SINGLE_STEP, /* TF was set when an instruction completed */
 	TRAP_UD,          /* #UD; trap.bytes holds the instruction bytes */
 	TRAP_DE,          /* #DE divide error */
-	TRAP_GP,          /* #GP: privileged instruction, bad selector, non-canonical address,
-	                   * misaligned SSE operand (trap.reason) */
+	TRAP_GP,          /* #GP: privileged instruction, non-canonical address, misaligned SSE
+	                   * operand, or a far transfer / segment load with a selector other than
+	                   * 0x23/0x33/0x2b/0x53/null (GP_SELECTOR, trap.selector) (trap.reason) */
 	TRAP_PAGE_FAULT,  /* trap.addr, trap.access, trap.guard */
 	TRAP_X87,         /* #MF: unmasked x87 exception pending at a waiting instruction */
 	TRAP_SIMD,        /* #XM: unmasked SSE floating-point exception */
 	TRAP_BOUND,       /* #BR (32-bit `bound`) */
-	TRAP_FAR_TRANSFER,/* far jmp/call/ret to a selector the CPU does not handle itself */
 };
 
 enum mem_access { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_EXEC = 8 }; /* = NT AV codes */
@@ -114,7 +114,7 @@ struct cpu_trap {
 	bool guard;         /* page fault hit a guard page (the kernel clears the guard bit) */
 	uint8_t vector;     /* TRAP_INT */
 	uint8_t reason;     /* TRAP_GP: enum gp_reason */
-	uint16_t selector;  /* TRAP_GP / TRAP_FAR_TRANSFER */
+	uint16_t selector;  /* TRAP_GP with GP_SELECTOR */
 	uint8_t nbytes;     /* TRAP_UD: instruction bytes */
 	uint8_t bytes[15];
 };

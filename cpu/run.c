@@ -38,7 +38,6 @@ static const char *const trap_names[] = {
 	[TRAP_X87] = "#MF",
 	[TRAP_SIMD] = "#XM",
 	[TRAP_BOUND] = "#BR",
-	[TRAP_FAR_TRANSFER] = "far-transfer",
 };
 
 const char *cpu_trap_name(enum trap_kind kind)
@@ -254,6 +253,9 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 			return finish(c, TRAP_STOP);
 		}
 		c->exit_request &= ~EXIT_CODE_CHANGED;
+		/* A block invalidated while it ran is freed now: never chain from it. */
+		if (prev && prev->dead)
+			prev = NULL;
 		block_cache_reap(bc);
 
 		struct block *b = block_lookup(bc, c, prev);

@@ -46,6 +46,11 @@ static void seed_case(struct rng *g, unsigned row, uint64_t k)
 	rng_next(g);
 }
 
+static bool in_buffer(uint64_t addr, uint64_t n)
+{
+	return addr >= DIFF_DATA && addr + n <= DIFF_DATA + DIFF_DATA_SIZE && addr + n >= addr;
+}
+
 static void prepare_memory(const struct tcase *t)
 {
 	uint8_t *nd = native_data();
@@ -56,11 +61,12 @@ static void prepare_memory(const struct tcase *t)
 			uint64_t v = rng_next(&g);
 			memcpy(nd + (a - DIFF_DATA), &v, a + 8 <= t->win_hi[w] ? 8 : t->win_hi[w] - a);
 		}
-	if (t->copy_n)
+	if (t->copy_n && in_buffer(t->copy_from, t->copy_n) && in_buffer(t->copy_to, t->copy_n))
 		memmove(nd + (t->copy_to - DIFF_DATA), nd + (t->copy_from - DIFF_DATA), t->copy_n);
 	for (unsigned k = 0; k < t->ninit; k++)
-		memcpy(nd + (t->init[k].at - DIFF_DATA), &t->init[k].val, t->init[k].n);
-	if (t->popf_at) { /* user-mode POPF must not set TF (single step) or AC (alignment checks) */
+		if (in_buffer(t->init[k].at, t->init[k].n))
+			memcpy(nd + (t->init[k].at - DIFF_DATA), &t->init[k].val, t->init[k].n);
+	if (t->popf_at && in_buffer(t->popf_at, 8)) { /* user-mode POPF must not set TF or AC */
 		uint64_t *fl = (uint64_t *)(nd + (t->popf_at - DIFF_DATA));
 		*fl &= ~(uint64_t)(FL_TF | FL_AC);
 	}

@@ -719,6 +719,10 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 		}
 		if (t->is_mem) {
 			uint64_t target = rnd_target(g, 4096);
+			/* now and then straddle the end of the buffer: a fault with nothing written */
+			bool edge = !rng_below(g, 32);
+			if (edge)
+				target = DIFF_DATA + DIFF_DATA_SIZE - 1 - rng_below(g, 16);
 			if (e.riprel || (e.base < 0 && e.index < 0)) {
 				/* rewrite disp32 so the absolute/RIP-relative address is the target */
 				uint64_t want = e.riprel ? target - (DIFF_INSN + t->len) : target;
@@ -729,7 +733,8 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 			}
 			place_mem(g, t, &e, target);
 			uint64_t ea = ea_of(t, &e);
-			if (ea < DIFF_DATA + 1024 || ea >= DIFF_DATA + DIFF_DATA_SIZE - 1024)
+			if (ea < DIFF_DATA + 1024 || (ea >= DIFF_DATA + DIFF_DATA_SIZE - 1024 && !edge) ||
+			    ea >= DIFF_DATA + DIFF_DATA_SIZE)
 				continue; /* e.g. index-only forms with a scale: pick another encoding */
 			add_window(t, ea, 64, 576);
 			t->ea = ea;

@@ -21,6 +21,15 @@ enum {
 
 /* ---- MMX: mm(n) is the significand of physical x87 register n (SDM Vol. 1, 9.5) ---- */
 
+/* MMX instructions (EMMS too) are waiting instructions: an unmasked x87 exception pending in
+ * the status word (ES, SDM Vol. 1, 8.1.3.1) is delivered as #MF before they run. Call it
+ * before anything can change. */
+static inline void mmx_check(struct cpu *c)
+{
+	if (unlikely(c->fpu.sw & 0x80))
+		cpu_raise(c, TRAP_X87);
+}
+
 /* Every MMX instruction except EMMS: TOP = 0 and all tags valid. */
 static inline void mmx_enter(struct cpu *c)
 {
@@ -73,6 +82,7 @@ static inline bool is_mmx(const struct insn *i)
 static inline void vec_reg(struct cpu *c, const struct insn *i, union xmm *v)
 {
 	if (is_mmx(i)) {
+		mmx_check(c);
 		v->q[0] = mm_get(c, i->reg);
 		v->q[1] = 0;
 	} else {
@@ -85,6 +95,7 @@ static inline void vec_reg(struct cpu *c, const struct insn *i, union xmm *v)
 static inline void vec_src(struct cpu *c, const struct insn *i, union xmm *v, bool unaligned)
 {
 	if (is_mmx(i)) {
+		mmx_check(c);
 		v->q[0] = i->is_mem ? cpu_read(c, insn_ea(c, i), 8) : mm_get(c, i->rm);
 		v->q[1] = 0;
 	} else if (!i->is_mem) {

@@ -759,6 +759,8 @@ void sse_cvt(struct cpu *c, const struct insn *i)
 {
 	const struct cvt_desc *d = &cvt_descs[i->param];
 	union xmm src = {0}, r;
+	if (d->dst == CD_MM || (d->src == CS_MM64 && !i->is_mem))
+		mmx_check(c);
 	switch (d->src) {
 	case CS_MM64:
 		if (i->is_mem) {

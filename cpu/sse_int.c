@@ -310,6 +310,7 @@ void sse_pint(struct cpu *c, const struct insn *i)
 void sse_pint_m32(struct cpu *c, const struct insn *i)
 {
 	union xmm d, s = {0};
+	mmx_check(c);
 	if (i->is_mem)
 		s.q[0] = cpu_read(c, insn_ea(c, i), 4);
 	else
@@ -323,10 +324,12 @@ void sse_pint_m32(struct cpu *c, const struct insn *i)
 void sse_pshift_imm(struct cpu *c, const struct insn *i)
 {
 	union xmm d, s = { .q = { i->imm & 0xff, 0 } };
-	if (is_mmx(i))
+	if (is_mmx(i)) {
+		mmx_check(c);
 		d.q[0] = mm_get(c, i->rm);
-	else
+	} else {
 		d = c->xmm[i->rm];
+	}
 	pint_ops[i->param](&d, &s, i->osz);
 	vec_set(c, i, i->rm, &d);
 }
@@ -430,6 +433,7 @@ void sse_movmsk(struct cpu *c, const struct insn *i)
 	unsigned w = i->param, n = is_mmx(i) ? 8 : 16;
 	uint64_t m = 0;
 	if (is_mmx(i)) {
+		mmx_check(c);
 		mmx_enter(c);
 		s.q[0] = mm_get(c, i->rm);
 	} else {
@@ -446,6 +450,8 @@ void sse_pinsr(struct cpu *c, const struct insn *i)
 {
 	bool mmx = i->param & PINSR_MMX;
 	unsigned w = i->param & 0xf ? i->param & 0xf : i->osz, n = mmx ? 8 : 16;
+	if (mmx)
+		mmx_check(c);
 	uint64_t v = i->is_mem ? cpu_read(c, insn_ea(c, i), w) : c->r[i->rm] & size_mask(w);
 	unsigned off = (unsigned)(i->imm % (n / w)) * w;
 	if (mmx) {
@@ -462,6 +468,7 @@ void sse_pextrw_reg(struct cpu *c, const struct insn *i)
 	unsigned lanes = is_mmx(i) ? 4 : 8;
 	uint16_t v;
 	if (is_mmx(i)) {
+		mmx_check(c);
 		mmx_enter(c);
 		v = (uint16_t)(mm_get(c, i->rm) >> (16 * (i->imm % lanes)));
 	} else {

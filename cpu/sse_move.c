@@ -15,6 +15,7 @@ void sse_mov_load(struct cpu *c, const struct insn *i)
 void sse_mov_store(struct cpu *c, const struct insn *i)
 {
 	if (is_mmx(i)) {
+		mmx_check(c);
 		uint64_t v = mm_get(c, i->reg);
 		if (i->is_mem)
 			cpu_write(c, insn_ea(c, i), 8, v);
@@ -36,6 +37,8 @@ void sse_mov_store(struct cpu *c, const struct insn *i)
 /* movd/movq mm|xmm, r/m32|64: zero-extended into the whole vector register. */
 void sse_movd_in(struct cpu *c, const struct insn *i)
 {
+	if (i->param == MOVD_MM)
+		mmx_check(c);
 	uint64_t v = rm_read(c, i, i->osz);
 	if (i->param == MOVD_MM) {
 		mm_set(c, i->reg, v);
@@ -49,10 +52,12 @@ void sse_movd_in(struct cpu *c, const struct insn *i)
 void sse_movd_out(struct cpu *c, const struct insn *i)
 {
 	uint64_t v;
-	if (i->param == MOVD_MM)
+	if (i->param == MOVD_MM) {
+		mmx_check(c);
 		v = mm_get(c, i->reg);
-	else
+	} else {
 		v = c->xmm[i->reg].q[0];
+	}
 	rm_write(c, i, i->osz, v);
 	if (i->param == MOVD_MM)
 		mmx_enter(c);
@@ -81,6 +86,7 @@ void sse_movq_store(struct cpu *c, const struct insn *i)
 /* movq2dq xmm, mm */
 void sse_movq2dq(struct cpu *c, const struct insn *i)
 {
+	mmx_check(c);
 	uint64_t v = mm_get(c, i->rm);
 	mmx_enter(c);
 	c->xmm[i->reg].q[0] = v;
@@ -90,6 +96,7 @@ void sse_movq2dq(struct cpu *c, const struct insn *i)
 /* movdq2q mm, xmm */
 void sse_movdq2q(struct cpu *c, const struct insn *i)
 {
+	mmx_check(c);
 	mm_set(c, i->reg, c->xmm[i->rm].q[0]);
 }
 

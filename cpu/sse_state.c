@@ -17,6 +17,7 @@ void sse_stmxcsr(struct cpu *c, const struct insn *i)
 /* EMMS: every x87 register empty. */
 void sse_emms(struct cpu *c, const struct insn *i)
 {
+	mmx_check(c);
 	c->fpu.tag = 0xffff;
 }
 

@@ -357,6 +357,30 @@ START_TEST(mmx_shift_and_pshufw)
 }
 END_TEST
 
+START_TEST(mmx_delivers_pending_x87_exception)
+{
+	static const uint8_t paddb[] = {0x0f, 0xfc, 0xc1};         /* paddb mm0, mm1 */
+	static const uint8_t emms[] = {0x0f, 0x77};
+	static const uint8_t cvtpi2ps_m[] = {0x0f, 0x2a, 0x00};    /* cvtpi2ps xmm0, [rax] */
+	static const uint8_t cvtpi2ps_r[] = {0x0f, 0x2a, 0xc1};    /* cvtpi2ps xmm0, mm1 */
+	fx->cpu.fpu.sw = 0x8084; /* B, ES, ZE pending */
+	fx->cpu.fpu.top = 3;
+	fx->cpu.fpu.tag = 0xffff;
+	fx->cpu.fpu.st[0].mant = 5;
+	ck_assert_int_eq(fx_run(fx, paddb, sizeof paddb), TRAP_X87);
+	ck_assert_uint_eq(fx->cpu.rip, FX_CODE);
+	ck_assert_uint_eq(fx->cpu.fpu.st[0].mant, 5);
+	ck_assert_uint_eq(fx->cpu.fpu.top, 3);
+	ck_assert_uint_eq(fx->cpu.fpu.tag, 0xffff);
+	ck_assert_int_eq(fx_run(fx, emms, sizeof emms), TRAP_X87);
+	ck_assert_int_eq(fx_run(fx, cvtpi2ps_r, sizeof cvtpi2ps_r), TRAP_X87);
+	/* The memory form is not an MMX instruction (SDM Vol. 2, CVTPI2PS). */
+	fx->cpu.r[R_AX] = FX_DATA;
+	ck_assert_int_eq(fx_run(fx, cvtpi2ps_m, sizeof cvtpi2ps_m), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(fx->cpu.fpu.top, 3);
+}
+END_TEST
+
 /* ---- state ---- */
 
 START_TEST(ldmxcsr_stmxcsr_and_reserved_bits)
@@ -962,6 +986,7 @@ int main(void)
 	tcase_add_test(tc, pcmpistri_known_results);
 	tcase_add_test(tc, mmx_aliases_x87_and_emms_empties);
 	tcase_add_test(tc, mmx_shift_and_pshufw);
+	tcase_add_test(tc, mmx_delivers_pending_x87_exception);
 	tcase_add_test(tc, ldmxcsr_stmxcsr_and_reserved_bits);
 	tcase_add_test(tc, fxsave_fxrstor_round_trip);
 	tcase_add_test(tc, fxsave_compat_mode_saves_eight_xmm);

@@ -7,6 +7,8 @@
 #include "cpu/block.h"
 #include "tests/diff/diff.h"
 
+#if defined(__x86_64__) /* only the x86-64 tester (diff_cpu.c) drives it */
+
 static struct guest_mem *mem;
 static struct block_cache *cache;
 static struct cpu cpu;
@@ -140,3 +142,5 @@ void emu_run(const struct tcase *t, struct result *res)
 	if (k == TRAP_BREAKPOINT && c->rip != DIFF_INSN + n)
 		res->out = OUT_OTHER;
 }
+
+#endif

@@ -315,7 +315,6 @@ static void choose_mem(struct rng *g, struct enc *e, unsigned imp)
 	/* 0 [base] 1 [base+d8] 2 [base+d32] 3 [base+idx*s+d] 4 [idx*s+d32] 5 rip+d32 6 [d32] */
 	unsigned kind = rng_below(g, 16);
 	kind = kind < 3 ? kind : kind < 9 ? 3 : kind < 11 ? 4 : kind < 14 ? 2 + (kind & 1) : kind == 14 ? 5 : 6;
-	e->base = e->index = -1;
 	e->scale = rng_below(g, 4);
 	e->riprel = false;
 	for (;;) {
@@ -323,9 +322,9 @@ static void choose_mem(struct rng *g, struct enc *e, unsigned imp)
 		if (!(imp & IMP_STACK) || e->base != R_SP)
 			break;
 	}
-	do
+	do /* SIB.index 100 without REX.X means "no index" */
 		e->index = (int)rng_below(g, 16);
-	while (e->index == R_SP || ((imp & IMP_STACK) && e->index == R_SP));
+	while (e->index == R_SP);
 	switch (kind) {
 	case 0:
 		e->mod = 0;
@@ -362,7 +361,7 @@ static void choose_mem(struct rng *g, struct enc *e, unsigned imp)
 		e->sib = (uint8_t)(e->scale << 6 | sidx << 3 | sbase);
 		e->rmf = 4;
 		if (e->index < 0)
-			e->x = rng_below(g, 2) ? 0 : e->x, e->scale = 0;
+			e->x = 0, e->scale = 0;
 		else
 			e->x = e->index >= 8;
 		if (e->base >= 0)
@@ -372,9 +371,6 @@ static void choose_mem(struct rng *g, struct enc *e, unsigned imp)
 		if (e->base >= 0)
 			e->b = e->base >= 8;
 	}
-	/* no index with REX.X set is still "no index" only when SIB.index == 100 and X == 0 */
-	if (e->has_sib && e->index < 0)
-		e->x = 0;
 	if (e->disp_len == 1)
 		e->disp = (uint32_t)(int32_t)(int8_t)rng_next(g);
 	else if (e->disp_len == 4)
@@ -575,9 +571,6 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 	if (r->imm == I_MOFFS)
 		e->a32 = !rng_below(g, 4);
 	e->lock = (r->flags & F_LOCK) && mem && rng_below(g, 2);
-	if (vex && (e->x || e->b) && !e->rex) {
-		/* fine: VEX carries X and B itself */
-	}
 	if (!vex && (e->w || e->r || e->x || e->b))
 		e->rex = true;
 

@@ -18,6 +18,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 	p->config = config;
 	p->ptr_size = ptr_size;
 	p->debug_out = stderr;
+	p->log.describe = process_describe_address;
+	p->log.ctx = p;
 	clock_init(p);
 	handle_table_init(&p->handles);
 	p->mem = gmem_create();

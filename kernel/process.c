@@ -1,5 +1,12 @@
 #include "kernel/process.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kernel/section.h"
+#include "kernel/unicode.h"
+#include "kernel/vm.h"
+
 ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type type,
 			      uint32_t access, void **out)
 {
@@ -12,4 +19,24 @@ ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type t
 	/* FIXME: CURRENT_THREAD and the token pseudo-handles resolve once thread and token
 	 * objects exist (scheduler issue); until then they are not valid handles. */
 	return handle_ref(&p->handles, h, type, access, out);
+}
+
+/* "kernel32.dll+0x1234" for an address inside an image view, else the bare address. */
+void process_describe_address(void *ctx, gptr_t addr, char *buf, size_t size)
+{
+	struct kprocess *p = ctx;
+	uint64_t base;
+	struct ksection *s = p->vm ? vm_view_at(p, addr, &base) : NULL;
+	if (s && s->pe && s->file_name) {
+		size_t start = s->file_name_len;
+		while (start && s->file_name[start - 1] != '\\' && s->file_name[start - 1] != '/')
+			start--;
+		char *name = utf16_to_utf8_dup(s->file_name + start, s->file_name_len - start);
+		if (name) {
+			snprintf(buf, size, "%s+0x%llx", name, (unsigned long long)(addr - base));
+			free(name);
+			return;
+		}
+	}
+	snprintf(buf, size, "0x%llx", (unsigned long long)addr);
 }

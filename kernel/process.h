@@ -81,6 +81,7 @@ struct kprocess {
 	FILE *trace_out;            /* --trace=syscall: one line per call; NULL when off */
 	struct dispatch_log log;    /* unimplemented services */
 	uint64_t quantum;           /* instructions a thread runs before the next one gets a turn */
+	uint64_t max_insns;         /* stop the process after this many instructions (0: never) */
 };
 
 /* A bare process for `config` with guest pointers of `ptr_size` bytes: memory, block cache,
@@ -93,5 +94,9 @@ void kprocess_destroy(struct kprocess *p);
  * (-1 is the process itself). */
 ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type type,
 			      uint32_t access, void **out);
+
+/* "module.dll+0xoffset" for an address in an image view, else "0x..." (struct dispatch_log's
+ * describe callback, ctx = the process). */
+void process_describe_address(void *ctx, gptr_t addr, char *buf, size_t size);
 
 #endif

@@ -94,8 +94,18 @@ uint32_t kernel_run(struct kprocess *p)
 			if (t->state != THREAD_RUNNABLE)
 				continue;
 			ran = true;
+			uint64_t budget = quantum;
+			if (p->max_insns) {
+				uint64_t used = clock_instructions(p);
+				if (used >= p->max_insns) {
+					p->fatal = "instruction budget (--max-insns) exhausted";
+					break;
+				}
+				if (p->max_insns - used < budget)
+					budget = p->max_insns - used;
+			}
 			clock_update_shared_data(p);
-			serve_trap(t, cpu_run(&t->cpu, quantum));
+			serve_trap(t, cpu_run(&t->cpu, budget));
 		}
 		if (!ran) {
 			/* Every thread ended without NtTerminateProcess: the process ends with the

@@ -285,13 +285,19 @@ static bool release_range(struct kprocess *p, struct region *r, uint64_t off, ui
 	if (off && end < r->size) {
 		tail = new_region(r->base + end, r->size - end, r->alloc_protect, r->type, r->host + end,
 				  r->owns_host);
-		if (!tail || !insert_region(vm, tail)) {
-			if (tail)
-				free(tail->pages);
+		if (!tail)
+			return false;
+		memcpy(tail->pages, r->pages + end / PAGE, (r->size - end) / PAGE * sizeof *r->pages);
+		/* Shrink first: the list must stay sorted for the insertion's search. */
+		uint64_t whole = r->size;
+		r->size = off;
+		if (!insert_region(vm, tail)) {
+			r->size = whole;
+			free(tail->pages);
 			free(tail);
 			return false;
 		}
-		memcpy(tail->pages, r->pages + end / PAGE, (r->size - end) / PAGE * sizeof *r->pages);
+		r->size = whole;
 	}
 	gmem_unmap(p->mem, r->base + off, len);
 	if (r->owns_host)
@@ -670,7 +676,7 @@ struct ksection *vm_view_at(struct kprocess *p, uint64_t addr, uint64_t *view_ba
 
 bool vm_view_is(struct kprocess *p, uint64_t base, const struct ksection *s)
 {
-	uint64_t at;
+	uint64_t at = 0;
 	return vm_view_at(p, base, &at) == s && at == base;
 }
 

@@ -130,16 +130,20 @@ struct fpst {
 	uint32_t mxcsr;
 	uint32_t flags; /* exceptions detected in the current stage (MXCSR flag bits) */
 	uint32_t prev;  /* exceptions of the instruction's completed stages */
-	unsigned rc;
+	uint8_t rc;
+	bool host;      /* the instruction uses host arithmetic (compares, min/max, rounding and
+			 * conversions to integer are done in software and leave the host alone) */
 };
 
-static inline void fp_begin(struct cpu *c, struct fpst *s)
+static inline void fp_begin(struct cpu *c, struct fpst *s, bool host)
 {
 	s->mxcsr = c->mxcsr;
 	s->flags = 0;
 	s->prev = 0;
 	s->rc = (c->mxcsr >> MX_RC_SHIFT) & 3;
-	host_enter(s->rc);
+	s->host = host;
+	if (host)
+		host_enter(s->rc);
 }
 
 /* End of a computation stage (all lanes of one operation; dpps/dppd have several): an
@@ -149,11 +153,13 @@ static inline void fp_begin(struct cpu *c, struct fpst *s)
  * their (inexact-only) flags in the host. */
 static void fp_stage(struct cpu *c, struct fpst *s)
 {
-	s->flags |= host_take();
+	if (s->host)
+		s->flags |= host_take();
 	unsigned unmasked = s->flags & ~(s->mxcsr >> MX_MASK_SHIFT) & MX_FLAGS;
 	if (unlikely(unmasked)) {
 		unsigned pre = s->flags & (MX_IE | MX_DE | MX_ZE);
-		host_leave(s->rc);
+		if (s->host)
+			host_leave(s->rc);
 		c->mxcsr |= s->prev | ((pre & unmasked) ? pre : s->flags);
 		cpu_raise(c, TRAP_SIMD);
 	}
@@ -172,12 +178,13 @@ static inline bool pe_known(const struct fpst *s)
  * flags are left for the next host_enter to clear. */
 static void fp_end(struct cpu *c, struct fpst *s)
 {
-	if (!pe_known(s))
+	if (s->host && !pe_known(s))
 		s->flags |= host_flags();
 	unsigned unmasked = s->flags & ~(s->mxcsr >> MX_MASK_SHIFT) & MX_FLAGS;
 	if (unlikely(unmasked))
 		fp_stage(c, s);
-	host_leave(s->rc);
+	if (s->host)
+		host_leave(s->rc);
 	c->mxcsr |= s->prev | s->flags;
 }
 
@@ -506,7 +513,7 @@ void sse_fp(struct cpu *c, const struct insn *i)
 	union xmm a = c->xmm[i->reg], b, r = a;
 	struct fpst s;
 	fp_src(c, i, scalar, w, &b);
-	fp_begin(c, &s);
+	fp_begin(c, &s, op != FP_MIN && op != FP_MAX && op != FP_CMP);
 	switch (op) {
 	case FP_HADD:
 	case FP_HSUB: {
@@ -543,7 +550,7 @@ void sse_comis(struct cpu *c, const struct insn *i)
 	const struct ffmt *f = (i->param & 0xf) == W8 ? &F64 : &F32;
 	uint64_t a = lane(&c->xmm[i->reg], f->w, 0), b = xmm_src_low(c, i, f->w);
 	struct fpst s;
-	fp_begin(c, &s);
+	fp_begin(c, &s, false);
 	int r = fp_compare(&s, f, i->param & COMIS_SIGNALING, a, b);
 	fp_end(c, &s);
 	static const uint64_t fl[4] = { FL_CF, FL_ZF, 0, FL_ZF | FL_PF | FL_CF };
@@ -560,7 +567,7 @@ void sse_dp(struct cpu *c, const struct insn *i)
 	uint64_t t[4];
 	struct fpst s;
 	vec_src(c, i, &b, false);
-	fp_begin(c, &s);
+	fp_begin(c, &s, true);
 	for (unsigned k = 0; k < lanes; k++)
 		t[k] = (imm >> (4 + k)) & 1 ? fp_arith(&s, f, FP_MUL, lane(&a, w, k), lane(&b, w, k)) : 0;
 	fp_stage(c, &s);
@@ -705,7 +712,7 @@ void sse_round(struct cpu *c, const struct insn *i)
 	union xmm b, r = c->xmm[i->reg];
 	struct fpst s;
 	fp_src(c, i, scalar, w, &b);
-	fp_begin(c, &s);
+	fp_begin(c, &s, false);
 	for (unsigned k = 0; k < lanes; k++)
 		lane_set(&r, w, k, fp_round(&s, f, lane(&b, w, k), (unsigned)i->imm));
 	fp_end(c, &s);
@@ -787,7 +794,7 @@ void sse_cvt(struct cpu *c, const struct insn *i)
 	}
 	r = d->dst == CD_MERGE ? c->xmm[i->reg] : (union xmm){0};
 	struct fpst s;
-	fp_begin(c, &s);
+	fp_begin(c, &s, d->kind != CK_F2I && d->kind != CK_F2IT);
 	for (unsigned k = 0; k < d->lanes; k++)
 		lane_set(&r, d->out_w, k, cvt_lane(&s, d, lane(&src, d->in_w, k)));
 	fp_end(c, &s);
@@ -804,7 +811,7 @@ void sse_cvt_si2f(struct cpu *c, const struct insn *i)
 	uint64_t v = rm_read(c, i, i->osz);
 	union xmm r = c->xmm[i->reg];
 	struct fpst s;
-	fp_begin(c, &s);
+	fp_begin(c, &s, true);
 	lane_set(&r, f->w, 0, int_to_fp(&s, f, v, i->osz));
 	fp_end(c, &s);
 	c->xmm[i->reg] = r;
@@ -816,7 +823,7 @@ void sse_cvt_f2si(struct cpu *c, const struct insn *i)
 	const struct ffmt *f = i->param & CVS_SD ? &F64 : &F32;
 	uint64_t x = xmm_src_low(c, i, f->w);
 	struct fpst s;
-	fp_begin(c, &s);
+	fp_begin(c, &s, false);
 	uint64_t v = fp_to_int(&s, f, x, i->osz, i->param & CVS_TRUNC);
 	fp_end(c, &s);
 	reg_set(c, i, i->reg, i->osz, v);

@@ -17,11 +17,12 @@ void sse_mov_store(struct cpu *c, const struct insn *i)
 	if (is_mmx(i)) {
 		mmx_check(c);
 		uint64_t v = mm_get(c, i->reg);
-		if (i->is_mem)
+		if (i->is_mem) {
 			cpu_write(c, insn_ea(c, i), 8, v);
-		mmx_enter(c);
-		if (!i->is_mem)
+			mmx_enter(c);
+		} else {
 			mm_set(c, i->rm, v);
+		}
 		return;
 	}
 	if (!i->is_mem) {

@@ -5,7 +5,8 @@
 #ifndef NTEMU_CPU_SSE_OPS_H
 #define NTEMU_CPU_SSE_OPS_H
 
-/* sse_pint / sse_pint_a (MMX 64-bit and XMM 128-bit packed integer operations): the index into
+/* sse_pint, sse_pint_m32, sse_pshift_imm (MMX 64-bit and XMM 128-bit packed integer operations,
+ * and the float bitwise/unpack forms that are the same operations): the index into
  * the operation table of cpu/sse_int.c. */
 #define PI_PADDB 0
 #define PI_PADDW 1

@@ -1128,11 +1128,9 @@ struct float80 f80_yl2x(struct fpctx *x, struct float80 y, struct float80 xv)
 	struct float80 out;
 	if (nan_result(x, xv, kx, y, ky, true, &out))
 		return out;
-	if (ky == F80_DENORMAL || kx == F80_DENORMAL)
-		x->flags |= FPX_DE;
 	bool sy = f80_sign(y);
 	if (f80_sign(xv) && kx != F80_ZERO)
-		return invalid(x);
+		return invalid(x); /* IE and ZE come before DE, as the host x87 orders them */
 	if (kx == F80_ZERO) {
 		if (ky == F80_ZERO)
 			return invalid(x);
@@ -1140,6 +1138,8 @@ struct float80 f80_yl2x(struct fpctx *x, struct float80 y, struct float80 xv)
 			x->flags |= FPX_ZE;
 		return inf80(!sy);
 	}
+	if (ky == F80_DENORMAL || kx == F80_DENORMAL)
+		x->flags |= FPX_DE;
 	if (kx == F80_INF) {
 		if (ky == F80_ZERO)
 			return invalid(x);

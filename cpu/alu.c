@@ -1,9 +1,10 @@
 /* Two-operand ALU (add or adc sbb and sub xor cmp test) and the unary group (not neg inc dec).
  *
- * One function computes every ALU operation at every width; the handlers only differ in where
- * their operands come from. Flags are lazy (cpu/flags.h). Memory destinations are read, then
- * written, then the flags are recorded, so a faulting write leaves the state untouched. LOCK
- * needs nothing: all guest threads run on one host thread. */
+ * One function computes every ALU operation at every width for a register destination and one
+ * for a memory destination; the handlers only differ in where their operands come from. Flags
+ * are lazy (cpu/flags.h). Memory destinations are read, then written, then the flags are
+ * recorded, so a faulting write leaves the state untouched. LOCK needs nothing: all guest
+ * threads run on one host thread. */
 #include "cpu/integer.h"
 
 static inline unsigned alu_cin(const struct cpu *c, unsigned op)
@@ -41,59 +42,95 @@ static inline bool alu_writes(unsigned op)
 	return op != ALU_CMP && op != ALU_TEST;
 }
 
-/* r/m op= src, where src is a register or an immediate. The memory result is written before
- * the flags are recorded, so a faulting write changes nothing. */
-static inline void alu_rm(struct cpu *c, const struct insn *i, uint64_t b)
+/* Register destination, the hot case: nothing can fault, so one dispatch on the operation
+ * computes the result and records the flags. */
+static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct insn *i,
+							  unsigned dst, uint64_t b)
+{
+	unsigned size = i->osz, cin;
+	uint64_t a = reg_get(c, i, dst, size), r;
+	switch (i->param) {
+	case ALU_ADD:
+		r = a + b;
+		flags_lazy(c, LF_ADD, size, r, a, b);
+		break;
+	case ALU_OR:
+		r = a | b;
+		flags_lazy(c, LF_LOGIC, size, r, a, b);
+		break;
+	case ALU_ADC:
+		cin = flags_cf(c);
+		r = a + b + cin;
+		flags_lazy_carry(c, LF_ADC, size, r, a, b, cin);
+		break;
+	case ALU_SBB:
+		cin = flags_cf(c);
+		r = a - b - cin;
+		flags_lazy_carry(c, LF_SBB, size, r, a, b, cin);
+		break;
+	case ALU_AND:
+		r = a & b;
+		flags_lazy(c, LF_LOGIC, size, r, a, b);
+		break;
+	case ALU_SUB:
+		r = a - b;
+		flags_lazy(c, LF_SUB, size, r, a, b);
+		break;
+	case ALU_XOR:
+		r = a ^ b;
+		flags_lazy(c, LF_LOGIC, size, r, a, b);
+		break;
+	case ALU_CMP:
+		flags_lazy(c, LF_SUB, size, a - b, a, b);
+		return;
+	default: /* ALU_TEST */
+		flags_lazy(c, LF_LOGIC, size, a & b, a, b);
+		return;
+	}
+	reg_set(c, i, dst, size, r);
+}
+
+/* Memory destination: the result is written before the flags are recorded, so a faulting
+ * write changes nothing. */
+static void alu_mem(struct cpu *c, const struct insn *i, uint64_t b)
 {
 	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
-	uint64_t addr = 0, a, r;
-	if (i->is_mem) {
-		addr = insn_ea(c, i);
-		a = cpu_read(c, addr, size);
-	} else {
-		a = reg_get(c, i, i->rm, size);
-	}
-	r = alu_result(op, a, b, cin);
-	if (alu_writes(op)) {
-		if (i->is_mem)
-			cpu_write(c, addr, size, r);
-		else
-			reg_set(c, i, i->rm, size, r);
-	}
+	uint64_t addr = insn_ea(c, i), a = cpu_read(c, addr, size);
+	uint64_t r = alu_result(op, a, b, cin);
+	if (alu_writes(op))
+		cpu_write(c, addr, size, r);
 	alu_flags(c, op, size, r, a, b, cin);
 }
 
 /* 00 08 10 18 20 28 30 38 (and 01...), 84 85: Eb,Gb / Ev,Gv */
 void alu_rm_reg(struct cpu *c, const struct insn *i)
 {
-	alu_rm(c, i, reg_get(c, i, i->reg, i->osz));
+	uint64_t b = reg_get(c, i, i->reg, i->osz);
+	if (likely(!i->is_mem))
+		alu_reg(c, i, i->rm, b);
+	else
+		alu_mem(c, i, b);
 }
 
 /* 80 81 82 83, F6/F7 /0 /1: Eb,Ib / Ev,Iz / Ev,Ib */
 void alu_rm_imm(struct cpu *c, const struct insn *i)
 {
-	alu_rm(c, i, i->imm);
+	if (likely(!i->is_mem))
+		alu_reg(c, i, i->rm, i->imm);
+	else
+		alu_mem(c, i, i->imm);
 }
 
 /* 02 0A ... 3B: Gb,Eb / Gv,Ev */
 void alu_reg_rm(struct cpu *c, const struct insn *i)
 {
-	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
-	uint64_t b = rm_read(c, i, size), a = reg_get(c, i, i->reg, size);
-	uint64_t r = alu_result(op, a, b, cin);
-	if (alu_writes(op))
-		reg_set(c, i, i->reg, size, r);
-	alu_flags(c, op, size, r, a, b, cin);
+	alu_reg(c, i, i->reg, rm_read(c, i, i->osz));
 }
 
 /* 04 05 0C ... 3D, A8 A9: AL,Ib / rAX,Iz */
 void alu_acc_imm(struct cpu *c, const struct insn *i)
 {
-	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
-	uint64_t a = c->r[R_AX], r = alu_result(op, a, i->imm, cin);
-	if (alu_writes(op))
-		reg_set(c, i, R_AX, size, r);
-	alu_flags(c, op, size, r, a, i->imm, cin);
+	alu_reg(c, i, R_AX, i->imm);
 }
 
 /* F6/F7 /2 (not, param 0) and /3 (neg, param 1). NOT changes no flag. */

@@ -32,7 +32,7 @@ void daa_das(struct cpu *c, const struct insn *i)
 		cf = 0;
 	}
 	al_set(c, al);
-	flags_set_arith(c, FL_ARITH, (cf ? FL_CF : 0) | (af ? FL_AF : 0) | flags_szp(al, 1));
+	flags_set_all(c, (cf ? FL_CF : 0) | (af ? FL_AF : 0) | flags_szp(al, 1));
 }
 
 /* 37 aaa (param 0), 3F aas (param 1) */
@@ -45,7 +45,7 @@ void aaa_aas(struct cpu *c, const struct insn *i)
 	}
 	ax &= 0xff0f;
 	c->r[R_AX] = (c->r[R_AX] & ~0xffffull) | ax;
-	flags_set_arith(c, FL_ARITH, adj | flags_szp(ax, 1));
+	flags_set_all(c, adj | flags_szp(ax, 1));
 }
 
 /* D4 ib: AH = AL / imm8, AL = AL % imm8; imm8 = 0 raises #DE. */
@@ -56,7 +56,7 @@ void aam(struct cpu *c, const struct insn *i)
 		cpu_raise(c, TRAP_DE);
 	unsigned ax = (al / base) << 8 | al % base;
 	c->r[R_AX] = (c->r[R_AX] & ~0xffffull) | ax;
-	flags_set_arith(c, FL_ARITH, flags_szp(ax, 1));
+	flags_set_all(c, flags_szp(ax, 1));
 }
 
 /* D5 ib: AL = AL + AH * imm8, AH = 0 */
@@ -64,5 +64,5 @@ void aad(struct cpu *c, const struct insn *i)
 {
 	unsigned al = (al_of(c) + ((c->r[R_AX] >> 8) & 0xff) * (i->imm & 0xff)) & 0xff;
 	c->r[R_AX] = (c->r[R_AX] & ~0xffffull) | al;
-	flags_set_arith(c, FL_ARITH, flags_szp(al, 1));
+	flags_set_all(c, flags_szp(al, 1));
 }

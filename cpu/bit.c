@@ -79,12 +79,12 @@ void bsf_bsr(struct cpu *c, const struct insn *i)
 	unsigned size = i->osz;
 	uint64_t src = rm_read(c, i, size);
 	if (src == 0) {
-		flags_set_arith(c, FL_ARITH, FL_ZF | FL_PF);
+		flags_set_all(c, FL_ZF | FL_PF);
 		return;
 	}
 	unsigned n = i->param ? bsr64(src) : ctz64(src);
 	reg_set(c, i, i->reg, size, n);
-	flags_set_arith(c, FL_ARITH, parity_flag(n));
+	flags_set_all(c, parity_flag(n));
 }
 
 /* F3 0F B8 */
@@ -93,7 +93,7 @@ void popcnt(struct cpu *c, const struct insn *i)
 	unsigned size = i->osz;
 	uint64_t src = rm_read(c, i, size);
 	reg_set(c, i, i->reg, size, (uint64_t)__builtin_popcountll(src));
-	flags_set_arith(c, FL_ARITH, src ? 0 : FL_ZF);
+	flags_set_all(c, src ? 0 : FL_ZF);
 }
 
 /* F3 0F BC tzcnt (param 0), F3 0F BD lzcnt (param 1): CF = source was zero, ZF = result is 0.
@@ -129,7 +129,7 @@ void bswap(struct cpu *c, const struct insn *i)
  * undefined AF and PF as the host: AF cleared, PF the parity of the result. */
 static inline void bmi_flags(struct cpu *c, unsigned size, uint64_t r, bool cf)
 {
-	flags_set_arith(c, FL_ARITH, (cf ? FL_CF : 0) | flags_szp(r, size));
+	flags_set_all(c, (cf ? FL_CF : 0) | flags_szp(r, size));
 }
 
 /* VEX.NP 0F38 F2: Gy = ~By & Ey */
@@ -152,7 +152,7 @@ void bextr(struct cpu *c, const struct insn *i)
 		r &= (1ull << len) - 1;
 	reg_set(c, i, i->reg, size, r);
 	/* Undefined: AF set, SF cleared, PF the parity of the result (as the host). */
-	flags_set_arith(c, FL_ARITH, (r ? 0 : FL_ZF) | FL_AF | parity_flag(r));
+	flags_set_all(c, (r ? 0 : FL_ZF) | FL_AF | parity_flag(r));
 }
 
 /* VEX.NP 0F38 F3 /1 blsr, /2 blsmsk, /3 blsi (param = ModRM.reg): By = f(Ey) */
@@ -179,7 +179,7 @@ void bls(struct cpu *c, const struct insn *i)
 	f |= flags_szp(r, size);
 	if (i->param == 2)
 		f &= ~(uint64_t)FL_ZF;
-	flags_set_arith(c, FL_ARITH, f);
+	flags_set_all(c, f);
 }
 
 /* VEX.NP 0F38 F5: Gy = Ey with bits from By[7:0] up cleared; CF = index beyond the operand */

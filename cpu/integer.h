@@ -43,6 +43,14 @@ static inline uint64_t flags_szp(uint64_t res, unsigned size)
 	return (res ? 0 : FL_ZF) | (res & sign_bit(size) ? FL_SF : 0) | parity_flag(res);
 }
 
+/* Sets all six arithmetic flags. Nothing of the lazy record survives, so unlike
+ * flags_set_arith() it is not evaluated first. */
+static inline void flags_set_all(struct cpu *c, uint64_t value)
+{
+	c->rflags = (c->rflags & ~(uint64_t)FL_ARITH) | (value & FL_ARITH);
+	c->lf.op = LF_NONE;
+}
+
 /* 64x64 -> 128 unsigned multiply: low half returned, high half in *hi. */
 static inline uint64_t mul_u128(uint64_t a, uint64_t b, uint64_t *hi)
 {

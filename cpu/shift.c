@@ -127,7 +127,10 @@ static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
 		cpu_write(c, addr, size, r);
 	else
 		reg_set(c, i, i->rm, size, r);
-	flags_set_arith(c, fmask, fval);
+	if (fmask == FL_ARITH)
+		flags_set_all(c, fval);
+	else
+		flags_set_arith(c, fmask, fval);
 }
 
 /* C0 C1: Eb,Ib / Ev,Ib */
@@ -191,7 +194,7 @@ static void dshift_do(struct cpu *c, const struct insn *i, unsigned count)
 	else
 		reg_set(c, i, i->rm, size, r);
 	uint64_t of = i->param ? of_top2(r, size) : of_if(msb(r, size) ^ cf);
-	flags_set_arith(c, FL_ARITH, cf | of | FL_AF | flags_szp(r, size));
+	flags_set_all(c, cf | of | FL_AF | flags_szp(r, size));
 }
 
 /* 0F A4 / 0F AC: Ev,Gv,Ib */

@@ -335,13 +335,15 @@ opcode:;
 			else
 				modrm_missing = true;
 		}
-		/* 90 with REX.B is xchg r8, rAX, not nop (SDM Vol. 2, XCHG); F3 90 stays pause */
+		/* 90 with REX.B is xchg r8, rAX, not nop (SDM Vol. 2, XCHG) — and not pause either
+		 * with F3: the processor swaps r8 (measured by diff-cpu), whatever disassemblers
+		 * call it. */
 		bool not_nop = map == M1 && op == 0x90 && B;
 		for (unsigned k = 0; k < l->n; k++) {
 			const struct opcode_row *r = &opcode_rows[cand_rows[l->start + k]];
 			if (r->pfx != P_ANY && r->pfx != want_pfx)
 				continue;
-			if (not_nop && r->pfx == P_ANY && !(r->flags & F_REGOP))
+			if (not_nop && !(r->flags & F_REGOP))
 				continue;
 			if (enc == ENC_VEX &&
 			    ((r->flags & F_VL0 && out->vex_l) || (r->flags & F_VL1 && !out->vex_l) ||

@@ -2,6 +2,7 @@
  * immediates) and a random initial state whose memory operand, stack and string pointers land
  * in the data buffer. Every encoding is checked against Zydis (must decode, same length) and
  * against ntemu's decoder (must select the same row). */
+#include "tests/zydis_known.h"
 #include <string.h>
 
 #include <Zydis/Zydis.h>
@@ -9,10 +10,12 @@
 #include "tests/diff/diff.h"
 
 static ZydisDecoder zdec;
+static bool gs_base_zero;
 
-void gen_init(void)
+void gen_init(bool gs_zero)
 {
 	ZydisDecoderInit(&zdec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	gs_base_zero = gs_zero;
 }
 
 /* Instructions whose operands are implied registers pointing at memory. */
@@ -545,8 +548,10 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 	default:
 		break;
 	}
+	/* CS/DS/ES/SS overrides are ignored in 64-bit mode; GS counts, with base 0 on both sides
+	 * (Linux leaves the host's at 0; the tester's guest CPU has 0 too) */
 	if (!rng_below(g, 16) && !(imp & IMP_REL))
-		e->seg = (uint8_t[]){0x2e, 0x3e, 0x26, 0x36}[rng_below(g, 4)];
+		e->seg = (uint8_t[]){0x2e, 0x3e, 0x26, 0x36, 0x65}[rng_below(g, gs_base_zero ? 5 : 4)];
 
 	e->opcode = r->opcode;
 	if (r->flags & F_REGOP)
@@ -656,7 +661,9 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 			 * Zydis names the row's own instruction is ntemu's answer wrong */
 			bool other_same = st == DECODE_OK && di.row < opcode_row_count &&
 					  mnem_eq(opcode_rows[di.row].mnemonic, r->mnemonic);
-			if (mnem_eq(zname, r->mnemonic) && !(other_same && di.len == t->len)) {
+			const char *ours = st == DECODE_OK && di.row < opcode_row_count ? opcode_rows[di.row].mnemonic : "";
+			if (mnem_eq(zname, r->mnemonic) && !(other_same && di.len == t->len) &&
+			    !zydis_name_known_to_differ(zname, ours)) {
 				snprintf(msg, msgsz, "decoder: Zydis says %s (len %u), ntemu says %s (len %u, status %d)",
 					 zname, zi.length,
 					 st == DECODE_OK && di.row < opcode_row_count ? opcode_rows[di.row].mnemonic : "(bad)",

@@ -96,7 +96,7 @@ START_TEST(last_rep_prefix_selects_mandatory_form)
 	ok(d64("f3 f2 90"), "nop", 3);
 	ok(d64("41 90"), "xchg", 2); /* xchg r8d, eax */
 	ck_assert_uint_eq(in.reg, 8);
-	ok(d64("f3 41 90"), "pause", 3);
+	ok(d64("f3 41 90"), "xchg", 3); /* the processor swaps r8 and eax: not pause */
 	ok(d64("0f 10 c1"), "movups", 3);
 	ok(d64("66 0f 10 c1"), "movupd", 4);
 	/* the last of F2/F3 wins, and either wins over 66 whatever the order */

@@ -108,6 +108,17 @@ static inline void vec_src(struct cpu *c, const struct insn *i, union xmm *v, bo
 	}
 }
 
+/* The XMM forms' ModRM.rm operand without copying a register (a copy right after a lane-wise
+ * write of it stalls on store forwarding); memory goes to *buf. */
+static inline const union xmm *xmm_src_ptr(struct cpu *c, const struct insn *i, union xmm *buf,
+					   bool unaligned)
+{
+	if (!i->is_mem)
+		return &c->xmm[i->rm];
+	vec_src(c, i, buf, unaligned);
+	return buf;
+}
+
 /* Write register `n` of the form's kind (an MMX write enters MMX state). */
 static inline void vec_set(struct cpu *c, const struct insn *i, unsigned n, const union xmm *v)
 {

@@ -55,6 +55,14 @@ static inline void lane_set(union xmm *v, unsigned w, unsigned k, uint64_t x)
 		v->q[k] = x;
 }
 
+/* The destination's first `lanes` lanes from r, lane by lane: r was just written lane by
+ * lane, and a whole-register reload of it would stall on store forwarding. */
+static inline void lanes_store(union xmm *dst, const union xmm *r, unsigned w, unsigned lanes)
+{
+	for (unsigned k = 0; k < lanes; k++)
+		lane_set(dst, w, k, lane(r, w, k));
+}
+
 /* ---- the host floating-point environment ---- */
 
 /* The host runs with its default environment (round to nearest, all exceptions masked, no
@@ -510,9 +518,17 @@ void sse_fp(struct cpu *c, const struct insn *i)
 	bool scalar = i->param & FP_SS;
 	const struct ffmt *f = fmt_of(i->param);
 	unsigned w = f->w, lanes = scalar ? 1 : 16 / w;
-	union xmm a = c->xmm[i->reg], b, r = a;
+	/* Operands by reference (the destination changes only after fp_end); r holds the
+	 * computed lanes. */
+	const union xmm *a = &c->xmm[i->reg], *b;
+	union xmm bbuf, r;
 	struct fpst s;
-	fp_src(c, i, scalar, w, &b);
+	if (scalar) {
+		bbuf.q[0] = xmm_src_low(c, i, w);
+		b = &bbuf;
+	} else {
+		b = xmm_src_ptr(c, i, &bbuf, false);
+	}
 	fp_begin(c, &s, op != FP_MIN && op != FP_MAX && op != FP_CMP);
 	switch (op) {
 	case FP_HADD:
@@ -520,7 +536,7 @@ void sse_fp(struct cpu *c, const struct insn *i)
 		/* Low half: pairs of the destination; high half: pairs of the source. */
 		unsigned ar = op == FP_HADD ? FP_ADD : FP_SUB;
 		for (unsigned k = 0; k < lanes; k++) {
-			const union xmm *v = k < lanes / 2 ? &a : &b;
+			const union xmm *v = k < lanes / 2 ? a : b;
 			unsigned j = 2 * (k % (lanes / 2));
 			lane_set(&r, w, k, fp_arith(&s, f, ar, lane(v, w, j), lane(v, w, j + 1)));
 		}
@@ -528,19 +544,19 @@ void sse_fp(struct cpu *c, const struct insn *i)
 	}
 	case FP_ADDSUB:
 		for (unsigned k = 0; k < lanes; k++)
-			lane_set(&r, w, k, fp_arith(&s, f, k & 1 ? FP_ADD : FP_SUB, lane(&a, w, k), lane(&b, w, k)));
+			lane_set(&r, w, k, fp_arith(&s, f, k & 1 ? FP_ADD : FP_SUB, lane(a, w, k), lane(b, w, k)));
 		break;
 	default:
 		/* Instantiated per format so the masks are constants. */
-		if (op <= FP_DIV && likely(w == 4 ? fast_arith(&F32, op, &a, &b, &r, lanes)
-						  : fast_arith(&F64, op, &a, &b, &r, lanes)))
+		if (op <= FP_DIV && likely(w == 4 ? fast_arith(&F32, op, a, b, &r, lanes)
+						  : fast_arith(&F64, op, a, b, &r, lanes)))
 			break;
 		host_take(); /* a failed fast attempt's flags */
 		for (unsigned k = 0; k < lanes; k++)
-			lane_set(&r, w, k, fp_lane(&s, f, op, (unsigned)i->imm, lane(&a, w, k), lane(&b, w, k)));
+			lane_set(&r, w, k, fp_lane(&s, f, op, (unsigned)i->imm, lane(a, w, k), lane(b, w, k)));
 	}
 	fp_end(c, &s);
-	c->xmm[i->reg] = r;
+	lanes_store(&c->xmm[i->reg], &r, w, lanes);
 }
 
 /* comiss/ucomiss/comisd/ucomisd (param: W4/W8 | COMIS_SIGNALING for comis): ZF PF CF as
@@ -716,7 +732,7 @@ void sse_round(struct cpu *c, const struct insn *i)
 	for (unsigned k = 0; k < lanes; k++)
 		lane_set(&r, w, k, fp_round(&s, f, lane(&b, w, k), (unsigned)i->imm));
 	fp_end(c, &s);
-	c->xmm[i->reg] = r;
+	lanes_store(&c->xmm[i->reg], &r, w, lanes);
 }
 
 /* ---- conversions between vectors ---- */

@@ -39,7 +39,20 @@ static inline int64_t sat(int64_t v, int64_t lo, int64_t hi)
 
 LANE_OP_BWDQ(padd, a + b)
 LANE_OP_BWDQ(psub, a - b)
-LANE_OP_BWDQ(pcmpeq, a == b ? ONES : 0)
+LANE_OP16(pcmpeq, a == b ? ONES : 0)
+LANE_OP32(pcmpeq, a == b ? ONES : 0)
+LANE_OP64(pcmpeq, a == b ? ONES : 0)
+
+/* pcmpeqb eight bytes at a time (strlen/memchr loops): 0x80 marks the zero bytes of a ^ b. */
+static void pcmpeq8(union xmm *d, const union xmm *s, unsigned n)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
+	for (unsigned k = 0; k < n / 8; k++) {
+		uint64_t x = d->q[k] ^ s->q[k];
+		uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
+		d->q[k] = (zero >> 7) * 0xff;
+	}
+}
 LANE_OP_BWDQ(pcmpgt, (s_t)a > (s_t)b ? ONES : 0)
 LANE_OP64(pand, a & b)
 LANE_OP64(pandn, ~a & b)
@@ -299,11 +312,20 @@ static vec_op *const pint_ops[PI_COUNT] = {
 /* reg = reg OP r/m (m128 aligned for the XMM forms). */
 void sse_pint(struct cpu *c, const struct insn *i)
 {
-	union xmm d, s;
-	vec_src(c, i, &s, false);
-	vec_reg(c, i, &d);
-	pint_ops[i->param](&d, &s, i->osz);
-	vec_set(c, i, i->reg, &d);
+	union xmm buf;
+	if (is_mmx(i)) {
+		union xmm d;
+		vec_src(c, i, &buf, false);
+		vec_reg(c, i, &d);
+		pint_ops[i->param](&d, &buf, 8);
+		mm_set(c, i->reg, d.q[0]);
+	} else {
+		/* In place, and no register copies (store-forwarding stalls): nothing can fault
+		 * any more, and every operation reads a lane of both operands before it writes
+		 * that lane, so the source may be the destination register. */
+		const union xmm *s = xmm_src_ptr(c, i, &buf, false);
+		pint_ops[i->param](&c->xmm[i->reg], s, 16);
+	}
 }
 
 /* The MMX punpckl* forms read only 32 bits of memory (SDM Vol. 2, PUNPCKLBW mm, mm/m32). */
@@ -429,18 +451,24 @@ void sse_blend(struct cpu *c, const struct insn *i)
  * movmskps, movmskpd). */
 void sse_movmsk(struct cpu *c, const struct insn *i)
 {
-	union xmm s;
+	union xmm mm;
+	const union xmm *s = &c->xmm[i->rm];
 	unsigned w = i->param, n = is_mmx(i) ? 8 : 16;
 	uint64_t m = 0;
 	if (is_mmx(i)) {
 		mmx_check(c);
 		mmx_enter(c);
-		s.q[0] = mm_get(c, i->rm);
-	} else {
-		s = c->xmm[i->rm];
+		mm.q[0] = mm_get(c, i->rm);
+		s = &mm;
 	}
-	for (unsigned k = 0; k < n / w; k++)
-		m |= (uint64_t)(s.b[k * w + w - 1] >> 7) << k;
+	if (w == 1) {
+		/* The eight top bits of a quadword gathered by one multiplication. */
+		for (unsigned k = 0; k < n / 8; k++)
+			m |= ((s->q[k] & 0x8080808080808080ull) * 0x0002040810204081ull) >> 56 << (8 * k);
+	} else {
+		for (unsigned k = 0; k < n / w; k++)
+			m |= (uint64_t)(s->b[k * w + w - 1] >> 7) << k;
+	}
 	c->r[i->reg] = m;
 }
 

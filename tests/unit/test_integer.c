@@ -853,6 +853,25 @@ START_TEST(rmw_faults_are_precise)
 }
 END_TEST
 
+/* Operands that straddle a page boundary take the accessors' slow paths. */
+START_TEST(page_crossing_operands)
+{
+	uint64_t v = 0x1122334455667788ull;
+	memcpy(fx->data + 0xffc, &v, 8);
+	fx->cpu.r[R_SI] = FX_DATA + 0xffc;
+	fx->cpu.r[R_AX] = 0x0101010101010101ull;
+	ck_assert_int_eq(RUN(0x48, 0x01, 0x06), TRAP_BREAKPOINT); /* add [rsi], rax */
+	memcpy(&v, fx->data + 0xffc, 8);
+	ck_assert_uint_eq(v, 0x1223344556677889ull);
+	fx->cpu.r[R_CX] = 35;
+	ck_assert_int_eq(RUN(0x48, 0x0f, 0xbb, 0x0e), TRAP_BREAKPOINT); /* btc [rsi], rcx */
+	ck_assert_uint_eq(fx->data[0xffc + 4], 0x45 ^ 0x08);
+	fx->cpu.r[R_AX] = 0;
+	ck_assert_int_eq(RUN(0x48, 0x0f, 0x38, 0xf0, 0x06), TRAP_BREAKPOINT); /* movbe rax, [rsi] */
+	ck_assert_uint_eq(R(R_AX), 0x897867564d342312ull);
+}
+END_TEST
+
 /* ---- 32-bit (compatibility) mode forms ---- */
 
 START_TEST(compat_inc_dec)
@@ -914,6 +933,30 @@ START_TEST(compat_arpl)
 }
 END_TEST
 
+/* 16-bit addressing wraps at 64 KiB before the operand-size truncation; a 32-bit address wraps
+ * at 4 GiB for the bit-string offsets too. */
+START_TEST(compat_addressing)
+{
+	fx->cpu.r[R_BX] = 0xfff0;
+	fx->cpu.r[R_SI] = 0x20;
+	fx->cpu.r[R_AX] = 0xaaaaaaaa;
+	ck_assert_int_eq(RUN(0x67, 0x66, 0x8d, 0x40, 0x05), TRAP_BREAKPOINT); /* lea ax, [bx+si+5] */
+	ck_assert_uint_eq(R(R_AX), 0xaaaa0015);
+	ck_assert_int_eq(RUN(0x67, 0x8d, 0x40, 0x05), TRAP_BREAKPOINT); /* lea eax, [bx+si+5] */
+	ck_assert_uint_eq(R(R_AX), 0x15);
+	memset(fx->data, 0, 16);
+	fx->cpu.r[R_SI] = FX_DATA + 8;
+	fx->cpu.r[R_CX] = 0xffffffc0; /* -64 bits: 8 bytes back */
+	ck_assert_int_eq(RUN(0x0f, 0xab, 0x0e), TRAP_BREAKPOINT); /* bts [esi], ecx */
+	ck_assert_uint_eq(fx->data[0], 1);
+	fx->cpu.r[R_BX] = FX_DATA;
+	fx->cpu.r[R_AX] = 0xffffff00;
+	fx->data[0] = 0x42;
+	ck_assert_int_eq(RUN(0xd7), TRAP_BREAKPOINT); /* xlat */
+	ck_assert_uint_eq(R(R_AX), 0xffffff42);
+}
+END_TEST
+
 /* 64-bit mode: the BCD opcodes, arpl and the 82 alias do not exist. */
 START_TEST(long_mode_invalid)
 {
@@ -954,6 +997,7 @@ int main(void)
 	tcase_add_test(tc, misc_moves);
 	tcase_add_test(tc, lock_prefix);
 	tcase_add_test(tc, rmw_faults_are_precise);
+	tcase_add_test(tc, page_crossing_operands);
 	tcase_add_test(tc, long_mode_invalid);
 	suite_add_tcase(s, tc);
 	TCase *tc32 = tcase_create("32-bit");
@@ -961,6 +1005,7 @@ int main(void)
 	tcase_add_test(tc32, compat_inc_dec);
 	tcase_add_test(tc32, compat_bcd);
 	tcase_add_test(tc32, compat_arpl);
+	tcase_add_test(tc32, compat_addressing);
 	suite_add_tcase(s, tc32);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -102,17 +102,20 @@ static inline unsigned rng_below(struct rng *g, unsigned n)
 }
 
 /* ---- gen.c ---- */
-enum gen_status { GEN_OK, GEN_SKIP, GEN_DECODE_MISMATCH };
+enum gen_status { GEN_OK, GEN_SKIP, GEN_DECODE_DIFFERS };
 /* Whether the generator can run this row at all; if not, *why says why (the exclusion list). */
 bool gen_row_supported(unsigned row, const char **why);
 /* Build case `k` of `row` from `g`. GEN_SKIP: no valid encoding found (or the case's result
- * is architecturally undefined); GEN_DECODE_MISMATCH: Zydis and the row agree, ntemu's decoder
- * does not (message in `msg`). */
+ * is architecturally undefined); GEN_DECODE_DIFFERS: a runnable case, but Zydis names this
+ * row's instruction and ntemu's decoder picks something else (message in `msg`): the run
+ * against the host decides who is right. */
 enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg, size_t msgsz);
-void gen_init(void);
+/* gs_zero: the host's GS base is 0, so GS-prefixed operands mean the same on both sides */
+void gen_init(bool gs_zero);
 
 /* ---- native.c ---- */
 bool native_init(void);
+bool native_gs_base_zero(void);
 uint8_t *native_data(void);
 void native_run(const struct tcase *t, struct result *out);
 /* While set, a host fault outside the stub jumps here (with the signal number) instead of

@@ -34,7 +34,7 @@ static uint64_t host_flakes;
 static uint8_t *pattern;
 
 struct row_stats {
-	uint64_t run, skipped, faults, mismatches, decode_mismatches;
+	uint64_t run, skipped, faults, mismatches, decode_notes;
 	uint32_t variants; /* bit (osz index * 2 + is_mem) */
 	char skip_msg[96];
 };
@@ -279,14 +279,9 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 	char bytes[64];
 	for (unsigned n = 0; n < t.len; n++)
 		sprintf(bytes + 3 * n, "%02x ", t.bytes[n]);
-	if (gs == GEN_DECODE_MISMATCH) {
-		st->decode_mismatches++;
-		if (st->decode_mismatches <= 2) {
-			logf_both("MISMATCH %s (row %u) bytes %s\n  %s\n  reproduce: diff-cpu --seed %llu --row %u --case %llu\n",
-				  r->mnemonic, row, bytes, msg, (unsigned long long)opt.seed, row, (unsigned long long)k);
-		}
-		return false;
-	}
+	if (gs == GEN_DECODE_DIFFERS && ++st->decode_notes == 1)
+		printf("note: %s (row %u) bytes %s: %s; the host referees (reproduce: diff-cpu --seed %llu --row %u --case %llu)\n",
+		       r->mnemonic, row, bytes, msg, (unsigned long long)opt.seed, row, (unsigned long long)k);
 	prepare_memory(&t);
 	if (opt.trace) /* find the case that kills the tester itself */
 		fprintf(stderr, "row %u case %llu: %s\n", row, (unsigned long long)k, bytes);
@@ -367,11 +362,11 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	gen_init();
 	if (!native_init() || !emu_init()) {
 		fprintf(stderr, "diff-cpu: cannot map the fixed test areas at %#llx\n", DIFF_DATA);
 		return 1;
 	}
+	gen_init(native_gs_base_zero());
 	if (opt.out && !(mlog = fopen(opt.out, "a")))
 		perror(opt.out);
 	pattern = malloc(DIFF_DATA_SIZE);
@@ -440,7 +435,7 @@ int main(int argc, char **argv)
 			never++;
 		}
 		variants += (unsigned)__builtin_popcount(st->variants);
-		bool bad = st->mismatches || st->decode_mismatches;
+		bool bad = st->mismatches;
 		bad_rows += bad;
 		if (opt.verbose || bad || !st->run)
 			printf("  row %4u %-12s %s%02x  run %-6llu skipped %-5llu faults %-5llu %s%s%s\n", row,

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 
 #if defined(__x86_64__)
 
@@ -167,6 +169,12 @@ bool native_init(void)
 		if (sigaction(sigs[k], &sa, NULL))
 			return false;
 	return true;
+}
+
+bool native_gs_base_zero(void)
+{
+	unsigned long base = 1;
+	return syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0 && base == 0;
 }
 
 uint8_t *native_data(void)

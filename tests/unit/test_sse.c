@@ -494,6 +494,36 @@ START_TEST(fxsave_compat_mode_saves_eight_xmm)
 }
 END_TEST
 
+START_TEST(compat_mode_forms)
+{
+	struct cpu_fixture *f32 = fx_new(CPU_MODE_32);
+	static const uint8_t code[] = {
+		0x66, 0x0f, 0x6e, 0xc0,       /* movd xmm0, eax */
+		0xf2, 0x0f, 0x2a, 0xcb,       /* cvtsi2sd xmm1, ebx */
+		0x66, 0x0f, 0xf7, 0xd3,       /* maskmovdqu xmm2, xmm3: [edi] */
+		0x66, 0x0f, 0x3a, 0x16, 0xd1, 0x01, /* pextrd ecx, xmm2, 1 */
+	};
+	struct cpu *c = &f32->cpu;
+	c->r[R_AX] = 0xdeadbeef;
+	c->r[R_BX] = (uint64_t)-3 & 0xffffffff;
+	c->r[R_DI] = FX_DATA + 0x10;
+	for (int k = 0; k < 16; k++) {
+		c->xmm[2].b[k] = (uint8_t)(0xa0 + k);
+		c->xmm[3].b[k] = k & 1 ? 0x80 : 0;
+	}
+	memset(f32->data + 0x10, 0x55, 16);
+	ck_assert_int_eq(fx_run(f32, code, sizeof code), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(c->xmm[0].q[0], 0xdeadbeef);
+	ck_assert_uint_eq(c->xmm[0].q[1], 0);
+	ck_assert_uint_eq(c->xmm[1].q[0], d2u(-3.0));
+	ck_assert_uint_eq(f32->data[0x10], 0x55);
+	ck_assert_uint_eq(f32->data[0x11], 0xa1);
+	ck_assert_uint_eq(f32->data[0x1f], 0xaf);
+	ck_assert_uint_eq(c->r[R_CX], 0xa7a6a5a4);
+	fx_free(f32);
+}
+END_TEST
+
 /* ---- differential test against the host CPU ---- */
 
 #if defined(__x86_64__)
@@ -990,6 +1020,7 @@ int main(void)
 	tcase_add_test(tc, ldmxcsr_stmxcsr_and_reserved_bits);
 	tcase_add_test(tc, fxsave_fxrstor_round_trip);
 	tcase_add_test(tc, fxsave_compat_mode_saves_eight_xmm);
+	tcase_add_test(tc, compat_mode_forms);
 #if defined(__x86_64__)
 	tcase_add_test(tc, differential_against_host);
 #endif

@@ -526,7 +526,8 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		e->x = rng_below(g, 2);
 		e->b = rng_below(g, 2);
 		e->l = r->flags & F_VL1 ? 1 : r->flags & F_VL0 ? 0 : rng_below(g, 2);
-		e->vvvv = rng_below(g, 2) ? 15 : (uint8_t)rng_below(g, 16);
+		/* stored inverted: register 0 encodes as 1111, which is also "no register" */
+		e->vvvv = rng_below(g, 2) ? 0 : (uint8_t)rng_below(g, 16);
 	}
 	/* AMD honours 66 on near branches in 64-bit mode (16-bit target), Intel ignores it: the
 	 * host cannot referee that difference */

@@ -256,8 +256,23 @@ static bool host_has(const char *flag)
 	return strstr(cpuinfo_flags, key) != NULL;
 }
 
+/* Hypervisors may hide features the processor still executes: LZCNT's encoding runs as BSR
+ * where it is missing, so lzcnt(1) tells the two apart (31 vs 0). */
+static bool host_runs_lzcnt(void)
+{
+#if defined(__x86_64__)
+	unsigned r, x = 1;
+	__asm__ volatile(".byte 0xf3, 0x0f, 0xbd, 0xc1" : "=a"(r) : "c"(x) : "cc");
+	return r == 31;
+#else
+	return false;
+#endif
+}
+
 const char *missing_host_feature(int isa_set)
 {
+	if (isa_set == ZYDIS_ISA_SET_LZCNT)
+		return host_has("abm") || host_runs_lzcnt() ? NULL : "abm (lzcnt)";
 	static const struct { int set; const char *flag; } need[] = {
 		{ZYDIS_ISA_SET_ADOX_ADCX, "adx"}, {ZYDIS_ISA_SET_AES, "aes"},
 		{ZYDIS_ISA_SET_AMD3DNOW, "3dnow"}, {ZYDIS_ISA_SET_AVX, "avx"},

@@ -351,25 +351,46 @@ struct float80 f80_div(struct fpctx *x, struct float80 a, struct float80 b)
 	return round80(x, true, sign, ua.e - ub.e - 127, q);
 }
 
-/* floor(sqrt(m * 2^shift)) bit by bit; *exact says whether the remainder is zero. The root has
- * `bits` bits; the radicand is m (64 bits) followed by zeros. */
-static u128 isqrt_bits(uint64_t m, int odd, int bits, bool *exact)
+/* floor(sqrt(v)) of a 64-bit value, bit by bit (32 steps). */
+static uint64_t isqrt64(uint64_t v)
 {
-	/* Radicand pairs: an even-exponent radicand is 0m (two integer bits 01.xxx), odd is m0. */
-	u128 rad = odd ? (u128)m << 64 : (u128)m << 63;
-	u128 root = 0, rem = 0;
-	for (int i = 0; i < bits; i++) {
-		unsigned pair = i < 64 ? (unsigned)(rad >> (126 - 2 * i)) & 3 : 0;
-		rem = (rem << 2) | pair;
-		u128 trial = (root << 2) | 1;
-		root <<= 1;
-		if (rem >= trial) {
-			rem -= trial;
-			root |= 1;
+	uint64_t r = 0, bit = 1ull << 62;
+	while (bit > v)
+		bit >>= 2;
+	while (bit) {
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
 		}
+		bit >>= 2;
 	}
-	*exact = rem == 0;
-	return root;
+	return r;
+}
+
+/* floor(sqrt(rad)) for rad in [2^126, 2^128): a 32-bit root of the top half, one Newton step
+ * to ~64 bits, then an exact correction. *rem = rad - root^2. */
+static uint64_t isqrt128(u128 rad, u128 *rem)
+{
+	u128 x = (u128)isqrt64((uint64_t)(rad >> 64)) << 32;
+	x = (x + rad / x) >> 1;
+	if (x >> 64)
+		x = ~0ull;
+	uint64_t r = (uint64_t)x;
+	while ((u128)r * r > rad)
+		r--;
+	while ((u128)r * r + 2 * (u128)r + 1 <= rad) /* (r+1)^2 <= rad */
+		r++;
+	*rem = rad - (u128)r * r;
+	return r;
+}
+
+/* The radicand of a significand m (value m * 2^(e-63)): m * 2^63 for even e, m * 2^64 for odd
+ * e, so sqrt = isqrt128(radicand) * 2^((e - (e & 1)) / 2 - 63). */
+static u128 sqrt_radicand(uint64_t m, int32_t e)
+{
+	return (e & 1) ? (u128)m << 64 : (u128)m << 63;
 }
 
 struct float80 f80_sqrt(struct fpctx *x, struct float80 a)
@@ -385,13 +406,13 @@ struct float80 f80_sqrt(struct fpctx *x, struct float80 a)
 	if (ka == F80_INF)
 		return a;
 	struct unp u = unpack(x, a);
-	int odd = u.e & 1;
-	bool exact;
-	/* 68 root bits: 64 + guard bits; value = root * 2^(E/2 - 67). */
-	u128 root = isqrt_bits(u.m, odd, 68, &exact);
-	root = (root << 59) | !exact;
-	int32_t half = (u.e - odd) / 2;
-	return round80(x, true, false, half - 67 - 59, root);
+	u128 rem;
+	uint64_t root = isqrt128(sqrt_radicand(u.m, u.e), &rem);
+	/* The bits after the 64-bit root: sqrt = root + f with f >= 1/2 exactly when
+	 * rem > root, and f = 0 only when rem = 0 (f is never exactly 1/2). */
+	u128 m = (u128)root << 64 | (rem > root ? 1ull << 63 : 0) | (rem != 0);
+	int32_t half = (u.e - (u.e & 1)) / 2;
+	return round80(x, true, false, half - 63 - 64, m);
 }
 
 /* ---------------------------------------------------------------- compare, classes of results */
@@ -868,13 +889,11 @@ static struct xf xf_div_int(struct xf a, uint32_t k)
 
 static struct xf xf_sqrt(struct xf a)
 {
-	/* 68-bit root of the top 64 bits, then one Newton step doubles the precision. */
-	uint64_t top = (uint64_t)(a.m >> 64);
-	int32_t e = a.e;
-	int odd = e & 1;
-	bool exact;
-	u128 root = isqrt_bits(top, odd, 68, &exact);
-	struct xf y = xf_norm(false, (e - odd) / 2 + 127 - 67, root);
+	/* 64-bit root of the top 64 bits, then one Newton step doubles the precision. */
+	u128 rem;
+	int32_t e = a.e; /* the top 64 bits as an unpacked significand: value = top * 2^(e - 63) */
+	uint64_t root = isqrt128(sqrt_radicand((uint64_t)(a.m >> 64), e), &rem);
+	struct xf y = xf_norm(false, (e - (e & 1)) / 2 + 64, root);
 	struct xf t = xf_add(y, xf_div(a, y));
 	t.e--;
 	return t;

@@ -144,12 +144,10 @@ static struct float80 load_operand(struct cpu *c, struct fpctx *x, unsigned fm, 
 	case FM_I16: return f80_from_int((int16_t)cpu_read(c, a, 2));
 	case FM_I32: return f80_from_int((int32_t)cpu_read(c, a, 4));
 	case FM_I64: return f80_from_int((int64_t)cpu_read(c, a, 8));
-	case FM_F80:
-		cpu_read_bytes(c, a, b, 10);
-		struct float80 v;
-		memcpy(&v.mant, b, 8);
-		memcpy(&v.sign_exp, b + 8, 2);
+	case FM_F80: {
+		struct float80 v = { cpu_read(c, a, 8), (uint16_t)cpu_read(c, a + 8, 2) };
 		return v;
+	}
 	default:
 		cpu_read_bytes(c, a, b, 10);
 		return f80_from_bcd(b);
@@ -243,7 +241,13 @@ void x87_fst_mem(struct cpu *c, const struct insn *i)
 		finish(c, i, &x, 0, 0);
 		return;
 	}
-	cpu_write_bytes(c, insn_ea(c, i), img, fm_size[fm]);
+	if (fm_size[fm] <= 8) { /* the TLB fast path for the common sizes */
+		uint64_t bits;
+		memcpy(&bits, img, 8);
+		cpu_write(c, insn_ea(c, i), fm_size[fm], bits);
+	} else {
+		cpu_write_bytes(c, insn_ea(c, i), img, fm_size[fm]);
+	}
 	if (i->param & ST_POP)
 		st_pop(c);
 	finish(c, i, &x, 0, 0);

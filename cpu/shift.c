@@ -172,15 +172,15 @@ static void dshift_do(struct cpu *c, const struct insn *i, unsigned count)
 	}
 	if (size == 2) {
 		/* The 16-bit forms shift the 48-bit d:s:s (SHLD) / s:s:d (SHRD), which also gives
-		 * the hardware's result for counts above 16 (undefined in the SDM). */
+		 * the host's result for counts above 16 (undefined in the SDM); its CF is 0 then. */
 		if (i->param) {
 			uint64_t cat = s << 32 | s << 16 | d;
 			r = (cat >> cnt) & mask;
-			cf = (cat >> (cnt - 1)) & 1;
+			cf = cnt <= 16 ? (cat >> (cnt - 1)) & 1 : 0;
 		} else {
 			uint64_t cat = d << 32 | s << 16 | s;
 			r = (cat >> (32 - cnt)) & mask;
-			cf = (cat >> (48 - cnt)) & 1;
+			cf = cnt <= 16 ? (cat >> (48 - cnt)) & 1 : 0;
 		}
 	} else if (i->param) {
 		r = ((d >> cnt) | s << (bits - cnt)) & mask;
@@ -193,7 +193,13 @@ static void dshift_do(struct cpu *c, const struct insn *i, unsigned count)
 		cpu_write(c, addr, size, r);
 	else
 		reg_set(c, i, i->rm, size, r);
-	uint64_t of = i->param ? of_top2(r, size) : of_if(msb(r, size) ^ cf);
+	/* Undefined OF (counts above 1) as the host: SHRD the top two result bits differ, SHLD
+	 * MSB(result) ^ CF, or just CF once a 16-bit count reaches 16. */
+	uint64_t of;
+	if (i->param)
+		of = of_top2(r, size);
+	else
+		of = of_if(size == 2 && cnt >= 16 ? cf : msb(r, size) ^ cf);
 	flags_set_all(c, cf | of | FL_AF | flags_szp(r, size));
 }
 

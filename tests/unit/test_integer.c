@@ -375,11 +375,20 @@ START_TEST(shld_shrd)
 	fx->cpu.r[R_AX] = 0x1111;
 	fx->cpu.r[R_BX] = 0xabcd;
 	fx->cpu.r[R_CX] = 20;
+	set_flags(FL_CF | FL_OF);
 	ck_assert_int_eq(RUN(0x66, 0x0f, 0xa5, 0xd8), TRAP_BREAKPOINT); /* shld ax, bx, cl */
 	ck_assert_uint_eq(R(R_AX), 0xbcda);
+	ck_assert_uint_eq(FL(), FL_SF | FL_AF); /* CF = OF = 0 */
 	fx->cpu.r[R_AX] = 0x1111;
+	set_flags(FL_CF | FL_OF);
 	ck_assert_int_eq(RUN(0x66, 0x0f, 0xad, 0xd8), TRAP_BREAKPOINT); /* shrd ax, bx, cl */
 	ck_assert_uint_eq(R(R_AX), 0xdabc);
+	ck_assert_uint_eq(FL(), FL_SF | FL_AF);
+	/* shld by exactly 16: the result is the source, CF the last bit out, OF = CF */
+	fx->cpu.r[R_AX] = 0x0001;
+	ck_assert_int_eq(RUN(0x66, 0x0f, 0xa4, 0xd8, 0x10), TRAP_BREAKPOINT); /* shld ax, bx, 16 */
+	ck_assert_uint_eq(R(R_AX), 0xabcd);
+	ck_assert_uint_eq(FL(), FL_CF | FL_OF | FL_SF | FL_AF);
 }
 END_TEST
 

@@ -808,6 +808,9 @@ void sse_cvt(struct cpu *c, const struct insn *i)
 			src = c->xmm[i->rm];
 		}
 	}
+	/* The x87 -> MMX transition happens even when the conversion then raises #XM. */
+	if (d->dst == CD_MM)
+		mmx_enter(c);
 	r = d->dst == CD_MERGE ? c->xmm[i->reg] : (union xmm){0};
 	struct fpst s;
 	fp_begin(c, &s, d->kind != CK_F2I && d->kind != CK_F2IT);

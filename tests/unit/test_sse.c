@@ -374,6 +374,19 @@ START_TEST(mmx_delivers_pending_x87_exception)
 	ck_assert_uint_eq(fx->cpu.fpu.tag, 0xffff);
 	ck_assert_int_eq(fx_run(fx, emms, sizeof emms), TRAP_X87);
 	ck_assert_int_eq(fx_run(fx, cvtpi2ps_r, sizeof cvtpi2ps_r), TRAP_X87);
+	/* cvtps2pi enters MMX state even when it then raises #XM (as the host does). */
+	static const uint8_t cvtps2pi[] = {0x0f, 0x2d, 0xc1}; /* cvtps2pi mm0, xmm1 */
+	fx->cpu.fpu.sw = 0;
+	fx->cpu.xmm[1].l[0] = 0x7fc00000;
+	fx->cpu.mxcsr = MXCSR_DEFAULT & ~(1u << 7); /* IM clear */
+	ck_assert_int_eq(fx_run(fx, cvtps2pi, sizeof cvtps2pi), TRAP_SIMD);
+	ck_assert_uint_eq(fx->cpu.fpu.top, 0);
+	ck_assert_uint_eq(fx->cpu.fpu.tag, 0);
+	ck_assert_uint_eq(fx->cpu.fpu.st[0].mant, 5);
+	ck_assert_uint_eq(fx->cpu.mxcsr & 0x3f, 1);
+	fx->cpu.fpu.sw = 0x8084;
+	fx->cpu.fpu.top = 3;
+	fx->cpu.mxcsr = MXCSR_DEFAULT;
 	/* The memory form is not an MMX instruction (SDM Vol. 2, CVTPI2PS). */
 	fx->cpu.r[R_AX] = FX_DATA;
 	ck_assert_int_eq(fx_run(fx, cvtpi2ps_m, sizeof cvtpi2ps_m), TRAP_BREAKPOINT);

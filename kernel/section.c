@@ -71,7 +71,7 @@ ntstatus_t section_create_anon(uint64_t size, uint32_t protect, uint32_t attribu
 	if (!valid_section_protect(protect))
 		return STATUS_INVALID_PAGE_PROTECTION;
 	if (!size)
-		return STATUS_INVALID_PARAMETER_4;
+		return STATUS_INVALID_PARAMETER;
 	if (size > VM_USER_LIMIT_64)
 		return STATUS_SECTION_TOO_BIG;
 	if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))

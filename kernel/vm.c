@@ -276,47 +276,17 @@ void vm_set_pages(struct kprocess *p, uint64_t addr, uint64_t size, uint32_t pro
 	map_pages(p, r, first, count);
 }
 
-/* Remove [off, off+len) of r from the address space (the region shrinks, splits or goes). */
-static bool release_range(struct kprocess *p, struct region *r, uint64_t off, uint64_t len)
+/* Remove a whole region from the address space. */
+static void release_region(struct kprocess *p, struct region *r)
 {
-	struct vm_space *vm = p->vm;
-	uint64_t end = off + len;
-	struct region *tail = NULL;
-	if (off && end < r->size) {
-		tail = new_region(r->base + end, r->size - end, r->alloc_protect, r->type, r->host + end,
-				  r->owns_host);
-		if (!tail)
-			return false;
-		memcpy(tail->pages, r->pages + end / PAGE, (r->size - end) / PAGE * sizeof *r->pages);
-		/* Shrink first: the list must stay sorted for the insertion's search. */
-		uint64_t whole = r->size;
-		r->size = off;
-		if (!insert_region(vm, tail)) {
-			r->size = whole;
-			free(tail->pages);
-			free(tail);
-			return false;
-		}
-		r->size = whole;
-	}
-	gmem_unmap(p->mem, r->base + off, len);
+	gmem_unmap(p->mem, r->base, r->size);
 	if (r->owns_host)
-		munmap(r->host + off, len);
-	if (!off && end == r->size) {
-		remove_region(vm, r);
-		if (r->section)
-			object_unref(r->section);
-		free(r->pages);
-		free(r);
-	} else if (!off) {
-		memmove(r->pages, r->pages + len / PAGE, (r->size - len) / PAGE * sizeof *r->pages);
-		r->base += len;
-		r->host += len;
-		r->size -= len;
-	} else {
-		r->size = off;
-	}
-	return true;
+		munmap(r->host, r->size);
+	remove_region(p->vm, r);
+	if (r->section)
+		object_unref(r->section);
+	free(r->pages);
+	free(r);
 }
 
 void vm_destroy(struct kprocess *p)
@@ -325,7 +295,7 @@ void vm_destroy(struct kprocess *p)
 	if (!vm)
 		return;
 	while (vm->n)
-		release_range(p, vm->v[vm->n - 1], 0, vm->v[vm->n - 1]->size);
+		release_region(p, vm->v[vm->n - 1]);
 	for (size_t i = 0; i < vm->nfiles; i++) {
 		free(vm->files[i].key);
 		object_unref(vm->files[i].section);
@@ -448,10 +418,10 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 		} else {
 			if (is_data_view_of_file(r))
 				return STATUS_ALREADY_COMMITTED;
-			if (!vm_valid_protect(protect) || (!r->section && is_writecopy(protect)))
+			/* More than the section allows: Wine says INVALID_PAGE_PROTECTION here too. */
+			if (!vm_valid_protect(protect) || (!r->section && is_writecopy(protect)) ||
+			    exceeds_section(r, protect))
 				return STATUS_INVALID_PAGE_PROTECTION;
-			if (exceeds_section(r, protect))
-				return STATUS_SECTION_PROTECTION;
 			/* FIXME: other views of a SEC_RESERVE section do not see this commit. */
 			vm_set_pages(p, base, size, protect);
 		}
@@ -491,10 +461,12 @@ ntstatus_t vm_free(struct kprocess *p, uint64_t *base_io, uint64_t *size_io, uin
 		madvise(r->host + off, size, MADV_DONTNEED);
 		break;
 	case MEM_RELEASE:
+		/* Whole allocations only: Wine 8 refuses a part with STATUS_INVALID_PARAMETER. */
 		if (!size)
 			size = r->size;
-		if (!release_range(p, r, off, size))
-			return STATUS_NO_MEMORY;
+		if (off || size != r->size)
+			return STATUS_INVALID_PARAMETER;
+		release_region(p, r);
 		break;
 	default:
 		return STATUS_INVALID_PARAMETER;
@@ -504,7 +476,7 @@ ntstatus_t vm_free(struct kprocess *p, uint64_t *base_io, uint64_t *size_io, uin
 	return STATUS_SUCCESS;
 }
 
-/* The committed prefix of [base, base+size) in r: true if every page is committed. */
+/* Whether every page of [base, base+size) in r is committed. */
 static bool all_committed(const struct region *r, uint64_t base, uint64_t size)
 {
 	for (uint64_t a = base; a < base + size; a += PAGE)
@@ -527,10 +499,10 @@ ntstatus_t vm_protect(struct kprocess *p, uint64_t *base_io, uint64_t *size_io, 
 		return STATUS_CONFLICTING_ADDRESSES;
 	if (!all_committed(r, base, size ? size : PAGE))
 		return STATUS_NOT_COMMITTED;
-	if (!vm_valid_protect(protect) || (!r->section && is_writecopy(protect)))
+	/* Beyond the section's protection: STATUS_INVALID_PAGE_PROTECTION (as Wine answers). */
+	if (!vm_valid_protect(protect) || (!r->section && is_writecopy(protect)) ||
+	    exceeds_section(r, protect))
 		return STATUS_INVALID_PAGE_PROTECTION;
-	if (exceeds_section(r, protect))
-		return STATUS_SECTION_PROTECTION;
 	if (r->type == MEM_IMAGE)
 		protect = image_protect(protect);
 	*old = r->pages[(base - r->base) / PAGE] & PG_PROT;
@@ -685,7 +657,7 @@ ntstatus_t vm_unmap_view(struct kprocess *p, uint64_t addr)
 	struct region *r = region_at(p->vm, addr);
 	if (!r || !r->section)
 		return STATUS_NOT_MAPPED_VIEW;
-	release_range(p, r, 0, r->size);
+	release_region(p, r);
 	return STATUS_SUCCESS;
 }
 

@@ -218,16 +218,17 @@ static ntstatus_t query_filename(struct kprocess *p, uint64_t addr, gptr_t buffe
 	struct ksection *s = vm_view_at(p, addr, NULL);
 	if (!s || !s->file_name)
 		return STATUS_INVALID_ADDRESS;
-	/* MEMORY_SECTION_NAME: a UNICODE_STRING followed by the characters. */
-	uint32_t needed = 0;
-	uint32_t size = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
-	if (size < ustr_size(p))
+	/* MEMORY_SECTION_NAME: a UNICODE_STRING followed by the characters and a NUL. The needed
+	 * size is reported whether the buffer is too small for the header (INFO_LENGTH_MISMATCH)
+	 * or for the name (BUFFER_OVERFLOW), as Wine 8 does. */
+	ntstatus_t st = put_result(p, result_length, ustr_size(p) + 2 * (uint64_t)s->file_name_len + 2);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (length < ustr_size(p))
 		return STATUS_INFO_LENGTH_MISMATCH;
-	ntstatus_t st = guest_write_ustr_inline(p, buffer, size, s->file_name, s->file_name_len, &needed);
-	ntstatus_t rl = put_result(p, result_length, needed);
-	if (st == STATUS_INFO_LENGTH_MISMATCH)
-		return STATUS_BUFFER_OVERFLOW;
-	return st != STATUS_SUCCESS ? st : rl;
+	uint32_t needed, size = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
+	st = guest_write_ustr_inline(p, buffer, size, s->file_name, s->file_name_len, &needed);
+	return st == STATUS_INFO_LENGTH_MISMATCH ? STATUS_BUFFER_OVERFLOW : st;
 }
 
 ntstatus_t nt_query_virtual_memory(struct nt_call *c, handle_t process, gptr_t addr,
@@ -255,7 +256,7 @@ ntstatus_t nt_query_virtual_memory(struct nt_call *c, handle_t process, gptr_t a
 	}
 }
 
-/* Whether every page of [addr, addr+n) allows `need` (guard pages do not). */
+/* Whether every page of [addr, addr+n) is mapped with `need` (guard pages never qualify). */
 static bool accessible(struct kprocess *p, uint64_t addr, uint64_t n, unsigned need)
 {
 	if (!n)
@@ -270,26 +271,29 @@ static bool accessible(struct kprocess *p, uint64_t addr, uint64_t n, unsigned n
 	return true;
 }
 
-/* Copy as much of [src, src+size) to dst as the pages allow, page piece by page piece: the
- * caller's buffer (this process) must be fully accessible, the other side may end early. */
+/* Copy [src, src+size) to dst one page piece at a time. The caller's own buffer must be fully
+ * usable (else STATUS_ACCESS_VIOLATION, nothing copied); the target range may end early
+ * (STATUS_PARTIAL_COPY with the bytes done, as Windows reports).
+ *
+ * The target of a write only needs to be readable: Windows' WriteProcessMemory makes
+ * read-only pages writable before calling NtWriteVirtualMemory, Wine's kernelbase does not and
+ * relies on its kernel side writing through the protection (it does), so this one does too. */
 static ntstatus_t copy_memory(struct kprocess *p, uint64_t src, uint64_t dst, uint64_t size,
 			      gptr_t done_ptr, bool reading)
 {
 	ntstatus_t st = STATUS_SUCCESS;
 	uint64_t done = 0;
-	uint64_t buf = reading ? dst : src;
-	if (!accessible(p, buf, size, reading ? GMEM_WRITE : GMEM_READ)) {
+	if (!accessible(p, reading ? dst : src, size, reading ? GMEM_WRITE : GMEM_READ)) {
 		st = STATUS_ACCESS_VIOLATION;
 	} else {
 		uint8_t chunk[GUEST_PAGE_SIZE];
 		while (done < size) {
-			uint64_t a = reading ? src + done : dst + done;
+			uint64_t a = (reading ? src : dst) + done;
 			uint64_t n = GUEST_PAGE_SIZE - (a & GUEST_PAGE_MASK);
 			if (n > size - done)
 				n = size - done;
-			if (!accessible(p, a, n, reading ? GMEM_READ : GMEM_WRITE) ||
-			    !gmem_read(p->mem, src + done, chunk, n, NULL) ||
-			    !gmem_write(p->mem, dst + done, chunk, n, NULL)) {
+			if (!accessible(p, a, n, GMEM_READ) || !gmem_read(p->mem, src + done, chunk, n, NULL) ||
+			    !gmem_poke(p->mem, dst + done, chunk, n, NULL)) {
 				st = STATUS_PARTIAL_COPY;
 				break;
 			}

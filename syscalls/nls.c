@@ -25,8 +25,10 @@ enum {
 /* NORM_FORM values of the normalization tables. */
 enum { NormalizationC = 1, NormalizationD = 2, NormalizationKC = 5, NormalizationKD = 6, NormalizationIDNA = 13 };
 
-/* The file name (without directory) of an NLS table, false for an unknown type or id. */
-static bool nls_file_name(uint32_t type, uint32_t id, char *name, size_t size)
+/* The file name (without directory) of an NLS table: STATUS_INVALID_PARAMETER_1 for an
+ * unknown type, STATUS_OBJECT_NAME_NOT_FOUND for a normalization form without a table (what
+ * Wine 8 answers). */
+static ntstatus_t nls_file_name(uint32_t type, uint32_t id, char *name, size_t size)
 {
 	static const struct {
 		uint32_t id;
@@ -39,23 +41,23 @@ static bool nls_file_name(uint32_t type, uint32_t id, char *name, size_t size)
 	switch (type) {
 	case NLS_SECTION_SORTKEYS:
 		snprintf(name, size, "sortdefault.nls");
-		return true;
+		return STATUS_SUCCESS;
 	case NLS_SECTION_CASEMAP:
 		snprintf(name, size, "l_intl.nls");
-		return true;
+		return STATUS_SUCCESS;
 	case NLS_SECTION_CODEPAGE:
 		/* c_037.nls: at least three digits, as Wine names them. */
 		snprintf(name, size, "c_%03u.nls", id);
-		return true;
+		return STATUS_SUCCESS;
 	case NLS_SECTION_NORMALIZE:
 		for (size_t i = 0; i < sizeof norm / sizeof norm[0]; i++)
 			if (norm[i].id == id) {
 				snprintf(name, size, "%s", norm[i].name);
-				return true;
+				return STATUS_SUCCESS;
 			}
-		return false;
+		return STATUS_OBJECT_NAME_NOT_FOUND;
 	default:
-		return false;
+		return STATUS_INVALID_PARAMETER_1;
 	}
 }
 
@@ -83,8 +85,8 @@ ntstatus_t nt_initialize_nls_files(struct nt_call *c, gptr_t base_ptr, gptr_t lc
 		return st;
 	if ((st = map_nls(p, "locale.nls", &base, &size)) != STATUS_SUCCESS)
 		return st;
-	/* The third argument (DefaultCasingTableSize on Windows) is ignored by Wine's PE side;
-	 * it gets the size of the mapped table. */
+	/* The third argument is Windows' DefaultCasingTableSize: Wine 8 leaves it alone and its
+	 * PE side ignores it; it gets the size of the mapped table, as Windows fills it. */
 	if (casing_size_ptr && (st = guest_write(p, casing_size_ptr, &size, 8)) != STATUS_SUCCESS)
 		return st;
 	return guest_write_ptr(p, base_ptr, base);
@@ -96,10 +98,9 @@ ntstatus_t nt_get_nls_section_ptr(struct nt_call *c, uint32_t type, uint32_t id,
 	struct kprocess *p = c->proc;
 	char name[32];
 	uint64_t base, size;
-	if (!nls_file_name(type, id, name, sizeof name))
-		return STATUS_INVALID_PARAMETER;
-	ntstatus_t st;
-	if ((st = guest_write_ptr(p, base_ptr, 0)) != STATUS_SUCCESS ||
+	ntstatus_t st = nls_file_name(type, id, name, sizeof name);
+	if (st != STATUS_SUCCESS ||
+	    (st = guest_write_ptr(p, base_ptr, 0)) != STATUS_SUCCESS ||
 	    (st = guest_write_ptr(p, size_ptr, 0)) != STATUS_SUCCESS)
 		return st;
 	if ((st = map_nls(p, name, &base, &size)) != STATUS_SUCCESS)

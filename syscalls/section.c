@@ -43,7 +43,7 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 			       SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
 	if ((attributes & ~known) || (attributes & SEC_COMMIT && attributes & SEC_RESERVE) ||
 	    (attributes & SEC_IMAGE && attributes & (SEC_COMMIT | SEC_RESERVE)))
-		return STATUS_INVALID_PARAMETER_6;
+		return STATUS_INVALID_PARAMETER;
 	/* Large pages need SeLockMemoryPrivilege, which no ntemu token holds. */
 	if (attributes & SEC_LARGE_PAGES)
 		return STATUS_PRIVILEGE_NOT_HELD;

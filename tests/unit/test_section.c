@@ -188,11 +188,17 @@ START_TEST(view_argument_checks)
 	g = 0;
 	ck_assert_uint_eq(map(weak, &g, 0, &gs, PAGE_READONLY), STATUS_ACCESS_DENIED);
 	/* Creation checks. */
-	create_anon(0, PAGE_READWRITE, SEC_COMMIT, STATUS_INVALID_PARAMETER_4);
+	create_anon(0, PAGE_READWRITE, SEC_COMMIT, STATUS_INVALID_PARAMETER);
 	create_anon(0x1000, PAGE_NOACCESS, SEC_COMMIT, STATUS_INVALID_PAGE_PROTECTION);
-	create_anon(0x1000, PAGE_READWRITE, SEC_COMMIT | SEC_RESERVE, STATUS_INVALID_PARAMETER_6);
+	create_anon(0x1000, PAGE_READWRITE, SEC_COMMIT | SEC_RESERVE, STATUS_INVALID_PARAMETER);
 	create_anon(0x1000, PAGE_READWRITE, SEC_IMAGE, STATUS_INVALID_FILE_FOR_SECTION);
-	create_anon(0x1000, PAGE_READWRITE, 0x1, STATUS_INVALID_PARAMETER_6);
+	create_anon(0x1000, PAGE_READWRITE, 0x1, STATUS_INVALID_PARAMETER);
+	/* A view cannot be given more than its section allows afterwards either. */
+	uint32_t old;
+	uint64_t pb = f, ps = 0x1000;
+	ck_assert_uint_eq(vm_protect(p, &pb, &ps, PAGE_READWRITE, &old), STATUS_INVALID_PAGE_PROTECTION);
+	ck_assert_uint_eq(vm_protect(p, &pb, &ps, PAGE_NOACCESS, &old), STATUS_SUCCESS);
+	ck_assert_uint_eq(old, PAGE_READONLY);
 }
 END_TEST
 
@@ -300,8 +306,16 @@ START_TEST(image_section_at_base_and_relocated)
 	guest_read(p, BUF + 16, name, len);
 	for (size_t i = 0; i < strlen(want); i++)
 		ck_assert_uint_eq(name[i], (uint8_t)want[i]);
+	/* Too small for the name, too small for the header: the needed size either way (header,
+	 * characters and NUL: 90 bytes, as Wine 8 reports for this name). */
 	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, transfer, 2, BUF, 20, RET_P),
 			  STATUS_BUFFER_OVERFLOW);
+	guest_read_ptr(p, RET_P, &ret);
+	ck_assert_uint_eq(ret, 16 + 2 * strlen(want) + 2);
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, transfer, 2, BUF, 8, RET_P),
+			  STATUS_INFO_LENGTH_MISMATCH);
+	guest_read_ptr(p, RET_P, &ret);
+	ck_assert_uint_eq(ret, 90);
 
 	/* The base is taken: mapped elsewhere, relocated by the delta, header ImageBase updated. */
 	uint64_t b = 0, bs = 0;
@@ -422,8 +436,8 @@ START_TEST(nls_tables_mapped_once)
 
 	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 12, 1 /* NormalizationC */, 0, BASE_P, SIZE_P),
 			  STATUS_SUCCESS);
-	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 12, 3, 0, BASE_P, SIZE_P), STATUS_INVALID_PARAMETER);
-	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 8, 0, 0, BASE_P, SIZE_P), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 12, 3, 0, BASE_P, SIZE_P), STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 8, 0, 0, BASE_P, SIZE_P), STATUS_INVALID_PARAMETER_1);
 	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 11, 9999, 0, BASE_P, SIZE_P),
 			  STATUS_OBJECT_NAME_NOT_FOUND);
 	ck_assert_uint_eq(nt_get_nls_section_ptr(&call, 9, 0, 0, BASE_P, SIZE_P), STATUS_SUCCESS);

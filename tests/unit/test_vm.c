@@ -406,27 +406,30 @@ START_TEST(bad_pointers_leave_state_unchanged)
 }
 END_TEST
 
-START_TEST(partial_release_splits)
+START_TEST(release_whole_allocations_only)
 {
 	uint64_t base = 0x20000000, size = 0x40000;
 	ck_assert_uint_eq(alloc(&base, &size, 0, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
 	uint32_t v = 7;
 	guest_write(p, base + 0x30000, &v, 4);
+	/* Part of an allocation cannot be released (Wine 8's answer): nothing changes. */
 	uint64_t b = base + 0x10000, s = 0x10000;
-	ck_assert_uint_eq(release(&b, &s, MEM_RELEASE), STATUS_SUCCESS);
-	check_mbi(base, base, base, PAGE_READWRITE, 0x10000, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
-	check_mbi(base + 0x10000, base + 0x10000, 0, 0, 0x10000, MEM_FREE, PAGE_NOACCESS, 0);
-	check_mbi(base + 0x20000, base + 0x20000, base + 0x20000, PAGE_READWRITE, 0x20000, MEM_COMMIT,
-		  PAGE_READWRITE, MEM_PRIVATE);
+	ck_assert_uint_eq(release(&b, &s, MEM_RELEASE), STATUS_INVALID_PARAMETER);
+	b = base, s = 0x10000;
+	ck_assert_uint_eq(release(&b, &s, MEM_RELEASE), STATUS_INVALID_PARAMETER);
+	check_mbi(base, base, base, PAGE_READWRITE, 0x40000, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
 	v = 0;
 	ck_assert_uint_eq(guest_read(p, base + 0x30000, &v, 4), STATUS_SUCCESS);
 	ck_assert_uint_eq(v, 7);
-	/* Decommit with size 0 at the base: the whole allocation. */
-	b = base + 0x20000, s = 0;
+	/* Decommit with size 0 at the base: the whole allocation, reported in *size. */
+	b = base, s = 0;
 	ck_assert_uint_eq(release(&b, &s, MEM_DECOMMIT), STATUS_SUCCESS);
-	ck_assert_uint_eq(s, 0x20000);
-	check_mbi(base + 0x20000, base + 0x20000, base + 0x20000, PAGE_READWRITE, 0x20000, MEM_RESERVE, 0,
-		  MEM_PRIVATE);
+	ck_assert_uint_eq(s, 0x40000);
+	check_mbi(base + 0x20000, base + 0x20000, base, PAGE_READWRITE, 0x20000, MEM_RESERVE, 0, MEM_PRIVATE);
+	/* The exact size with the base releases it. */
+	b = base, s = 0x40000;
+	ck_assert_uint_eq(release(&b, &s, MEM_RELEASE), STATUS_SUCCESS);
+	check_mbi(base, base, 0, 0, SCRATCH - base, MEM_FREE, PAGE_NOACCESS, 0);
 }
 END_TEST
 
@@ -461,7 +464,18 @@ START_TEST(read_write_virtual_memory)
 			  STATUS_ACCESS_VIOLATION);
 	guest_read_ptr(p, RET_P, &done);
 	ck_assert_uint_eq(done, 0);
+	/* Read-only targets are written (Wine's kernelbase relies on it, see memory.c); no-access
+	 * and reserved ones are not. */
 	ck_assert_uint_eq(nt_write_virtual_memory(&call, CURRENT_PROCESS, RO_PAGE, BIG_BUF, 0x10, RET_P),
+			  STATUS_SUCCESS);
+	guest_read_ptr(p, RET_P, &done);
+	ck_assert_uint_eq(done, 0x10);
+	guest_read(p, RO_PAGE, back, 0x10);
+	ck_assert_mem_eq(back, pattern, 0x10);
+	uint32_t old;
+	uint64_t nb = base, ns = 0x1000;
+	ck_assert_uint_eq(vm_protect(p, &nb, &ns, PAGE_NOACCESS, &old), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_write_virtual_memory(&call, CURRENT_PROCESS, base + 0xff0, BIG_BUF, 0x20, RET_P),
 			  STATUS_PARTIAL_COPY);
 	guest_read_ptr(p, RET_P, &done);
 	ck_assert_uint_eq(done, 0);
@@ -545,7 +559,7 @@ int main(void)
 	tcase_add_test(t64, protection_changes);
 	tcase_add_test(t64, guard_pages);
 	tcase_add_test(t64, bad_pointers_leave_state_unchanged);
-	tcase_add_test(t64, partial_release_splits);
+	tcase_add_test(t64, release_whole_allocations_only);
 	tcase_add_test(t64, read_write_virtual_memory);
 	tcase_add_test(t64, other_classes_locks_and_flush);
 	suite_add_tcase(s, t64);

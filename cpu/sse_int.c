@@ -345,15 +345,16 @@ void sse_pint_m32(struct cpu *c, const struct insn *i)
 /* Shift groups 0F 71/72/73 /digit ib: the register operand is ModRM.rm. */
 void sse_pshift_imm(struct cpu *c, const struct insn *i)
 {
-	union xmm d, s = { .q = { i->imm & 0xff, 0 } };
+	const union xmm s = { .q = { i->imm & 0xff, 0 } };
 	if (is_mmx(i)) {
+		union xmm d;
 		mmx_check(c);
 		d.q[0] = mm_get(c, i->rm);
+		pint_ops[i->param](&d, &s, 8);
+		mm_set(c, i->rm, d.q[0]);
 	} else {
-		d = c->xmm[i->rm];
+		pint_ops[i->param](&c->xmm[i->rm], &s, 16);
 	}
-	pint_ops[i->param](&d, &s, i->osz);
-	vec_set(c, i, i->rm, &d);
 }
 
 /* pshufd / pshufhw / pshuflw (XMM) and pshufw (MMX): 2-bit selectors from imm8. */

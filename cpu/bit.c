@@ -223,9 +223,12 @@ void pdep_pext(struct cpu *c, const struct insn *i)
 	reg_set(c, i, i->reg, size, r);
 }
 
-/* VEX.F2 0F3A F0: Gy = Ey rotated right by imm8; no flags */
+/* VEX.F2 0F3A F0: Gy = Ey rotated right by imm8; no flags. VEX.vvvv names no operand and must
+ * be 1111b (register 0 once decoded), else #UD. */
 void rorx(struct cpu *c, const struct insn *i)
 {
+	if (i->vreg)
+		cpu_raise_ud(c);
 	unsigned size = i->osz, bits = size * 8, n = i->imm & (bits - 1);
 	uint64_t v = rm_read(c, i, size);
 	reg_set(c, i, i->reg, size, n ? (v >> n) | (v << (bits - n)) : v);

@@ -597,6 +597,8 @@ START_TEST(bmi)
 	ck_assert_uint_eq(R(R_AX), 0x80000000 >> 3);
 	ck_assert_int_eq(RUN(0xc4, 0xe3, 0x7b, 0xf0, 0xc3, 0x08), TRAP_BREAKPOINT); /* rorx eax, ebx, 8 */
 	ck_assert_uint_eq(R(R_AX), 0x00800000);
+	ck_assert_int_eq(RUN(0xc4, 0xe3, 0x73, 0xf0, 0xc3, 0x08), TRAP_UD); /* VEX.vvvv != 1111b */
+	ck_assert_int_eq(RUN(0xc4, 0xe3, 0x7f, 0xf0, 0xc3, 0x08), TRAP_UD); /* VEX.L = 1 */
 	fx->cpu.r[R_BX] = 0xff00;
 	fx->cpu.r[R_CX] = 0x0ff0;
 	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xe0, 0xf2, 0xc1), TRAP_BREAKPOINT); /* andn rax, rbx, rcx */

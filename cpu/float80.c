@@ -863,28 +863,26 @@ static struct xf xf_mul(struct xf a, struct xf b)
 	return xf_norm(a.sign ^ b.sign, a.e + b.e + 1, top);
 }
 
+/* a / b as a * (1/b): a 64-bit reciprocal from one integer division, then one Newton step
+ * (x1 = x0 (2 - b x0)) doubles it to ~126 bits. */
 static struct xf xf_div(struct xf a, struct xf b)
 {
 	if (!a.m)
 		return a;
-	u128 r = a.m, q = 0;
-	bool carry = false;
-	for (int k = 0; k < 128; k++) {
-		q <<= 1;
-		if (carry || r >= b.m) {
-			r -= b.m;
-			q |= 1;
-		}
-		carry = r >> 127;
-		r <<= 1;
-	}
-	return xf_norm(a.sign ^ b.sign, a.e - b.e, q);
+	uint64_t bh = (uint64_t)(b.m >> 64);
+	/* 1/b ~ 2^(63 - b.e) / bh = (2^127 / bh) * 2^(-64 - b.e); bh >= 2^63 so q <= 2^64 */
+	u128 q = ((u128)1 << 127) / bh;
+	struct xf x0 = xf_norm(b.sign, 63 - b.e, q);
+	struct xf two = xf_norm(false, 128, 1);
+	struct xf x1 = xf_mul(x0, xf_sub(two, xf_mul(b, x0)));
+	return xf_mul(a, x1);
 }
 
+/* Division by a small positive integer (series coefficients): one 128-by-64-bit division
+ * keeps 128 - log2(k) bits. */
 static struct xf xf_div_int(struct xf a, uint32_t k)
 {
-	struct xf d = xf_norm(false, 127, k);
-	return xf_div(a, d);
+	return xf_norm(a.sign, a.e, a.m / k);
 }
 
 static struct xf xf_sqrt(struct xf a)

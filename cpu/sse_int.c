@@ -571,19 +571,25 @@ void sse_maskmov(struct cpu *c, const struct insn *i)
 		if (c->mode == CPU_MODE_32)
 			addr &= 0xffffffffull;
 	}
-	union xmm old;
-	unsigned any = 0;
-	for (unsigned k = 0; k < n; k++)
-		any |= m.b[k] & 0x80;
-	if (!any)
+	/* Only the span from the first to the last selected byte is touched; a read-merge-write
+	 * of it keeps the store precise (an unselected byte inside is written back unchanged). */
+	unsigned first = n, last = 0;
+	for (unsigned k = 0; k < n; k++) {
+		if (m.b[k] & 0x80) {
+			if (first == n)
+				first = k;
+			last = k;
+		}
+	}
+	if (first == n)
 		return;
-	/* Read-merge-write of the whole span keeps the store precise; a masked byte is written
-	 * back with its own value. */
-	cpu_read_bytes(c, addr, &old, n);
-	for (unsigned k = 0; k < n; k++)
+	union xmm old;
+	uint64_t a = (addr + first) & (c->mode == CPU_MODE_32 ? 0xffffffffull : ~0ull);
+	cpu_read_bytes(c, a, &old.b[first], last - first + 1);
+	for (unsigned k = first; k <= last; k++)
 		if (m.b[k] & 0x80)
 			old.b[k] = d.b[k];
-	cpu_write_bytes(c, addr, &old, n);
+	cpu_write_bytes(c, a, &old.b[first], last - first + 1);
 }
 
 /* pclmulqdq: carry-less product of the quadwords imm8[0] (dest) and imm8[4] (source). */

@@ -55,6 +55,7 @@ struct result {
 	enum outcome out;
 	int sig, code;  /* native: the signal and si_code of a fault */
 	uint64_t addr;  /* native: si_addr */
+	bool host_flake; /* native: the stub itself faulted (not the instruction): run again */
 };
 
 /* One generated test case: encoding and initial state. */

@@ -242,14 +242,23 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 			NOTE("    xmm%d: native %s ntemu %s\n", x, s1, s2);
 		}
 	const uint8_t *nd = native_data(), *ed = emu_data();
+	/* A REP MOVS/STOS that faults at the end (or start) of the buffer: this host sometimes
+	 * stores the first bytes of the element that straddles into the unmapped page; the SDM
+	 * promises nothing about them, so that element's bytes are not compared. */
+	size_t skip = 0;
+	if (nat->out != OUT_OK && opcode_rows[t->row].pfx == P_ANY && (!strncmp(m, "movs", 4) || !strncmp(m, "stos", 4)))
+		skip = t->osz;
 	if (memcmp(nd, ed, DIFF_DATA_SIZE)) {
-		/* the first few differing qwords */
 		int shown = 0;
 		for (size_t off = 0; off < DIFF_DATA_SIZE && shown < 6; off += 8) {
 			uint64_t x, y;
 			memcpy(&x, nd + off, 8), memcpy(&y, ed + off, 8);
+			for (size_t b = 0; b < 8; b++)
+				if (off + b < skip || off + b >= DIFF_DATA_SIZE - skip)
+					((uint8_t *)&x)[b] = ((uint8_t *)&y)[b];
 			if (x == y)
 				continue;
+			memcpy(&x, nd + off, 8);
 			NOTE("    memory qword at %llx: native %016llx ntemu %016llx\n",
 			     (unsigned long long)(DIFF_DATA + off), (unsigned long long)x, (unsigned long long)y);
 			shown++;
@@ -293,10 +302,11 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 	native_run(&t, &nat);
 	/* This host (a PVM/Firecracker VM) now and then raises a spurious #UD on SSE/MMX
 	 * instructions; a real #UD repeats, so a native #UD is confirmed by re-running. */
-	for (int retry = 0; retry < 2 && nat.out == OUT_UD; retry++) {
+	for (int retry = 0; retry < 3 && (nat.out == OUT_UD || nat.host_flake); retry++) {
+		bool flake = nat.host_flake;
 		prepare_memory(&t);
 		native_run(&t, &nat);
-		if (nat.out != OUT_UD)
+		if (flake || nat.out != OUT_UD)
 			host_flakes++;
 	}
 	emu_run(&t, &emu);
@@ -457,7 +467,7 @@ int main(int argc, char **argv)
 	printf("diff-cpu: forms run by map: one-byte %u, 0f %u, 0f 38 %u, 0f 3a %u, VEX %u (-v lists every form)\n",
 	       by_map[M1], by_map[M0F], by_map[M0F38], by_map[M0F3A], vex);
 	if (host_flakes)
-		printf("diff-cpu: %llu spurious native #UD re-run (host VM flakiness)\n", (unsigned long long)host_flakes);
+		printf("diff-cpu: %llu spurious native faults (#UD, or inside the stub) run again (host VM flakiness)\n", (unsigned long long)host_flakes);
 	if (!ok)
 		printf("diff-cpu: MISMATCHES in %u forms (details above%s%s)\n", bad_rows,
 		       opt.out ? ", also in " : "", opt.out ? opt.out : "");

@@ -480,11 +480,12 @@ static inline bool fast_result(const struct ffmt *f, unsigned op, uint64_t a, ui
 }
 
 static inline __attribute__((always_inline)) bool
-fast_arith(const struct ffmt *f, unsigned op, const union xmm *a, const union xmm *b, union xmm *r,
-	   unsigned lanes)
+fast_arith(const struct ffmt *f, unsigned op_even, unsigned op_odd, const union xmm *a,
+	   const union xmm *b, union xmm *r, unsigned lanes)
 {
 	unsigned w = f->w;
 	for (unsigned k = 0; k < lanes; k++) {
+		unsigned op = k & 1 ? op_odd : op_even;
 		uint64_t x = lane(a, w, k), y = lane(b, w, k);
 		if (!fast_operand(f, x) || !fast_operand(f, y) || (op == FP_DIV && f_zero(f, y)))
 			return false;
@@ -521,7 +522,7 @@ void sse_fp(struct cpu *c, const struct insn *i)
 	/* Operands by reference (the destination changes only after fp_end); r holds the
 	 * computed lanes. */
 	const union xmm *a = &c->xmm[i->reg], *b;
-	union xmm bbuf, r;
+	union xmm bbuf, r, ha, hb;
 	struct fpst s;
 	if (scalar) {
 		bbuf.q[0] = xmm_src_low(c, i, w);
@@ -530,30 +531,36 @@ void sse_fp(struct cpu *c, const struct insn *i)
 		b = xmm_src_ptr(c, i, &bbuf, false);
 	}
 	fp_begin(c, &s, op != FP_MIN && op != FP_MAX && op != FP_CMP);
+	/* The arithmetic forms as lane k = x[k] op y[k], op per even/odd lane. */
+	unsigned op_even = op, op_odd = op;
 	switch (op) {
 	case FP_HADD:
-	case FP_HSUB: {
+	case FP_HSUB:
 		/* Low half: pairs of the destination; high half: pairs of the source. */
-		unsigned ar = op == FP_HADD ? FP_ADD : FP_SUB;
 		for (unsigned k = 0; k < lanes; k++) {
 			const union xmm *v = k < lanes / 2 ? a : b;
 			unsigned j = 2 * (k % (lanes / 2));
-			lane_set(&r, w, k, fp_arith(&s, f, ar, lane(v, w, j), lane(v, w, j + 1)));
+			lane_set(&ha, w, k, lane(v, w, j));
+			lane_set(&hb, w, k, lane(v, w, j + 1));
 		}
+		a = &ha;
+		b = &hb;
+		op_even = op_odd = op == FP_HADD ? FP_ADD : FP_SUB;
+		break;
+	case FP_ADDSUB:
+		op_even = FP_SUB;
+		op_odd = FP_ADD;
 		break;
 	}
-	case FP_ADDSUB:
+	/* Instantiated per format so the masks are constants. */
+	bool arith = op_even <= FP_DIV;
+	if (!arith || unlikely(!(w == 4 ? fast_arith(&F32, op_even, op_odd, a, b, &r, lanes)
+					: fast_arith(&F64, op_even, op_odd, a, b, &r, lanes)))) {
+		if (arith)
+			host_take(); /* a failed fast attempt's flags */
 		for (unsigned k = 0; k < lanes; k++)
-			lane_set(&r, w, k, fp_arith(&s, f, k & 1 ? FP_ADD : FP_SUB, lane(a, w, k), lane(b, w, k)));
-		break;
-	default:
-		/* Instantiated per format so the masks are constants. */
-		if (op <= FP_DIV && likely(w == 4 ? fast_arith(&F32, op, a, b, &r, lanes)
-						  : fast_arith(&F64, op, a, b, &r, lanes)))
-			break;
-		host_take(); /* a failed fast attempt's flags */
-		for (unsigned k = 0; k < lanes; k++)
-			lane_set(&r, w, k, fp_lane(&s, f, op, (unsigned)i->imm, lane(a, w, k), lane(b, w, k)));
+			lane_set(&r, w, k, fp_lane(&s, f, k & 1 ? op_odd : op_even, (unsigned)i->imm,
+						   lane(a, w, k), lane(b, w, k)));
 	}
 	fp_end(c, &s);
 	lanes_store(&c->xmm[i->reg], &r, w, lanes);

@@ -186,6 +186,49 @@ ntstatus_t section_create_from_host_file(const char *host_path, const char *nt_n
 	return st;
 }
 
+static void put_at(uint8_t *buf, unsigned off, uint64_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		buf[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+unsigned section_basic_info_layout(const struct ksection *s, unsigned ptr_size, uint8_t *out)
+{
+	/* SECTION_BASIC_INFORMATION {PVOID BaseAddress; ULONG Attributes; LARGE_INTEGER Size}:
+	 * BaseAddress is 0 except for based sections, which NT no longer has. */
+	unsigned size = ptr_size == 8 ? 24 : 16;
+	memset(out, 0, size);
+	put_at(out, ptr_size, s->attributes, 4);
+	put_at(out, size - 8, s->size, 8);
+	return size;
+}
+
+unsigned section_image_info_layout(const struct ksection *s, unsigned ptr_size, uint8_t *out)
+{
+	/* SECTION_IMAGE_INFORMATION: TransferAddress, ZeroBits, then two SIZE_T stack sizes, then
+	 * fixed 32/16/8-bit fields from 4 pointers in: 0x40 bytes on x64, 0x30 on x86. */
+	const struct pe_section_image_info *ii = &s->image_info;
+	unsigned w = ptr_size, o = 4 * w;
+	memset(out, 0, o + 32);
+	put_at(out, 0, ii->transfer_address, w);
+	put_at(out, w, ii->zero_bits, 4);
+	put_at(out, 2 * w, ii->maximum_stack_size, w);
+	put_at(out, 3 * w, ii->committed_stack_size, w);
+	put_at(out, o, ii->subsystem_type, 4);
+	put_at(out, o + 4, ii->subsystem_minor, 2);
+	put_at(out, o + 6, ii->subsystem_major, 2);
+	put_at(out, o + 8, ii->gp_value, 4);
+	put_at(out, o + 12, ii->image_characteristics, 2);
+	put_at(out, o + 14, ii->dll_characteristics, 2);
+	put_at(out, o + 16, ii->machine, 2);
+	put_at(out, o + 18, ii->image_contains_code, 1);
+	put_at(out, o + 19, ii->image_flags, 1);
+	put_at(out, o + 20, ii->loader_flags, 4);
+	put_at(out, o + 24, ii->image_file_size, 4);
+	put_at(out, o + 28, ii->checksum, 4);
+	return o + 32;
+}
+
 /* ---- views ---- */
 
 /* Write the view's real base into the mapped headers' OptionalHeader.ImageBase, as NT does for

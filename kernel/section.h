@@ -69,6 +69,13 @@ ntstatus_t section_create_from_buffer(const uint8_t *data, size_t len, uint64_t 
 ntstatus_t section_create_from_host_file(const char *host_path, const char *nt_name, bool image,
 					 uint32_t protect, struct ksection **out);
 
+/* SECTION_BASIC_INFORMATION as a guest of `ptr_size` sees it (24 or 16 bytes). */
+unsigned section_basic_info_layout(const struct ksection *s, unsigned ptr_size, uint8_t *out);
+/* An image section's SECTION_IMAGE_INFORMATION as a guest of `ptr_size` sees it, written to
+ * `out` (at least 0x40 bytes); returns its size. NtQuerySection(SectionImageInformation) and
+ * NtQueryInformationProcess(ProcessImageInformation) answer with it. */
+unsigned section_image_info_layout(const struct ksection *s, unsigned ptr_size, uint8_t *out);
+
 /* NtMapViewOfSection's engine on process p. *base: in = wanted address or 0, out = view base;
  * *offset and *view_size in/out as the service rounds them; `limit` from ZeroBits (0 = none).
  * Image sections return STATUS_IMAGE_NOT_AT_BASE (a success) when relocated. */

@@ -189,59 +189,24 @@ ntstatus_t nt_unmap_view_of_section_ex(struct nt_call *c, handle_t process, gptr
 
 enum { SectionBasicInformation = 0, SectionImageInformation = 1 };
 
-/* Little-endian fields at explicit offsets of an output structure. */
-static void put_at(uint8_t *buf, unsigned off, uint64_t v, unsigned size)
-{
-	for (unsigned i = 0; i < size; i++)
-		buf[off + i] = (uint8_t)(v >> (8 * i));
-}
-
 ntstatus_t nt_query_section(struct nt_call *c, handle_t section, uint32_t info_class, gptr_t buffer,
 			    uint64_t length, gptr_t result_length)
 {
 	struct kprocess *p = c->proc;
-	unsigned w = p->ptr_size;
-	uint8_t buf[64] = {0};
-	unsigned size;
-	if (info_class == SectionBasicInformation)
-		size = w == 8 ? 24 : 16;
-	else if (info_class == SectionImageInformation)
-		size = 4 * w + 32;
-	else
+	uint8_t buf[64];
+	unsigned size = 0;
+	if (info_class != SectionBasicInformation && info_class != SectionImageInformation)
 		return STATUS_INVALID_INFO_CLASS;
 	struct ksection *s;
 	ntstatus_t st = handle_ref(&p->handles, section, OBJ_SECTION, SECTION_QUERY, (void **)&s);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (info_class == SectionBasicInformation) {
-		/* SECTION_BASIC_INFORMATION {PVOID BaseAddress; ULONG Attributes; LARGE_INTEGER Size}:
-		 * BaseAddress is 0 except for based sections, which NT no longer has. */
-		put_at(buf, w, s->attributes, 4);
-		put_at(buf, w == 8 ? 16 : 8, s->size, 8);
-	} else if (!(s->attributes & SEC_IMAGE)) {
+	if (info_class == SectionBasicInformation)
+		size = section_basic_info_layout(s, p->ptr_size, buf);
+	else if (!(s->attributes & SEC_IMAGE))
 		st = STATUS_SECTION_NOT_IMAGE;
-	} else {
-		/* SECTION_IMAGE_INFORMATION: three pointer-width fields after TransferAddress and
-		 * ZeroBits, then fixed 32-bit and 16-bit fields (0x40 bytes on x64, 0x30 on x86). */
-		const struct pe_section_image_info *ii = &s->image_info;
-		unsigned o = 4 * w;
-		put_at(buf, 0, ii->transfer_address, w);
-		put_at(buf, w, ii->zero_bits, 4);
-		put_at(buf, 2 * w, ii->maximum_stack_size, w);
-		put_at(buf, 3 * w, ii->committed_stack_size, w);
-		put_at(buf, o, ii->subsystem_type, 4);
-		put_at(buf, o + 4, ii->subsystem_minor, 2);
-		put_at(buf, o + 6, ii->subsystem_major, 2);
-		put_at(buf, o + 8, ii->gp_value, 4);
-		put_at(buf, o + 12, ii->image_characteristics, 2);
-		put_at(buf, o + 14, ii->dll_characteristics, 2);
-		put_at(buf, o + 16, ii->machine, 2);
-		put_at(buf, o + 18, ii->image_contains_code, 1);
-		put_at(buf, o + 19, ii->image_flags, 1);
-		put_at(buf, o + 20, ii->loader_flags, 4);
-		put_at(buf, o + 24, ii->image_file_size, 4);
-		put_at(buf, o + 28, ii->checksum, 4);
-	}
+	else
+		size = section_image_info_layout(s, p->ptr_size, buf);
 	object_unref(s);
 	if (st != STATUS_SUCCESS)
 		return st;

@@ -2,8 +2,11 @@
  * reciprocal estimates, horizontal forms, dot products, rounding and conversions.
  *
  * Results must match hardware bit for bit. Finite, non-NaN operands go through the host's IEEE
- * binary32/binary64 arithmetic in MXCSR's rounding mode, one operation at a time, and the host's
- * exception flags are collected after each; everything x86-specific is done here in software:
+ * binary32/binary64 arithmetic in MXCSR's rounding mode, one operation at a time. Lanes whose
+ * operands and result show they can only be inexact take a fast path that reads the host's
+ * flags once per instruction (or never, when PE is already set and masked); the others collect
+ * the host's exception flags after each operation. Everything x86-specific is done here in
+ * software:
  * NaN propagation and the default NaN (SDM Vol. 1, 4.8.3.5 and 4.8.3.7), denormal-operand
  * detection and DAZ, flush-to-zero, min/max/compare rules, conversions to integer with the
  * integer indefinite, and unmasked exceptions (#XM with the destination unchanged, 11.5.3). */

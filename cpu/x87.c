@@ -542,6 +542,11 @@ void x87_fnop(struct cpu *c, const struct insn *i)
 	finish(c, i, &x, 0, 0);
 }
 
+/* FENI/FDISI/FSETPM (DB E0/E1/E4): 8087/287 controls that later FPUs ignore. */
+void x87_fnop_nowait(struct cpu *c, const struct insn *i)
+{
+}
+
 /* ST(1) = f(ST(1), ST(0)), pop: FPATAN FYL2X FYL2XP1 (param). */
 enum { B_PATAN, B_YL2X, B_YL2XP1 };
 

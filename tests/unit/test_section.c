@@ -466,6 +466,92 @@ START_TEST(nls_tables_mapped_once)
 }
 END_TEST
 
+START_TEST(file_sections_ex_services_and_extend)
+{
+	/* A data section over file bytes: contents copied, name recorded, already committed. */
+	uint8_t data[0x1800];
+	for (unsigned i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 7);
+	struct ksection *s1, *s2;
+	ck_assert_uint_eq(section_create_from_buffer(data, sizeof data, 0, PAGE_READWRITE, 0,
+						     "\\??\\C:\\data.bin", &s1), STATUS_SUCCESS);
+	ck_assert_uint_eq(section_create_from_buffer(data, sizeof data, 0, PAGE_READONLY, 0,
+						     "\\??\\C:\\data.bin", &s2), STATUS_SUCCESS);
+	ck_assert_uint_eq(section_create_from_buffer(data, 0, 0, PAGE_READONLY, 0, NULL, &s2),
+			  STATUS_MAPPED_FILE_SIZE_ZERO);
+	ck_assert_uint_eq(s1->attributes, SEC_COMMIT | SEC_FILE);
+	handle_t h1, h2;
+	ck_assert_uint_eq(handle_alloc(&p->handles, s1, SECTION_ALL_ACCESS, 0, &h1), STATUS_SUCCESS);
+	ck_assert_uint_eq(handle_alloc(&p->handles, s2, SECTION_ALL_ACCESS, 0, &h2), STATUS_SUCCESS);
+	object_unref(s1);
+	object_unref(s2);
+
+	/* NtMapViewOfSectionEx without extended parameters is NtMapViewOfSection. */
+	uint64_t a = 0, as = 0, b = 0, bs = 0;
+	guest_write_ptr(p, BASE_P, 0);
+	guest_write_ptr(p, SIZE_P, 0);
+	ck_assert_uint_eq(nt_map_view_of_section_ex(&call, h1, CURRENT_PROCESS, BASE_P, 0, SIZE_P, 0,
+						    PAGE_READWRITE, 0, 0), STATUS_SUCCESS);
+	guest_read_ptr(p, BASE_P, &a);
+	guest_read_ptr(p, SIZE_P, &as);
+	ck_assert_uint_eq(as, 0x2000);
+	ck_assert_uint_eq(nt_map_view_of_section_ex(&call, h1, CURRENT_PROCESS, BASE_P, 0, SIZE_P, 0,
+						    PAGE_READWRITE, BUF, 1), STATUS_NOT_SUPPORTED);
+	ck_assert_uint_eq(nt_map_view_of_section_ex(&call, h1, CURRENT_PROCESS, BASE_P, 0, SIZE_P, 0,
+						    PAGE_READWRITE, 0, 1), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(map(h2, &b, 0, &bs, PAGE_READONLY), STATUS_SUCCESS);
+	uint8_t back[16];
+	ck_assert_uint_eq(guest_read(p, a + 0x1000, back, sizeof back), STATUS_SUCCESS);
+	ck_assert_mem_eq(back, data + 0x1000, sizeof back);
+	uint32_t zero = 0, tail = 1;
+	ck_assert_uint_eq(guest_read(p, a + 0x1ffc, &tail, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(tail, zero);
+	uint64_t cb = a, cs = 0x1000;
+	ck_assert_uint_eq(vm_allocate(p, &cb, &cs, MEM_COMMIT, PAGE_READWRITE, 0), STATUS_ALREADY_COMMITTED);
+	/* Two sections over one file name the same file; different files do not. */
+	ck_assert_uint_eq(nt_are_mapped_files_the_same(&call, a, b), STATUS_SUCCESS);
+	handle_t h3 = create_anon(0x1000, PAGE_READWRITE, SEC_COMMIT, STATUS_SUCCESS);
+	uint64_t c = 0, csz = 0;
+	ck_assert_uint_eq(map(h3, &c, 0, &csz, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_are_mapped_files_the_same(&call, a, c), STATUS_NOT_SAME_DEVICE);
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, b + 4, 2, BUF, 0x100, RET_P),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, c, 2, BUF, 0x100, RET_P),
+			  STATUS_INVALID_ADDRESS);
+
+	/* NtExtendSection: data-file sections only; within the host pages it grows, a smaller
+	 * size reports the current one. */
+	uint64_t size = 0x1c00;
+	guest_write(p, SIZE_P, &size, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, h3, SIZE_P), STATUS_SECTION_NOT_EXTENDED);
+	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_SUCCESS);
+	size = 0x100;
+	guest_write(p, SIZE_P, &size, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_SUCCESS);
+	guest_read(p, SIZE_P, &size, 8);
+	ck_assert_uint_eq(size, 0x1c00);
+	size = 0x10000;
+	guest_write(p, SIZE_P, &size, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_NOT_SUPPORTED);
+
+	/* NtAllocateVirtualMemoryEx without extended parameters is NtAllocateVirtualMemory. */
+	guest_write_ptr(p, BASE_P, 0);
+	guest_write_ptr(p, SIZE_P, 0x1000);
+	ck_assert_uint_eq(nt_allocate_virtual_memory_ex(&call, CURRENT_PROCESS, BASE_P, SIZE_P,
+							MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0, 0),
+			  STATUS_SUCCESS);
+	uint64_t got;
+	guest_read_ptr(p, BASE_P, &got);
+	struct vm_basic_info m;
+	query(got, &m);
+	ck_assert_uint_eq(m.type, MEM_PRIVATE);
+	ck_assert_uint_eq(m.state, MEM_COMMIT);
+	ck_assert_uint_eq(nt_allocate_virtual_memory_ex(&call, CURRENT_PROCESS, BASE_P, SIZE_P,
+							MEM_RESERVE, PAGE_READWRITE, 0, 2),
+			  STATUS_INVALID_PARAMETER);
+}
+END_TEST
+
 START_TEST(image_info_32bit_layout)
 {
 	handle_t h = open_dll("kernel32.dll");
@@ -510,6 +596,7 @@ int main(void)
 	tcase_add_test(t64, image_section_at_base_and_relocated);
 	tcase_add_test(t64, bootstrap_maps_images_at_their_base);
 	tcase_add_test(t64, nls_tables_mapped_once);
+	tcase_add_test(t64, file_sections_ex_services_and_extend);
 	suite_add_tcase(s, t64);
 	TCase *t32 = tcase_create("x86");
 	tcase_add_checked_fixture(t32, setup32, teardown);

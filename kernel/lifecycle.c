@@ -7,6 +7,7 @@
 #include "loader/syscall_scan.h"
 /* module headers */
 #include "kernel/vm.h"
+#include "kernel/registry.h"
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
 {
@@ -29,6 +30,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 	/* module init: each `if (!<module>_init(p)) goto fail;` */
 	if (!vm_init(p))
 		goto fail;
+	if (!registry_init(p))
+		goto fail;
 	return p;
 fail:
 	kprocess_destroy(p);
@@ -46,6 +49,7 @@ void kprocess_destroy(struct kprocess *p)
 		object_unref(t);
 	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
+	registry_destroy(p);
 	vm_destroy(p);
 	for (int k = 0; k < 2; k++) {
 		if (p->service_tables[k])

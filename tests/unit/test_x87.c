@@ -47,7 +47,7 @@ static void fill_data(uint8_t *d)
 		{ 0x70, 8, 0x4000000000000000ull },  /* f64 2.0 */
 		{ 0x78, 4, 0x7fffffff },
 		{ 0x84, 8, 0x036f0377037b037eull },  /* CW unmasking IE, ZE, OE, UE */
-		{ 0x8c, 2, 0x037d },                 /* CW unmasking DE */
+		{ 0x8c, 4, 0x035f037d },             /* CW unmasking DE, PE */
 		{ 0x90, 8, 3 },                      /* f80 denormal */
 	};
 	memset(d, 0, DATA_SIZE);
@@ -411,6 +411,57 @@ static const struct seq seqs[] = {
 		0xe0, 0x66, 0x89, 0x83, 0x02, 0x01, 0x00, 0x00, 0xd9, 0xe8, 0xd9, 0xe8, 0xdf, 0xd1, 0xdf, 0xd9,
 		0xd9, 0xd9, 0xdb, 0xe0, 0xdb, 0xe1, 0xdb, 0xe4
 	  }, 56 },
+	{ "unmasked_ie_snan_load",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x84]; fld1; fld dword [rbx+0x54]; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x84, 0x00, 0x00, 0x00, 0xd9, 0xe8, 0xd9, 0x43, 0x54, 0xdf,
+		0xe0
+	  }, 17 },
+	{ "unmasked_ie_invalid",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x84]; fld1; fchs; fsqrt; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x84, 0x00, 0x00, 0x00, 0xd9, 0xe8, 0xd9, 0xe0, 0xd9, 0xfa,
+		0xdf, 0xe0
+	  }, 18 },
+	{ "unmasked_ie_fist",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x84]; fld qword [rbx+0x58]; fistp dword [rbx+0x100]; */
+	  /* fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x84, 0x00, 0x00, 0x00, 0xdd, 0x43, 0x58, 0xdb, 0x9b, 0x00,
+		0x01, 0x00, 0x00, 0xdf, 0xe0
+	  }, 21 },
+	{ "unmasked_pe_store",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x8e]; fld qword [rbx+8]; fstp dword [rbx+0x100]; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x8e, 0x00, 0x00, 0x00, 0xdd, 0x43, 0x08, 0xd9, 0x9b, 0x00,
+		0x01, 0x00, 0x00, 0xdf, 0xe0
+	  }, 21 },
+	{ "unmasked_pe_arith",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x8e]; fld1; fld qword [rbx+8]; fdivp st1, st0; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x8e, 0x00, 0x00, 0x00, 0xd9, 0xe8, 0xdd, 0x43, 0x08, 0xde,
+		0xf9, 0xdf, 0xe0
+	  }, 19 },
+	{ "unmasked_ue_reg",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x8a]; fld qword [rbx+8]; fld tword [rbx+0x90]; fmul st0, */
+	  /* st1; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x8a, 0x00, 0x00, 0x00, 0xdd, 0x43, 0x08, 0xdb, 0xab, 0x90,
+		0x00, 0x00, 0x00, 0xd8, 0xc9, 0xdf, 0xe0
+	  }, 23 },
+	{ "unmasked_ze_mem",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x86]; fld1; fdiv dword [rbx+0x100]; fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x86, 0x00, 0x00, 0x00, 0xd9, 0xe8, 0xd8, 0xb3, 0x00, 0x01,
+		0x00, 0x00, 0xdf, 0xe0
+	  }, 20 },
+	{ "unmasked_oe_scale",
+	  /* fninit; xor eax, eax; fldcw [rbx+0x88]; fild word [rbx+0x2a]; fld tword [rbx+0x60]; fscale; */
+	  /* fnstsw ax */
+	  (const uint8_t[]){
+		0xdb, 0xe3, 0x31, 0xc0, 0xd9, 0xab, 0x88, 0x00, 0x00, 0x00, 0xdf, 0x43, 0x2a, 0xdb, 0x6b, 0x60,
+		0xd9, 0xfd, 0xdf, 0xe0
+	  }, 20 },
 };
 
 /* FPU state in FXSAVE terms (abridged tag), what both sides can produce. */
@@ -943,6 +994,37 @@ START_TEST(environment_layouts_32bit)
 }
 END_TEST
 
+/* The 16-bit FNSAVE image is 94 bytes (14-byte environment + 8 registers); FNSAVE reinitialises
+ * the FPU and FRSTOR brings the stack back. */
+START_TEST(fnsave_frstor_16bit)
+{
+	fx_free(fx);
+	fx = fx_new(CPU_MODE_32);
+	static const uint8_t code[] = {
+		0xdb, 0xe3,             /* fninit */
+		0xd9, 0xe8,             /* fld1 */
+		0x66, 0xdd, 0x33,       /* o16 fnsave [ebx] */
+		0xd9, 0xe8,             /* fld1 (after the reinit: TOP 7 again) */
+		0x66, 0xdd, 0x23,       /* o16 frstor [ebx] */
+	};
+	memset(fx->data, 0xaa, 0x100);
+	fx->cpu.r[R_BX] = FX_DATA;
+	ck_assert_int_eq(fx_run(fx, code, sizeof code), TRAP_BREAKPOINT);
+	uint16_t h[3];
+	memcpy(h, fx->data, sizeof h);
+	ck_assert_uint_eq(h[0], 0x037f);
+	ck_assert_uint_eq(h[1], 0x3800);
+	ck_assert_uint_eq(h[2], 0x3fff);
+	uint64_t m;
+	memcpy(&m, fx->data + 14, 8);
+	ck_assert_uint_eq(m, 0x8000000000000000ull);
+	ck_assert_uint_eq(fx->data[94], 0xaa);                        /* past it: untouched */
+	ck_assert_uint_eq(fx->cpu.fpu.top, 7);
+	ck_assert_uint_eq(fx->cpu.fpu.tag, 0x3fff);
+	ck_assert_uint_eq(st(0).sign_exp, 0x3fff);
+}
+END_TEST
+
 /* Trigonometric results and the out-of-range rule through the instruction forms. */
 START_TEST(trig_instructions)
 {
@@ -985,6 +1067,7 @@ int main(void)
 	tcase_add_test(tc, fwait_delivers_pending_exception);
 	tcase_add_test(tc, faulting_store_is_precise);
 	tcase_add_test(tc, environment_layouts_32bit);
+	tcase_add_test(tc, fnsave_frstor_16bit);
 	tcase_add_test(tc, trig_instructions);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -589,6 +589,30 @@ bool vm_clear_guard(struct kprocess *p, uint64_t addr)
 	return true;
 }
 
+ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
+				uint64_t guaranteed, uint64_t *stack_limit)
+{
+	uint64_t page = addr & ~(PAGE - 1);
+	struct region *r = region_at(p->vm, page);
+	if (!r)
+		return STATUS_GUARD_PAGE_VIOLATION;
+	uint16_t prot = r->pages[(page - r->base) / PAGE] & PG_PROT;
+	if (!prot || !(prot & PAGE_GUARD))
+		return STATUS_GUARD_PAGE_VIOLATION;
+	uint64_t min = p->ptr_size == 8 ? 2 * PAGE : PAGE;
+	guaranteed = round_up(guaranteed < min ? min : guaranteed, PAGE);
+	vm_set_pages(p, page, PAGE, prot & ~PAGE_GUARD);
+	if (page >= dealloc_stack + PAGE + guaranteed) {
+		vm_set_pages(p, page - PAGE, PAGE, prot);
+		*stack_limit = page;
+		return STATUS_SUCCESS;
+	}
+	/* Inside the guaranteed space: hand it out (no more guard) and report the overflow. */
+	vm_set_pages(p, dealloc_stack + PAGE, guaranteed, prot & ~PAGE_GUARD);
+	*stack_limit = dealloc_stack + PAGE;
+	return STATUS_STACK_OVERFLOW;
+}
+
 void vm_flush_code(struct kprocess *p, uint64_t addr, uint64_t size)
 {
 	if (!addr && !size) {

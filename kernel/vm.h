@@ -118,6 +118,17 @@ ntstatus_t vm_query_region(struct kprocess *p, uint64_t addr, struct vm_region_i
  * returns true if it was a guard page (STATUS_GUARD_PAGE_VIOLATION is then raised once). */
 bool vm_clear_guard(struct kprocess *p, uint64_t addr);
 
+/* A guard-page fault at `addr` inside a thread's stack, whose reserved bottom is
+ * `dealloc_stack` (TEB.DeallocationStack): the stack grows as Wine's virtual_handle_stack_fault
+ * grows it. The touched page loses its guard and the page below becomes the new committed
+ * guard page, unless that would eat into the last page plus `guaranteed` bytes
+ * (TEB.GuaranteedStackBytes, at least 2 pages on x64 / 1 on x86): then those are committed
+ * without a guard and the result is STATUS_STACK_OVERFLOW (to be raised), else STATUS_SUCCESS
+ * (resume, nothing is raised). *stack_limit gets the new TEB StackLimit. Returns
+ * STATUS_GUARD_PAGE_VIOLATION, changing nothing, if addr's page is no guard page. */
+ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
+				uint64_t guaranteed, uint64_t *stack_limit);
+
 /* Invalidate decoded code of [addr, addr+size) (NtFlushInstructionCache); size 0 with addr 0
  * drops the whole block cache. Needed after writes through another view of shared memory,
  * which the written page's own code tracking cannot see. */

@@ -372,6 +372,37 @@ START_TEST(guard_pages)
 }
 END_TEST
 
+START_TEST(stack_growth_through_guard_pages)
+{
+	/* A 64 KiB stack: top 2 pages committed, a guard page under them, the rest reserved. */
+	uint64_t stack = 0, size = 0x10000, top;
+	ck_assert_uint_eq(alloc(&stack, &size, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	top = stack + size;
+	uint64_t c = top - 0x2000, cs = 0x2000;
+	ck_assert_uint_eq(alloc(&c, &cs, 0, MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
+	c = top - 0x3000, cs = 0x1000;
+	ck_assert_uint_eq(alloc(&c, &cs, 0, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD), STATUS_SUCCESS);
+	uint64_t limit = 0;
+	ck_assert_uint_eq(vm_stack_guard_fault(p, top - 0x1000, stack, 0, &limit), STATUS_GUARD_PAGE_VIOLATION);
+	ck_assert_uint_eq(vm_stack_guard_fault(p, top - 0x2ff8, stack, 0, &limit), STATUS_SUCCESS);
+	ck_assert_uint_eq(limit, top - 0x3000);
+	check_mbi(top - 0x3000, top - 0x3000, stack, PAGE_READWRITE, 0x3000, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
+	check_mbi(top - 0x4000, top - 0x4000, stack, PAGE_READWRITE, 0x1000, MEM_COMMIT,
+		  PAGE_READWRITE | PAGE_GUARD, MEM_PRIVATE);
+	/* Down to the guaranteed area: two pages above the last one on x64. */
+	uint64_t addr = top - 0x4000;
+	while (vm_stack_guard_fault(p, addr, stack, 0, &limit) == STATUS_SUCCESS) {
+		ck_assert_uint_eq(limit, addr);
+		addr -= 0x1000;
+	}
+	ck_assert_uint_eq(addr, stack + 0x3000 - 0x1000);
+	ck_assert_uint_eq(limit, stack + 0x1000);
+	check_mbi(stack, stack, stack, PAGE_READWRITE, 0x1000, MEM_RESERVE, 0, MEM_PRIVATE);
+	check_mbi(stack + 0x1000, stack + 0x1000, stack, PAGE_READWRITE, 0xf000, MEM_COMMIT, PAGE_READWRITE,
+		  MEM_PRIVATE);
+}
+END_TEST
+
 START_TEST(bad_pointers_leave_state_unchanged)
 {
 	uint64_t v;
@@ -558,6 +589,7 @@ int main(void)
 	tcase_add_test(t64, placement_top_down_and_zero_bits);
 	tcase_add_test(t64, protection_changes);
 	tcase_add_test(t64, guard_pages);
+	tcase_add_test(t64, stack_growth_through_guard_pages);
 	tcase_add_test(t64, bad_pointers_leave_state_unchanged);
 	tcase_add_test(t64, release_whole_allocations_only);
 	tcase_add_test(t64, read_write_virtual_memory);

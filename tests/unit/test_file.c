@@ -1,0 +1,788 @@
+/* File services called directly on a bare process whose C: drive is a fresh temporary
+ * directory and whose system image is the real one (build/sysroot or $NTEMU_SYSROOT):
+ * create dispositions, read/write/seek, information classes, case-insensitive names, escapes
+ * out of the drive, the read-only system32 view, directory listings with masks, share modes,
+ * deletion, standard-handle device types, and 32-bit layouts. */
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/guest.h"
+#include "kernel/process.h"
+#include "kernel/unicode.h"
+#include "kernel/vfs.h"
+#include "kernel/vm.h"
+
+#define SCRATCH 0x60000000ull
+#define HANDLE_P (SCRATCH + 0x0)
+#define IOSB_P (SCRATCH + 0x10)
+#define OFFSET_P (SCRATCH + 0x20)
+#define USTR_P (SCRATCH + 0x40)
+#define OA_P (SCRATCH + 0x80)
+#define NAME_P (SCRATCH + 0x100)
+#define MASK_USTR_P (SCRATCH + 0x900)
+#define MASK_P (SCRATCH + 0x940)
+#define BUF (SCRATCH + 0x1000)
+#define BUF_SIZE 0x8000
+
+static struct kconfig cfg;
+static struct kprocess *p;
+static struct nt_call call;
+static char root[256];
+static char sysroot_abs[PATH_MAX];
+
+static void start(unsigned ptr_size)
+{
+	const char *s = getenv("NTEMU_SYSROOT");
+	ck_assert_msg(realpath(s && *s ? s : "build/sysroot", sysroot_abs),
+		      "system image missing: run `make sysroot`");
+	strcpy(root, "/tmp/ntemu-test-file-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	cfg = (struct kconfig){.root = root, .sysroot = sysroot_abs};
+	p = kprocess_create(&cfg, ptr_size);
+	ck_assert_ptr_nonnull(p);
+	call = (struct nt_call){.proc = p};
+	uint64_t base = SCRATCH, size = 0x10000;
+	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
+			  STATUS_SUCCESS);
+}
+
+static void setup64(void)
+{
+	start(8);
+}
+
+static void setup32(void)
+{
+	start(4);
+}
+
+static void teardown(void)
+{
+	kprocess_destroy(p);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void host_write(const char *rel, const char *data)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(data, f);
+	fclose(f);
+}
+
+static void host_mkdir(const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+}
+
+static bool host_exists(const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	return !lstat(path, &st);
+}
+
+/* A UNICODE_STRING at `at` for `s`, characters at `chars`. */
+static void put_ustr(gptr_t at, gptr_t chars, const char *s)
+{
+	size_t len;
+	uint16_t *w = utf8_to_utf16_dup(s, &len);
+	ck_assert_uint_eq(guest_write(p, chars, w, len * 2), STATUS_SUCCESS);
+	free(w);
+	uint8_t u[16] = {0};
+	uint16_t l = (uint16_t)(len * 2);
+	memcpy(u, &l, 2);
+	memcpy(u + 2, &l, 2);
+	memcpy(u + (p->ptr_size == 8 ? 8 : 4), &chars, p->ptr_size);
+	ck_assert_uint_eq(guest_write(p, at, u, ustr_size(p)), STATUS_SUCCESS);
+}
+
+/* OBJECT_ATTRIBUTES for `name` relative to `root_handle`. */
+static gptr_t objattr(handle_t root_handle, const char *name)
+{
+	put_ustr(USTR_P, NAME_P, name);
+	uint8_t oa[0x30] = {0};
+	bool wide = p->ptr_size == 8;
+	uint32_t len = wide ? 0x30 : 0x18, attrs = OBJ_CASE_INSENSITIVE;
+	uint64_t ustr = USTR_P;
+	memcpy(oa, &len, 4);
+	memcpy(oa + (wide ? 8 : 4), &root_handle, p->ptr_size);
+	memcpy(oa + (wide ? 0x10 : 8), &ustr, p->ptr_size);
+	memcpy(oa + (wide ? 0x18 : 0xc), &attrs, 4);
+	ck_assert_uint_eq(guest_write(p, OA_P, oa, len), STATUS_SUCCESS);
+	return OA_P;
+}
+
+static uint64_t iosb_info(void)
+{
+	uint64_t v = 0;
+	guest_read_ptr(p, IOSB_P + p->ptr_size, &v);
+	return v;
+}
+
+static ntstatus_t create_rel(handle_t dir, const char *name, uint32_t access, uint32_t share,
+			     uint32_t disp, uint32_t options, handle_t *h)
+{
+	guest_write_ptr(p, IOSB_P + p->ptr_size, 0xdead);
+	ntstatus_t st = nt_create_file(&call, HANDLE_P, access, objattr(dir, name), IOSB_P, 0,
+				       FILE_ATTRIBUTE_NORMAL, share, disp, options, 0, 0);
+	uint64_t v = 0;
+	guest_read_ptr(p, HANDLE_P, &v);
+	if (h)
+		*h = v;
+	return st;
+}
+
+static ntstatus_t create(const char *name, uint32_t access, uint32_t share, uint32_t disp,
+			 uint32_t options, handle_t *h)
+{
+	return create_rel(0, name, access, share, disp, options, h);
+}
+
+#define RW (GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE)
+#define SYNC FILE_SYNCHRONOUS_IO_NONALERT
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+static ntstatus_t write_str(handle_t h, const char *s)
+{
+	guest_write(p, BUF, s, strlen(s));
+	return nt_write_file(&call, h, 0, 0, 0, IOSB_P, BUF, (uint32_t)strlen(s), 0, 0);
+}
+
+static ntstatus_t read_at(handle_t h, uint32_t len, const uint64_t *offset, char *out)
+{
+	if (offset)
+		guest_write(p, OFFSET_P, offset, 8);
+	ntstatus_t st = nt_read_file(&call, h, 0, 0, 0, IOSB_P, BUF, len, offset ? OFFSET_P : 0, 0);
+	memset(out, 0, len + 1);
+	if (st == STATUS_SUCCESS)
+		guest_read(p, BUF, out, iosb_info());
+	return st;
+}
+
+static ntstatus_t query(handle_t h, uint32_t cls, uint32_t len)
+{
+	return nt_query_information_file(&call, h, IOSB_P, BUF, len, cls);
+}
+
+static uint32_t rd32(gptr_t a)
+{
+	uint32_t v = 0;
+	guest_read(p, a, &v, 4);
+	return v;
+}
+
+static uint64_t rd64(gptr_t a)
+{
+	uint64_t v = 0;
+	guest_read(p, a, &v, 8);
+	return v;
+}
+
+/* The UTF-16 string at a, `bytes` long, as UTF-8. */
+static char *rdname(gptr_t a, uint32_t bytes)
+{
+	static char out[1024];
+	uint16_t w[512];
+	ck_assert_uint_le(bytes, sizeof w);
+	guest_read(p, a, w, bytes);
+	size_t n = utf16_to_utf8(w, bytes / 2, out, sizeof out - 1);
+	out[n] = 0;
+	return out;
+}
+
+START_TEST(dispositions)
+{
+	handle_t h;
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OPEN, SYNC, &h), STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(create("\\??\\C:\\nodir\\a.txt", RW, 0, FILE_CREATE, SYNC, &h),
+			  STATUS_OBJECT_PATH_NOT_FOUND);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_CREATED);
+	ck_assert_uint_eq(h % 4, 0);
+	ck_assert_uint_eq(write_str(h, "0123456789"), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 10);
+	ck_assert_uint_eq(nt_close(&call, h), STATUS_SUCCESS);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_OBJECT_NAME_COLLISION);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OPEN_IF, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_OPENED);
+	ck_assert_uint_eq(query(h, 5 /* FileStandardInformation */, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF + 8), 10);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OVERWRITE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_OVERWRITTEN);
+	ck_assert_uint_eq(query(h, 5, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF + 8), 0);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\b.txt", RW, 0, FILE_OVERWRITE, SYNC, &h), STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(create("\\??\\C:\\b.txt", RW, 0, FILE_OVERWRITE_IF, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_CREATED);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\b.txt", RW, 0, FILE_OVERWRITE_IF, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_OVERWRITTEN);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\b.txt", RW, 0, FILE_SUPERSEDE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_SUPERSEDED);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\c.txt", RW, 0, FILE_SUPERSEDE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_CREATED);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\d.txt", RW, 0, FILE_OPEN_IF, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_CREATED);
+	nt_close(&call, h);
+	ck_assert(host_exists("d.txt"));
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, 6, SYNC, &h), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OPEN, FILE_OPEN_BY_FILE_ID, &h), STATUS_NOT_SUPPORTED);
+	/* Directories. */
+	ck_assert_uint_eq(create("\\??\\C:\\sub", RW, 0, FILE_CREATE, FILE_DIRECTORY_FILE | SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), FILE_CREATED);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\sub", RW, 0, FILE_OPEN, FILE_NON_DIRECTORY_FILE | SYNC, &h),
+			  STATUS_FILE_IS_A_DIRECTORY);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OPEN, FILE_DIRECTORY_FILE | SYNC, &h),
+			  STATUS_NOT_A_DIRECTORY);
+	ck_assert_uint_eq(create("\\??\\C:\\a.txt\\x", RW, 0, FILE_CREATE, SYNC, &h), STATUS_OBJECT_PATH_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(read_write_seek_and_query)
+{
+	handle_t h;
+	host_mkdir("Dir");
+	ck_assert_uint_eq(create("\\??\\C:\\Dir\\File.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, "hello world"), STATUS_SUCCESS);
+	ck_assert_uint_eq(query(h, 14 /* FilePositionInformation */, 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF), 11);
+	uint64_t six = 6;
+	guest_write(p, BUF, &six, 8);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 8, 14), STATUS_SUCCESS);
+	char got[64];
+	ck_assert_uint_eq(read_at(h, 5, NULL, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "world");
+	ck_assert_uint_eq(read_at(h, 5, NULL, got), STATUS_END_OF_FILE);
+	ck_assert_uint_eq(iosb_info(), 0);
+	uint64_t off = 2;
+	ck_assert_uint_eq(read_at(h, 3, &off, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "llo");
+	/* Standard: AllocationSize rounded to 4096, EndOfFile, links, not a directory. */
+	ck_assert_uint_eq(query(h, 5, 23), STATUS_INFO_LENGTH_MISMATCH);
+	ck_assert_uint_eq(query(h, 5, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF), 4096);
+	ck_assert_uint_eq(rd64(BUF + 8), 11);
+	ck_assert_uint_eq(rd32(BUF + 16), 1);
+	ck_assert_uint_eq(rd32(BUF + 20) & 0xffff, 0);
+	ck_assert_uint_eq(iosb_info(), 24);
+	/* Basic: an archive file with a write time after 2000. */
+	ck_assert_uint_eq(query(h, 4, 40), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 32), FILE_ATTRIBUTE_ARCHIVE);
+	ck_assert_uint_gt(rd64(BUF + 16), 125911584000000000ull);
+	/* Name: the path without the drive, in the case the file has. */
+	ck_assert_uint_eq(query(h, 9 /* FileNameInformation */, 200), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 26);
+	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\Dir\\File.txt");
+	ck_assert_uint_eq(iosb_info(), 30);
+	ck_assert_uint_eq(query(h, 9, 10), STATUS_BUFFER_OVERFLOW);
+	ck_assert_uint_eq(rd32(BUF), 26);
+	ck_assert_uint_eq(iosb_info(), 10);
+	/* All: name at 100 (FILE_ALL_INFORMATION.NameInformation at 96), position at 80. */
+	ck_assert_uint_eq(query(h, 18, 103), STATUS_INFO_LENGTH_MISMATCH);
+	ck_assert_uint_eq(query(h, 18, 400), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF + 48), 11);
+	ck_assert_uint_eq(rd64(BUF + 80), 5);
+	ck_assert_uint_eq(rd32(BUF + 96), 26);
+	ck_assert_str_eq(rdname(BUF + 100, 26), "\\Dir\\File.txt");
+	/* Network-open and internal. */
+	ck_assert_uint_eq(query(h, 34, 56), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF + 40), 11);
+	ck_assert_uint_eq(rd32(BUF + 48), FILE_ATTRIBUTE_ARCHIVE);
+	char host[PATH_MAX];
+	struct stat st;
+	snprintf(host, sizeof host, "%s/Dir/File.txt", root);
+	stat(host, &st);
+	ck_assert_uint_eq(query(h, 6, 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF), st.st_ino);
+	ck_assert_uint_eq(query(h, 200, 8), STATUS_INVALID_INFO_CLASS);
+	/* End of file. */
+	uint64_t four = 4;
+	guest_write(p, BUF, &four, 8);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 8, 20), STATUS_SUCCESS);
+	stat(host, &st);
+	ck_assert_uint_eq(st.st_size, 4);
+	nt_close(&call, h);
+	/* A read-only handle cannot write; a write-only one cannot read. */
+	ck_assert_uint_eq(create("\\??\\C:\\dir\\file.txt", GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, "x"), STATUS_ACCESS_DENIED);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\dir\\file.txt", GENERIC_WRITE | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(read_at(h, 1, NULL, got), STATUS_ACCESS_DENIED);
+	nt_close(&call, h);
+}
+END_TEST
+
+START_TEST(case_insensitive_names_and_forms)
+{
+	handle_t h;
+	host_mkdir("Program Files");
+	host_write("Program Files/ReadMe.TXT", "abc");
+	const char *forms[] = {
+		"\\??\\C:\\program files\\readme.txt",
+		"\\??\\c:\\PROGRAM FILES\\README.TXT",
+		"\\DosDevices\\C:\\Program Files\\ReadMe.TXT",
+		"\\GLOBAL??\\C:\\Program Files\\.\\x\\..\\readme.txt",
+		"\\Device\\HarddiskVolume1\\program files\\readme.txt",
+	};
+	for (unsigned k = 0; k < sizeof forms / sizeof *forms; k++) {
+		ck_assert_msg(create(forms[k], GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h) ==
+				      STATUS_SUCCESS, "%s", forms[k]);
+		ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
+		ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\Program Files\\ReadMe.TXT");
+		nt_close(&call, h);
+	}
+	/* Relative to a directory handle. */
+	handle_t dir;
+	ck_assert_uint_eq(create("\\??\\C:\\PROGRAM FILES", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
+	ck_assert_uint_eq(create_rel(dir, "readme.txt", GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert_uint_eq(create_rel(dir, "new.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert(host_exists("Program Files/new.txt"));
+	nt_close(&call, dir);
+	/* Paths that are not files on a drive. */
+	ck_assert_uint_eq(create("\\??\\UNC\\server\\share\\x", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_OBJECT_PATH_NOT_FOUND);
+	ck_assert_uint_eq(create("\\??\\Q:\\x", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_PATH_NOT_FOUND);
+	ck_assert_uint_eq(create("C:\\x", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_PATH_SYNTAX_BAD);
+	ck_assert_uint_eq(create("\\??\\C:\\a*b", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_NAME_INVALID);
+	/* The null device swallows writes and reads as empty. */
+	ck_assert_uint_eq(create("\\Device\\Null", RW, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, "gone"), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 4);
+	char got[8];
+	ck_assert_uint_eq(read_at(h, 4, NULL, got), STATUS_END_OF_FILE);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), FILE_DEVICE_NULL);
+	nt_close(&call, h);
+}
+END_TEST
+
+START_TEST(no_escape_from_the_drive)
+{
+	handle_t h;
+	/* '..' stops at the root: this is C:\etc\passwd, which does not exist. */
+	ck_assert_uint_eq(create("\\??\\C:\\..\\..\\..\\etc\\passwd", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_OBJECT_PATH_NOT_FOUND);
+	host_mkdir("etc");
+	host_write("etc/passwd", "inside");
+	ck_assert_uint_eq(create("\\??\\C:\\..\\..\\..\\etc\\passwd", GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 SYNC, &h), STATUS_SUCCESS);
+	char got[16];
+	ck_assert_uint_eq(read_at(h, 6, NULL, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "inside");
+	nt_close(&call, h);
+	/* Symlinks out of the drive are refused, to a directory or a file, and cannot be created
+	 * through; symlinks that stay inside work. */
+	char link[PATH_MAX];
+	snprintf(link, sizeof link, "%s/out", root);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	snprintf(link, sizeof link, "%s/pw", root);
+	ck_assert_int_eq(symlink("/etc/passwd", link), 0);
+	snprintf(link, sizeof link, "%s/dangling", root);
+	ck_assert_int_eq(symlink("/tmp/ntemu-no-such-file-xyz", link), 0);
+	snprintf(link, sizeof link, "%s/in", root);
+	ck_assert_int_eq(symlink("etc", link), 0);
+	ck_assert_uint_eq(create("\\??\\C:\\out\\passwd", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\out\\new.txt", RW, 0, FILE_CREATE, 0, &h), STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\pw", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\dangling", RW, 0, FILE_OVERWRITE_IF, 0, &h), STATUS_ACCESS_DENIED);
+	ck_assert_int_ne(access("/tmp/ntemu-no-such-file-xyz", F_OK), 0);
+	ck_assert_uint_eq(create("\\??\\C:\\in\\passwd", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert_uint_eq(nt_query_attributes_file(&call, objattr(0, "\\??\\C:\\out\\passwd"), BUF),
+			  STATUS_ACCESS_DENIED);
+}
+END_TEST
+
+START_TEST(system_image_is_read_only)
+{
+	handle_t h;
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\ntdll.dll", GENERIC_READ | SYNCHRONIZE,
+				 FILE_SHARE_READ | FILE_SHARE_DELETE, FILE_OPEN, SYNC | FILE_NON_DIRECTORY_FILE, &h),
+			  STATUS_SUCCESS);
+	char got[4];
+	ck_assert_uint_eq(read_at(h, 2, NULL, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "MZ");
+	ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\windows\\system32\\ntdll.dll");
+	ck_assert_uint_eq(query(h, 4, 40), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 32) & FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_READONLY);
+	char *host, *nt;
+	ck_assert_uint_eq(vfs_file_for_section(p, h, FILE_READ_DATA, &host, &nt), STATUS_SUCCESS);
+	ck_assert_str_eq(nt, "\\Device\\HarddiskVolume1\\windows\\system32\\ntdll.dll");
+	char expect[PATH_MAX + 32];
+	snprintf(expect, sizeof expect, "%s/system32/ntdll.dll", sysroot_abs);
+	ck_assert_str_eq(host, expect);
+	free(host);
+	free(nt);
+	/* FSCTL_GET_OBJECT_ID: a 16-byte id unique per file. */
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x9009c, 0, 0, BUF, 64), STATUS_SUCCESS);
+	uint64_t id1[2] = {rd64(BUF), rd64(BUF + 8)};
+	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\C:\\Windows\\System32\\KERNEL32.DLL", GENERIC_READ | SYNCHRONIZE, SHARE_ALL,
+				 FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x9009c, 0, 0, BUF, 64), STATUS_SUCCESS);
+	ck_assert(rd64(BUF) != id1[0] || rd64(BUF + 8) != id1[1]);
+	nt_close(&call, h);
+	/* No writing, creating or deleting there. */
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\ntdll.dll", RW, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\new.dll", RW, 0, FILE_CREATE, SYNC, &h),
+			  STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\ntdll.dll", DELETE, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\nope.dll", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_OBJECT_NAME_NOT_FOUND);
+	/* MAXIMUM_ALLOWED gets read access only. */
+	ck_assert_uint_eq(create("\\??\\C:\\windows\\system32\\ntdll.dll", MAXIMUM_ALLOWED, SHARE_ALL, FILE_OPEN, 0, &h),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, "x"), STATUS_ACCESS_DENIED);
+	nt_close(&call, h);
+	/* C:\windows itself is a directory; syswow64 is there too. */
+	ck_assert_uint_eq(create("\\??\\C:\\windows", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert_uint_eq(nt_query_attributes_file(&call, objattr(0, "\\??\\C:\\windows\\syswow64\\ntdll.dll"), BUF),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 32) & FILE_ATTRIBUTE_DIRECTORY, 0);
+	ck_assert_uint_eq(nt_query_attributes_file(&call, objattr(0, "\\??\\C:\\windows\\system32"), BUF),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 32) & FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_DIRECTORY);
+	ck_assert_uint_eq(nt_query_full_attributes_file(&call, objattr(0, "\\??\\C:\\windows\\missing.dll"), BUF),
+			  STATUS_OBJECT_NAME_NOT_FOUND);
+}
+END_TEST
+
+/* Names of the entries NtQueryDirectoryFile returned in BUF (class FileNamesInformation or
+ * FileBothDirectoryInformation), joined with ','. */
+static char *listed(uint32_t cls)
+{
+	static char out[1024];
+	out[0] = 0;
+	gptr_t e = BUF;
+	for (;;) {
+		uint32_t next = rd32(e);
+		uint32_t len = rd32(e + (cls == 12 ? 8 : 60));
+		const char *n = rdname(e + (cls == 12 ? 12 : 94), len);
+		if (out[0])
+			strcat(out, ",");
+		strcat(out, n);
+		if (!next)
+			break;
+		ck_assert_uint_eq(next % 8, 0);
+		e += next;
+	}
+	return out;
+}
+
+static ntstatus_t list(handle_t dir, uint32_t cls, const char *mask, bool restart, bool single)
+{
+	if (mask)
+		put_ustr(MASK_USTR_P, MASK_P, mask);
+	return nt_query_directory_file(&call, dir, 0, 0, 0, IOSB_P, BUF, BUF_SIZE, cls, single,
+				       mask ? MASK_USTR_P : 0, restart);
+}
+
+START_TEST(directory_listing_with_masks)
+{
+	host_mkdir("d");
+	host_write("d/b.txt", "bb");
+	host_write("d/A.txt", "a");
+	host_write("d/c.log", "ccc");
+	host_mkdir("d/sub");
+	handle_t dir;
+	ck_assert_uint_eq(create("\\??\\C:\\d", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
+	ck_assert_uint_eq(list(dir, 3, "*.TXT", false, false), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(3), "A.txt,b.txt");
+	ck_assert_uint_eq(rd64(BUF + 40), 1); /* EndOfFile of A.txt */
+	ck_assert_uint_eq(list(dir, 3, NULL, false, false), STATUS_NO_MORE_FILES);
+	ck_assert_uint_eq(list(dir, 12, NULL, true, false), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(12), ".,..,A.txt,b.txt,c.log,sub");
+	ck_assert_uint_eq(list(dir, 12, "nothing*", true, false), STATUS_NO_SUCH_FILE);
+	/* One at a time, with '?' and DOS_STAR. */
+	ck_assert_uint_eq(list(dir, 12, "?.txt", true, true), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(12), "A.txt");
+	ck_assert_uint_eq(list(dir, 12, NULL, false, true), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(12), "b.txt");
+	ck_assert_uint_eq(list(dir, 12, "<.log", true, false), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(12), "c.log");
+	/* Other classes: directory attribute and file id. */
+	ck_assert_uint_eq(list(dir, 37, "sub", true, false), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 56), FILE_ATTRIBUTE_DIRECTORY);
+	ck_assert_uint_eq(rd32(BUF + 60), 6);
+	ck_assert_str_eq(rdname(BUF + 104, 6), "sub");
+	ck_assert_uint_ne(rd64(BUF + 96), 0);
+	ck_assert_uint_eq(list(dir, 1, "c.log", true, false), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 64, rd32(BUF + 60)), "c.log");
+	ck_assert_uint_eq(list(dir, 2, "c.log", true, false), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 68, rd32(BUF + 60)), "c.log");
+	ck_assert_uint_eq(list(dir, 9, NULL, true, false), STATUS_INVALID_INFO_CLASS);
+	nt_close(&call, dir);
+	/* The drive's root has no "." and "..". */
+	ck_assert_uint_eq(create("\\??\\C:\\", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
+	ck_assert_uint_eq(list(dir, 12, NULL, false, false), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(12), "d");
+	nt_close(&call, dir);
+	/* Not a directory. */
+	handle_t h;
+	ck_assert_uint_eq(create("\\??\\C:\\d\\c.log", GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(list(h, 12, NULL, false, false), STATUS_INVALID_PARAMETER);
+	nt_close(&call, h);
+}
+END_TEST
+
+START_TEST(share_modes)
+{
+	handle_t h1, h2;
+	host_write("s.txt", "s");
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0, &h1), STATUS_SUCCESS);
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", GENERIC_WRITE, SHARE_ALL, FILE_OPEN, 0, &h2), STATUS_SHARING_VIOLATION);
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", GENERIC_READ, FILE_SHARE_WRITE, FILE_OPEN, 0, &h2),
+			  STATUS_SHARING_VIOLATION);
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", GENERIC_READ, FILE_SHARE_READ, FILE_OPEN, 0, &h2), STATUS_SUCCESS);
+	nt_close(&call, h2);
+	/* Attribute-only opens take no part in share checks. */
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", FILE_READ_ATTRIBUTES, 0, FILE_OPEN, 0, &h2), STATUS_SUCCESS);
+	nt_close(&call, h2);
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", DELETE, SHARE_ALL, FILE_OPEN, 0, &h2), STATUS_SHARING_VIOLATION);
+	nt_close(&call, h1);
+	ck_assert_uint_eq(create("\\??\\C:\\s.txt", GENERIC_WRITE, 0, FILE_OPEN, 0, &h2), STATUS_SUCCESS);
+	nt_close(&call, h2);
+}
+END_TEST
+
+START_TEST(deletion)
+{
+	handle_t h, h2;
+	/* Delete on close. */
+	ck_assert_uint_eq(create("\\??\\C:\\tmp.txt", RW | DELETE, 0, FILE_CREATE, SYNC | FILE_DELETE_ON_CLOSE, &h),
+			  STATUS_SUCCESS);
+	ck_assert(host_exists("tmp.txt"));
+	nt_close(&call, h);
+	ck_assert(!host_exists("tmp.txt"));
+	ck_assert_uint_eq(create("\\??\\C:\\tmp.txt", RW, 0, FILE_CREATE, FILE_DELETE_ON_CLOSE, &h),
+			  STATUS_INVALID_PARAMETER);
+	/* FileDispositionInformation as kernelbase's DeleteFile: pending until the last close. */
+	host_write("del.txt", "x");
+	ck_assert_uint_eq(create("\\??\\C:\\del.txt", DELETE | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(create("\\??\\C:\\del.txt", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h2), STATUS_SUCCESS);
+	uint8_t yes = 1;
+	guest_write(p, BUF, &yes, 1);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 1, 13), STATUS_SUCCESS);
+	ck_assert_uint_eq(query(h, 5, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 20) & 0xff, 1); /* DeletePending */
+	handle_t h3;
+	ck_assert_uint_eq(create("\\??\\C:\\del.txt", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h3), STATUS_DELETE_PENDING);
+	nt_close(&call, h);
+	ck_assert(host_exists("del.txt"));
+	nt_close(&call, h2);
+	ck_assert(!host_exists("del.txt"));
+	/* No DELETE access: denied. */
+	host_write("keep.txt", "x");
+	ck_assert_uint_eq(create("\\??\\C:\\keep.txt", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_SUCCESS);
+	guest_write(p, BUF, &yes, 1);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 1, 13), STATUS_ACCESS_DENIED);
+	nt_close(&call, h);
+	/* A directory with something in it cannot be deleted; an empty one can (Ex class). */
+	host_mkdir("full");
+	host_write("full/x", "x");
+	ck_assert_uint_eq(create("\\??\\C:\\full", DELETE, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE, &h), STATUS_SUCCESS);
+	guest_write(p, BUF, &yes, 1);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 1, 13), STATUS_DIRECTORY_NOT_EMPTY);
+	nt_close(&call, h);
+	host_mkdir("empty");
+	ck_assert_uint_eq(create("\\??\\C:\\empty", DELETE, SHARE_ALL, FILE_OPEN, FILE_DIRECTORY_FILE, &h), STATUS_SUCCESS);
+	uint32_t flags = 1;
+	guest_write(p, BUF, &flags, 4);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 4, 64), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert(!host_exists("empty"));
+	/* Rename. */
+	host_write("old.txt", "o");
+	ck_assert_uint_eq(create("\\??\\C:\\old.txt", DELETE | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
+	const char *to = "\\??\\C:\\new.txt";
+	size_t len;
+	uint16_t *w = utf8_to_utf16_dup(to, &len);
+	uint8_t ri[24] = {0};
+	uint32_t bytes = (uint32_t)len * 2;
+	memcpy(ri + 16, &bytes, 4);
+	guest_write(p, BUF, ri, 20);
+	guest_write(p, BUF + 20, w, bytes);
+	free(w);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 20 + bytes, 10), STATUS_SUCCESS);
+	ck_assert(!host_exists("old.txt"));
+	ck_assert(host_exists("new.txt"));
+	ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\new.txt");
+	nt_close(&call, h);
+}
+END_TEST
+
+static uint32_t device_type_of(int fd)
+{
+	struct kfile *f;
+	ck_assert_uint_eq(vfs_make_host_fd_file(p, fd, GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE, &f), STATUS_SUCCESS);
+	handle_t h;
+	ck_assert_uint_eq(handle_alloc(&p->handles, f, f->access, 0, &h), STATUS_SUCCESS);
+	object_unref(f);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 8, 4), STATUS_SUCCESS);
+	uint32_t type = rd32(BUF);
+	nt_close(&call, h);
+	return type;
+}
+
+START_TEST(std_handles_device_types)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_uint_eq(device_type_of(fds[0]), FILE_DEVICE_NAMED_PIPE);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/out.txt", root);
+	int file = open(path, O_CREAT | O_RDWR, 0644);
+	ck_assert_uint_eq(device_type_of(file), FILE_DEVICE_DISK);
+	int null = open("/dev/null", O_RDWR);
+	ck_assert_uint_eq(device_type_of(null), FILE_DEVICE_NULL);
+	/* Writes reach the host fd; closing the guest handle leaves ntemu's fd open. */
+	struct kfile *f;
+	ck_assert_uint_eq(vfs_make_host_fd_file(p, fds[1], GENERIC_WRITE | SYNCHRONIZE, &f), STATUS_SUCCESS);
+	handle_t h;
+	handle_alloc(&p->handles, f, f->access, 0, &h);
+	object_unref(f);
+	ck_assert_uint_eq(write_str(h, "to the pipe"), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 11);
+	/* A pipe is no console: ConDrv requests fail so msvcrt falls back to WriteFile. */
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x504000, 0, 0, BUF, 4),
+			  STATUS_NOT_SUPPORTED);
+	nt_close(&call, h);
+	char got[16] = {0};
+	ck_assert_int_eq(read(fds[0], got, sizeof got), 11);
+	ck_assert_str_eq(got, "to the pipe");
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	close(fds[0]);
+	close(fds[1]);
+	close(file);
+	close(null);
+	/* The three standard handles: plain values, multiples of 4. */
+	handle_t std[3];
+	ck_assert_uint_eq(vfs_open_std_handles(p, std), STATUS_SUCCESS);
+	for (int k = 0; k < 3; k++)
+		ck_assert_uint_eq(std[k] & 3, 0);
+}
+END_TEST
+
+START_TEST(volume_information)
+{
+	handle_t h;
+	ck_assert_uint_eq(create("\\??\\C:\\", FILE_READ_ATTRIBUTES | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), FILE_DEVICE_DISK);
+	ck_assert_uint_eq(rd32(BUF + 4), 0x20);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 7, 4), STATUS_INFO_LENGTH_MISMATCH);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 64, 5), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 4), 255);
+	ck_assert_str_eq(rdname(BUF + 12, rd32(BUF + 8)), "NTFS");
+	ck_assert_uint_eq(iosb_info(), 20);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 64, 1), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 8), 0x4e540043);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 64, 3), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 20), 512);
+	ck_assert_uint_ne(rd64(BUF), 0);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 64, 7), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 28), 512);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 64, 99), STATUS_INVALID_INFO_CLASS);
+	nt_close(&call, h);
+}
+END_TEST
+
+/* 32-bit guest: OBJECT_ATTRIBUTES 0x18, UNICODE_STRING 8, IO_STATUS_BLOCK 8 bytes,
+ * FILE_RENAME_INFORMATION with a 4-byte RootDirectory. */
+START_TEST(guest_32bit_layouts)
+{
+	handle_t h;
+	guest_write_ptr(p, IOSB_P + 8, 0x55555555);
+	ck_assert_uint_eq(create("\\??\\C:\\w32.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(IOSB_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(IOSB_P + 4), FILE_CREATED);
+	ck_assert_uint_eq(rd32(IOSB_P + 8), 0x55555555);
+	ck_assert_uint_eq(write_str(h, "abc"), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(IOSB_P + 4), 3);
+	ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\w32.txt");
+	ck_assert_uint_eq(query(h, 5, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd64(BUF + 8), 3);
+	nt_close(&call, h);
+	/* Rename relative to a directory handle. */
+	handle_t dir;
+	ck_assert_uint_eq(create("\\??\\C:\\", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
+	ck_assert_uint_eq(create("\\??\\C:\\w32.txt", DELETE, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_SUCCESS);
+	uint8_t ri[12] = {0};
+	uint32_t d32 = (uint32_t)dir, bytes = 10;
+	memcpy(ri + 4, &d32, 4);
+	memcpy(ri + 8, &bytes, 4);
+	guest_write(p, BUF, ri, 12);
+	static const uint16_t name[5] = {'x', '.', 't', 'x', 't'};
+	guest_write(p, BUF + 12, name, 10);
+	ck_assert_uint_eq(nt_set_information_file(&call, h, IOSB_P, BUF, 22, 10), STATUS_SUCCESS);
+	ck_assert(host_exists("x.txt"));
+	nt_close(&call, h);
+	nt_close(&call, dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("file");
+	TCase *t64 = tcase_create("x64");
+	tcase_add_checked_fixture(t64, setup64, teardown);
+	tcase_add_test(t64, dispositions);
+	tcase_add_test(t64, read_write_seek_and_query);
+	tcase_add_test(t64, case_insensitive_names_and_forms);
+	tcase_add_test(t64, no_escape_from_the_drive);
+	tcase_add_test(t64, system_image_is_read_only);
+	tcase_add_test(t64, directory_listing_with_masks);
+	tcase_add_test(t64, share_modes);
+	tcase_add_test(t64, deletion);
+	tcase_add_test(t64, std_handles_device_types);
+	tcase_add_test(t64, volume_information);
+	suite_add_tcase(s, t64);
+	TCase *t32 = tcase_create("x86");
+	tcase_add_checked_fixture(t32, setup32, teardown);
+	tcase_add_test(t32, guest_32bit_layouts);
+	suite_add_tcase(s, t32);
+	SRunner *r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -337,10 +337,22 @@ ntstatus_t section_map(struct kprocess *p, struct ksection *s, uint64_t *base, u
 	if (size > s->size - *offset)
 		return STATUS_INVALID_VIEW_SIZE;
 	size = round_up(size, PAGE);
-	struct vm_view v = {MEM_MAPPED, protect, s->host + *offset, false, s};
+	/* A write-copy view writes to its own pages: it gets a private copy of the section's
+	 * bytes. FIXME: NT copies a page on its first write, so until then the view would still
+	 * see other views' writes to it. */
+	bool cow = protect & (PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY);
+	uint8_t *host = cow ? host_alloc(size) : s->host + *offset;
+	if (!host)
+		return STATUS_NO_MEMORY;
+	struct vm_view v = {MEM_MAPPED, protect, host, cow, s};
 	ntstatus_t st = vm_insert_view(p, base, size, limit, alloc_type & MEM_TOP_DOWN, &v);
-	if (st != STATUS_SUCCESS)
+	if (st != STATUS_SUCCESS) {
+		if (cow)
+			munmap(host, size);
 		return st;
+	}
+	if (cow)
+		memcpy(host, s->host + *offset, size);
 	uint64_t commit = size;
 	if (s->attributes & SEC_RESERVE)
 		commit = commit_size < size ? round_up(commit_size, PAGE) : size;

@@ -78,8 +78,9 @@ unsigned vm_gmem_prot(uint32_t protect)
 		{PAGE_NOACCESS, 0},
 		{PAGE_READONLY, GMEM_READ},
 		{PAGE_READWRITE, GMEM_READ | GMEM_WRITE},
-		/* Every view is private to this process: copy-on-write is plain writable memory.
-		 * FIXME: a written WRITECOPY page should then report PAGE_READWRITE. */
+		/* Write-copy pages have host memory of their own (image views, write-copy data
+		 * views): the copy is made when the view is. FIXME: a written WRITECOPY page
+		 * should then report PAGE_READWRITE. */
 		{PAGE_WRITECOPY, GMEM_READ | GMEM_WRITE},
 		/* x86 page tables cannot express execute-only: such pages are readable on Windows. */
 		{PAGE_EXECUTE, GMEM_READ | GMEM_EXEC},

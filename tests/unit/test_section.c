@@ -112,6 +112,16 @@ START_TEST(pagefile_section_shared_by_two_views)
 	ck_assert_uint_eq(guest_read(p, b + 0x2004, &r, 4), STATUS_SUCCESS);
 	ck_assert_uint_eq(r, v);
 	ck_assert_uint_eq(guest_write(p, b, &v, 4), STATUS_ACCESS_VIOLATION);
+	/* A write-copy view starts with the section's bytes and keeps its writes to itself. */
+	uint64_t w = 0, ws = 0;
+	ck_assert_uint_eq(map(h, &w, 0, &ws, PAGE_WRITECOPY), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_read(p, w + 0x2004, &r, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(r, v);
+	uint32_t other = 0x55;
+	ck_assert_uint_eq(guest_write(p, w + 0x2004, &other, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_read(p, a + 0x2004, &r, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(r, v);
+	ck_assert_uint_eq(nt_unmap_view_of_section(&call, CURRENT_PROCESS, w), STATUS_SUCCESS);
 
 	struct vm_basic_info m;
 	query(a + 0x1000, &m);

@@ -82,6 +82,10 @@ struct tcase {
 	/* and, if non-zero, these bytes are copied (a string compare's equal buffers) */
 	uint64_t copy_from, copy_to, copy_n;
 	uint64_t popf_at;   /* non-zero: the popf image there gets TF and AC cleared */
+	uint32_t pinned;    /* registers the case's set-up relies on (pointers, counts) */
+	/* optional flag-producing register instruction run just before, at DIFF_INSN - prelen */
+	uint8_t pre[8];
+	unsigned prelen;
 };
 
 /* ---- rng.c-free helpers: splitmix64, deterministic per (seed, row, case) ---- */
@@ -113,6 +117,10 @@ bool gen_row_supported(unsigned row, const char **why);
 enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg, size_t msgsz);
 /* gs_zero: the host's GS base is 0, so GS-prefixed operands mean the same on both sides */
 void gen_init(bool gs_zero);
+/* Put an add/adc/sub/sbb/cmp/neg/inc/dec on an unpinned register before the tested instruction:
+ * then the tested one reads lazily recorded flags inside one interpreter block, and a fault of
+ * the tested one happens mid-block. */
+void gen_prefix(struct rng *g, struct tcase *t);
 
 /* ---- native.c ---- */
 bool native_init(void);

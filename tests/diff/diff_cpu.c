@@ -1,6 +1,8 @@
 /* diff-cpu: differential test of the interpreter against the host CPU.
  *
- *   diff-cpu [--seed S] [--cases N]            every runnable row, N cases each (default 300)
+ *   diff-cpu [--seed S] [--cases N]            every runnable row, N cases each (default 300);
+ *                                              every third case runs after a flag-producing
+ *                                              register instruction in the same block
  *   diff-cpu --fuzz N [--seed S]               N cases on randomly chosen rows
  *   diff-cpu --seed S --row R --case K         one case, with its full state (a reproducer)
  *   options: --mnemonic M (only rows named M), -v (a line per row), --out FILE (mismatch log)
@@ -289,9 +291,18 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 			snprintf(st->skip_msg, sizeof st->skip_msg, "%s", msg);
 		return true;
 	}
-	char bytes[64];
+	/* every third case runs after a flag-producing instruction (see gen_prefix) */
+	if (k % 3 == 2)
+		gen_prefix(&g, &t);
+	char bytes[96] = "";
+	size_t bl = 0;
+	if (t.prelen) {
+		bl += (size_t)sprintf(bytes + bl, "[");
+		for (unsigned n = 0; n < t.prelen; n++)
+			bl += (size_t)sprintf(bytes + bl, n + 1 < t.prelen ? "%02x " : "%02x] ", t.pre[n]);
+	}
 	for (unsigned n = 0; n < t.len; n++)
-		sprintf(bytes + 3 * n, "%02x ", t.bytes[n]);
+		bl += (size_t)sprintf(bytes + bl, "%02x ", t.bytes[n]);
 	if (gs == GEN_DECODE_DIFFERS && ++st->decode_notes == 1)
 		printf("note: %s (row %u) bytes %s: %s; the host referees (reproduce: diff-cpu --seed %llu --row %u --case %llu)\n",
 		       r->mnemonic, row, bytes, msg, (unsigned long long)opt.seed, row, (unsigned long long)k);

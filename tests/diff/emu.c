@@ -101,21 +101,23 @@ static enum outcome outcome_of(enum trap_kind k)
 
 void emu_run(const struct tcase *t, struct result *res)
 {
-	uint8_t code[32];
-	unsigned n = 0;
-	memcpy(code, t->bytes, t->len);
-	n = t->len;
+	uint8_t code[48];
+	memcpy(code, t->pre, t->prelen);
+	unsigned n = t->prelen;
+	memcpy(code + n, t->bytes, t->len);
+	n += t->len;
 	if (t->branch)
 		code[n++] = 0xf5; /* cmc, skipped by a taken branch as natively */
 	code[n++] = 0xcc;
 	struct gmem_fault f;
-	gmem_poke(mem, DIFF_INSN, code, n, &f); /* tells the block cache the code changed */
+	uint64_t start = DIFF_INSN - t->prelen;
+	gmem_poke(mem, start, code, n, &f); /* tells the block cache the code changed */
 
 	struct cpu *c = &cpu;
 	memcpy(c->r, t->in.r, sizeof c->r);
 	cpu_set_rflags(c, t->in.rflags);
 	fx_to_cpu(c, t->in.fx);
-	c->rip = DIFF_INSN;
+	c->rip = start;
 	static sigjmp_buf jb;
 	int sig = sigsetjmp(jb, 1);
 	if (sig) {
@@ -139,7 +141,7 @@ void emu_run(const struct tcase *t, struct result *res)
 	cpu_to_fx(c, res->s.fx);
 	res->out = outcome_of(k);
 	/* int3 must be the instruction after: anything else ran too far or stopped early */
-	if (k == TRAP_BREAKPOINT && c->rip != DIFF_INSN + n)
+	if (k == TRAP_BREAKPOINT && c->rip != start + n)
 		res->out = OUT_OTHER;
 }
 

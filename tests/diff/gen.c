@@ -762,7 +762,42 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 			continue;
 		}
 		t->mem_seed = rng_next(g);
+		/* everything the set-up above pinned: implied pointer/count registers, the memory
+		 * operand's base and index, an indirect branch's target register */
+		t->pinned = 0xff; /* rax..rdi */
+		if (t->is_mem && e.base >= 0)
+			t->pinned |= 1u << e.base;
+		if (t->is_mem && e.index >= 0)
+			t->pinned |= 1u << e.index;
+		if ((imp & IMP_IND) && !t->is_mem)
+			t->pinned |= 1u << di.rm;
 		return disagree ? GEN_DECODE_DIFFERS : GEN_OK;
 	}
 	return GEN_SKIP;
+}
+
+void gen_prefix(struct rng *g, struct tcase *t)
+{
+	/* ModRM forms "op r/m, r" (reg = 8) and group forms (reg = /digit), all flags defined */
+	static const struct { uint8_t op, reg; } ops[] = {
+		{0x00, 8}, {0x10, 8}, {0x18, 8}, {0x28, 8}, {0x38, 8}, {0xf6, 3}, {0xfe, 0}, {0xfe, 1},
+	};
+	unsigned free_regs[8], nfree = 0;
+	for (unsigned n = 8; n < 16; n++)
+		if (!(t->pinned >> n & 1))
+			free_regs[nfree++] = n;
+	if (!nfree)
+		return;
+	unsigned k = rng_below(g, sizeof ops / sizeof ops[0]);
+	unsigned dst = free_regs[rng_below(g, nfree)], src = rng_below(g, 16);
+	bool byte = rng_below(g, 4) == 0;
+	unsigned size = rng_below(g, 3); /* 0: 32, 1: 16, 2: 64 bits */
+	uint8_t *p = t->pre;
+	if (!byte && size == 1)
+		*p++ = 0x66;
+	unsigned reg = ops[k].reg == 8 ? src : ops[k].reg;
+	*p++ = (uint8_t)(0x40 | (!byte && size == 2) << 3 | (reg >= 8) << 2 | (dst >= 8));
+	*p++ = (uint8_t)(ops[k].op | !byte);
+	*p++ = (uint8_t)(0xc0 | (reg & 7) << 3 | (dst & 7));
+	t->prelen = (unsigned)(p - t->pre);
 }

@@ -38,6 +38,8 @@ void native_guard(sigjmp_buf *jb)
 	guard = jb;
 }
 
+static uint8_t *prologue_jmp; /* rel32 of the prologue's jump to the tested code */
+
 static uint8_t *emit_abs(uint8_t *p, uint8_t rex, uint8_t op, unsigned regf, uint64_t addr)
 {
 	if (rex)
@@ -82,7 +84,8 @@ static void build_stub(void)
 	*p++ = 0x9d;                                                          /* popfq */
 	for (unsigned n = 0; n < 16; n++) /* mov rN, [in.r[n]] */
 		p = emit_abs(p, (uint8_t)(0x48 | (n >= 8 ? 4 : 0)), 0x8b, n, ST_IN + 8 * n);
-	*p++ = 0xe9; /* jmp DIFF_INSN */
+	*p++ = 0xe9; /* jmp DIFF_INSN (minus a prefix instruction's length: native_run) */
+	prologue_jmp = p;
 	int32_t rel = (int32_t)(DIFF_INSN - ((uint64_t)(uintptr_t)p + 4));
 	memcpy(p, &rel, 4);
 
@@ -212,6 +215,9 @@ static enum outcome outcome_of(int sig, int code)
 void native_run(const struct tcase *t, struct result *res)
 {
 	uint8_t *insn = (uint8_t *)DIFF_INSN;
+	memcpy(insn - t->prelen, t->pre, t->prelen);
+	int32_t start = (int32_t)(DIFF_INSN - t->prelen - ((uint64_t)(uintptr_t)prologue_jmp + 4));
+	memcpy(prologue_jmp, &start, 4);
 	memcpy(insn, t->bytes, t->len);
 	uint8_t *p = insn + t->len;
 	if (t->branch)

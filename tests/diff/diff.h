@@ -83,6 +83,7 @@ struct tcase {
 	uint64_t copy_from, copy_to, copy_n;
 	uint64_t popf_at;   /* non-zero: the popf image there gets TF and AC cleared */
 	uint32_t pinned;    /* registers the case's set-up relies on (pointers, counts) */
+	uint32_t zydis_undef; /* RFLAGS bits Zydis lists as undefined for this encoding */
 	/* optional flag-producing register instruction run just before, at DIFF_INSN - prelen */
 	uint8_t pre[8];
 	unsigned prelen;
@@ -137,8 +138,9 @@ uint8_t *emu_data(void);
 void emu_run(const struct tcase *t, struct result *out);
 
 /* ---- undef.c: what is architecturally undefined, per mnemonic ---- */
-/* RFLAGS bits the SDM leaves undefined for this case. */
-uint64_t undef_flags(const char *mnemonic, const struct tcase *t);
+/* RFLAGS bits the SDM leaves undefined for this case: the table in undef.c, else what Zydis
+ * says for the encoding. *from_zydis tells which. */
+uint64_t undef_flags(const char *mnemonic, const struct tcase *t, bool *from_zydis);
 /* Approximate results: allowed distance in units in the last place (0: exact). */
 unsigned x87_approx_ulps(const char *mnemonic);
 unsigned sse_approx_ulps(const char *mnemonic);

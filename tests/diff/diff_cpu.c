@@ -38,6 +38,7 @@ static uint8_t *pattern;
 struct row_stats {
 	uint64_t run, skipped, faults, mismatches, decode_notes;
 	uint32_t variants; /* bit (osz index * 2 + is_mem) */
+	uint32_t zydis_undef; /* undefined flags taken from Zydis (the table has no entry) */
 	char skip_msg[96];
 };
 static struct row_stats *stats;
@@ -200,8 +201,12 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 			NOTE("    %s: native %016llx ntemu %016llx\n", rn[n], (unsigned long long)nat->s.r[n],
 			     (unsigned long long)emu->s.r[n]);
 	uint64_t fmask = FL_ARITH | FL_DF;
+	bool from_zydis;
+	uint64_t undef = undef_flags(m, t, &from_zydis);
+	if (from_zydis)
+		stats[t->row].zydis_undef |= (uint32_t)undef;
 	if (nat->out == OUT_OK)
-		fmask &= ~undef_flags(m, t);
+		fmask &= ~undef;
 	else if ((!strncmp(m, "cmps", 4) || !strncmp(m, "scas", 4)) && opcode_rows[t->row].pfx == P_ANY)
 		/* a REPE/REPNE compare interrupted by a fault: the host reports varying arithmetic
 		 * flags for the same case (the SDM does not define them at the interruption) */
@@ -475,6 +480,18 @@ int main(int argc, char **argv)
 	       "%llu cases (%llu ending in a fault on both sides checked alike), %llu encodings skipped; %.1f s\n",
 	       forms, variants, nexcluded, never, (unsigned long long)total, (unsigned long long)faults,
 	       (unsigned long long)skipped, secs);
+	bool any_zydis = false;
+	for (unsigned e = 0; e < neligible; e++) {
+		struct row_stats *st = &stats[eligible[e]];
+		if (!st->zydis_undef)
+			continue;
+		if (!any_zydis)
+			printf("diff-cpu: undefined flags taken from Zydis (not in the table):");
+		any_zydis = true;
+		printf(" %s(%03x)", opcode_rows[eligible[e]].mnemonic, st->zydis_undef);
+	}
+	if (any_zydis)
+		printf("\n");
 	printf("diff-cpu: forms run by map: one-byte %u, 0f %u, 0f 38 %u, 0f 3a %u, VEX %u (-v lists every form)\n",
 	       by_map[M1], by_map[M0F], by_map[M0F38], by_map[M0F3A], vex);
 	if (host_flakes)

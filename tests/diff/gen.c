@@ -681,6 +681,7 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 			snprintf(msg, msgsz, "host lacks %s", lack);
 			return GEN_SKIP;
 		}
+		t->zydis_undef = zi.cpu_flags ? (uint32_t)zi.cpu_flags->undefined & FL_ARITH : 0;
 		t->osz = di.osz;
 		t->is_mem = di.is_mem;
 		t->row = row;

@@ -28,6 +28,7 @@ void section_destroy(struct kobject *obj)
 		munmap(s->host, s->host_size);
 	free(s->pe);
 	free(s->file_name);
+	free(s->committed);
 }
 
 /* What NtCreateSection accepts as a section's page protection: readable ones only. */
@@ -77,6 +78,10 @@ ntstatus_t section_create_anon(uint64_t size, uint32_t protect, uint32_t attribu
 	if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))
 		attributes |= SEC_COMMIT;
 	struct ksection *s = new_section(size, protect, attributes);
+	if (s && (attributes & SEC_RESERVE) && !(s->committed = calloc(s->host_size / PAGE, 1))) {
+		object_unref(s);
+		s = NULL;
+	}
 	if (!s)
 		return STATUS_NO_MEMORY;
 	*out = s;
@@ -280,7 +285,7 @@ static ntstatus_t map_image(struct kprocess *p, struct ksection *s, uint64_t *ba
 	uint8_t *copy = host_alloc(size);
 	if (!copy)
 		return STATUS_NO_MEMORY;
-	struct vm_view v = {MEM_IMAGE, PAGE_EXECUTE_WRITECOPY, copy, true, s};
+	struct vm_view v = {MEM_IMAGE, PAGE_EXECUTE_WRITECOPY, copy, true, s, 0};
 	uint64_t at = *base ? *base : pe->image_base;
 	ntstatus_t st = STATUS_CONFLICTING_ADDRESSES;
 	if (!(at & (VM_GRANULARITY - 1)) && (!limit || at + size - 1 <= limit))
@@ -344,7 +349,7 @@ ntstatus_t section_map(struct kprocess *p, struct ksection *s, uint64_t *base, u
 	uint8_t *host = cow ? host_alloc(size) : s->host + *offset;
 	if (!host)
 		return STATUS_NO_MEMORY;
-	struct vm_view v = {MEM_MAPPED, protect, host, cow, s};
+	struct vm_view v = {MEM_MAPPED, protect, host, cow, s, *offset};
 	ntstatus_t st = vm_insert_view(p, base, size, limit, alloc_type & MEM_TOP_DOWN, &v);
 	if (st != STATUS_SUCCESS) {
 		if (cow)
@@ -353,11 +358,17 @@ ntstatus_t section_map(struct kprocess *p, struct ksection *s, uint64_t *base, u
 	}
 	if (cow)
 		memcpy(host, s->host + *offset, size);
-	uint64_t commit = size;
-	if (s->attributes & SEC_RESERVE)
-		commit = commit_size < size ? round_up(commit_size, PAGE) : size;
-	if (commit)
-		vm_set_pages(p, *base, commit, protect);
+	if (s->committed) {
+		/* Pages other views committed, then the requested initial commit. */
+		for (uint64_t i = 0; i < size / PAGE; i++)
+			if (s->committed[*offset / PAGE + i])
+				vm_set_pages(p, *base + i * PAGE, PAGE, protect);
+		uint64_t commit = commit_size < size ? round_up(commit_size, PAGE) : size;
+		if (commit)
+			vm_set_pages(p, *base, commit, protect);
+	} else {
+		vm_set_pages(p, *base, size, protect);
+	}
 	*view_size = size;
 	return STATUS_SUCCESS;
 }

@@ -46,6 +46,7 @@ struct ksection {
 	uint32_t attributes;      /* SEC_*, SEC_FILE added for file-backed ones */
 	uint8_t *host;            /* data: the shared bytes; image: the laid-out image */
 	uint64_t host_size;       /* bytes of host memory (page multiple) */
+	uint8_t *committed;       /* SEC_RESERVE: one flag per page committed through a view */
 	struct pe_image *pe;      /* image sections only */
 	struct pe_section_image_info image_info;
 	uint16_t *file_name;      /* NT name of the backing file (UTF-16), NULL if none */

@@ -23,6 +23,7 @@ struct region {
 	uint8_t *host;
 	bool owns_host;             /* munmap this region's part of the host block on release */
 	struct ksection *section;   /* views: the section they keep alive */
+	uint64_t offset;            /* views: where they start in the section */
 };
 
 struct file_view {
@@ -266,15 +267,43 @@ static void map_pages(struct kprocess *p, struct region *r, uint64_t first, uint
 	}
 }
 
+static void set_pages(struct kprocess *p, struct region *r, uint64_t first, uint64_t count,
+		      uint32_t protect)
+{
+	for (uint64_t i = first; i < first + count; i++)
+		r->pages[i] = protect ? (uint16_t)(protect | (r->pages[i] & PG_LOCKED)) : 0;
+	map_pages(p, r, first, count);
+}
+
+/* Pages [first, first+count) of view r were committed: so are they in its SEC_RESERVE section
+ * and in every other view of it that had them reserved. */
+static void commit_in_section(struct kprocess *p, const struct region *r, uint64_t first,
+			      uint64_t count)
+{
+	struct ksection *s = r->section;
+	uint64_t start = r->offset / PAGE + first, end = start + count;
+	memset(s->committed + start, 1, count);
+	struct vm_space *vm = p->vm;
+	for (size_t k = 0; k < vm->n; k++) {
+		struct region *o = vm->v[k];
+		if (o == r || o->section != s)
+			continue;
+		uint64_t ostart = o->offset / PAGE, oend = ostart + o->size / PAGE;
+		for (uint64_t pg = start > ostart ? start : ostart; pg < end && pg < oend; pg++)
+			if (!(o->pages[pg - ostart] & PG_PROT))
+				set_pages(p, o, pg - ostart, 1, o->alloc_protect);
+	}
+}
+
 void vm_set_pages(struct kprocess *p, uint64_t addr, uint64_t size, uint32_t protect)
 {
 	struct region *r = region_holding(p->vm, addr, size);
 	if (!r || !size)
 		return;
 	uint64_t first = (addr - r->base) / PAGE, count = size / PAGE;
-	for (uint64_t i = first; i < first + count; i++)
-		r->pages[i] = protect ? (uint16_t)(protect | (r->pages[i] & PG_LOCKED)) : 0;
-	map_pages(p, r, first, count);
+	set_pages(p, r, first, count, protect);
+	if (protect && r->section && r->section->committed)
+		commit_in_section(p, r, first, count);
 }
 
 /* Remove a whole region from the address space. */
@@ -423,7 +452,6 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 			if (!vm_valid_protect(protect) || (!r->section && is_writecopy(protect)) ||
 			    exceeds_section(r, protect))
 				return STATUS_INVALID_PAGE_PROTECTION;
-			/* FIXME: other views of a SEC_RESERVE section do not see this commit. */
 			vm_set_pages(p, base, size, protect);
 		}
 	}
@@ -657,6 +685,7 @@ ntstatus_t vm_insert_view(struct kprocess *p, uint64_t *base, uint64_t size, uin
 		return STATUS_NO_MEMORY;
 	}
 	r->section = object_ref(v->section);
+	r->offset = v->offset;
 	*base = at;
 	return STATUS_SUCCESS;
 }

@@ -145,6 +145,7 @@ struct vm_view {
 	uint8_t *host;            /* host memory of the whole view, page aligned */
 	bool owns_host;           /* munmap'd when the view goes (image copies) */
 	struct ksection *section; /* the view takes a reference */
+	uint64_t offset;          /* where the view starts in the section */
 };
 
 /* Place a view of `size` bytes (page multiple): at *base if non-zero (64 KiB aligned,
@@ -154,7 +155,9 @@ struct vm_view {
 ntstatus_t vm_insert_view(struct kprocess *p, uint64_t *base, uint64_t size, uint64_t limit,
 			  bool top_down, const struct vm_view *v);
 /* Set the state of pages of an existing region: protect 0 = reserved (unmapped), else
- * committed with that PAGE_* protection (mapped onto the region's host memory). */
+ * committed with that PAGE_* protection (mapped onto the region's host memory). Committing
+ * pages of a SEC_RESERVE section's view commits them in the section: every other view of it
+ * gets them committed with its own protection. */
 void vm_set_pages(struct kprocess *p, uint64_t addr, uint64_t size, uint32_t protect);
 /* The section and view base of the view holding addr; NULL for private or free memory. */
 struct ksection *vm_view_at(struct kprocess *p, uint64_t addr, uint64_t *view_base);

@@ -215,22 +215,56 @@ END_TEST
 START_TEST(sec_reserve_views_commit_on_demand)
 {
 	handle_t h = create_anon(0x20000, PAGE_READWRITE, SEC_RESERVE, STATUS_SUCCESS);
-	uint64_t a = 0, s = 0;
+	uint64_t a = 0, s = 0, b = 0, bs = 0;
 	ck_assert_uint_eq(map(h, &a, 0, &s, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(map(h, &b, 0x10000, &bs, PAGE_READONLY), STATUS_SUCCESS);
 	struct vm_basic_info m;
 	query(a, &m);
 	ck_assert_uint_eq(m.state, MEM_RESERVE);
 	ck_assert_uint_eq(m.region_size, 0x20000);
 	ck_assert_uint_eq(m.type, MEM_MAPPED);
-	uint64_t c = a + 0x1000, cs = 0x1000;
+	/* Committing through one view commits the section's pages: the other view (mapped at
+	 * offset 0x10000) has them too, with its own protection, and so has a later view. */
+	uint64_t c = a + 0x11000, cs = 0x1000;
 	ck_assert_uint_eq(vm_allocate(p, &c, &cs, MEM_COMMIT, PAGE_READWRITE, 0), STATUS_SUCCESS);
-	query(a + 0x1000, &m);
+	query(a + 0x11000, &m);
 	ck_assert_uint_eq(m.state, MEM_COMMIT);
 	ck_assert_uint_eq(m.protect, PAGE_READWRITE);
 	ck_assert_uint_eq(m.alloc_base, a);
+	query(b, &m);
+	ck_assert_uint_eq(m.state, MEM_RESERVE);
+	ck_assert_uint_eq(m.region_size, 0x1000);
+	query(b + 0x1000, &m);
+	ck_assert_uint_eq(m.state, MEM_COMMIT);
+	ck_assert_uint_eq(m.protect, PAGE_READONLY);
+	ck_assert_uint_eq(m.region_size, 0x1000);
+	uint32_t v = 0x600d, r = 0;
+	ck_assert_uint_eq(guest_write(p, a + 0x11008, &v, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_read(p, b + 0x1008, &r, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(r, v);
+	uint64_t d = 0, ds = 0;
+	guest_write_ptr(p, BASE_P, 0);
+	guest_write_ptr(p, SIZE_P, 0);
+	uint64_t zero = 0;
+	guest_write(p, OFF_P, &zero, 8);
+	/* A later view with an initial commit of one page. */
+	ck_assert_uint_eq(nt_map_view_of_section(&call, h, CURRENT_PROCESS, BASE_P, 0, 0x800, OFF_P, SIZE_P, 1, 0,
+						 PAGE_READONLY), STATUS_SUCCESS);
+	guest_read_ptr(p, BASE_P, &d);
+	guest_read_ptr(p, SIZE_P, &ds);
+	query(d, &m);
+	ck_assert_uint_eq(m.state, MEM_COMMIT);
+	ck_assert_uint_eq(m.region_size, 0x1000);
+	query(d + 0x11000, &m);
+	ck_assert_uint_eq(m.state, MEM_COMMIT);
+	ck_assert_uint_eq(m.protect, PAGE_READONLY);
+	/* ... whose initial commit reached the first two views as well. */
+	query(a, &m);
+	ck_assert_uint_eq(m.state, MEM_COMMIT);
+	ck_assert_uint_eq(m.region_size, 0x1000);
 	/* A pagefile-backed view cannot be decommitted like private memory. */
-	uint64_t d = a, ds = 0x1000;
-	ck_assert_uint_eq(vm_free(p, &d, &ds, MEM_DECOMMIT), STATUS_INVALID_PARAMETER);
+	uint64_t f = a, fs = 0x1000;
+	ck_assert_uint_eq(vm_free(p, &f, &fs, MEM_DECOMMIT), STATUS_INVALID_PARAMETER);
 }
 END_TEST
 

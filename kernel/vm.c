@@ -237,7 +237,7 @@ static struct region *new_region(uint64_t base, uint64_t size, uint32_t alloc_pr
 		free(pages);
 		return NULL;
 	}
-	*r = (struct region){base, size, alloc_protect, type, pages, host, owns_host, NULL};
+	*r = (struct region){base, size, alloc_protect, type, pages, host, owns_host, NULL, 0};
 	return r;
 }
 

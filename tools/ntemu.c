@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/clock.h"
 #include "kernel/drives.h"
 #include "kernel/thread.h"
+#include "kernel/vfs.h"
 #include "loader/bootstrap.h"
 
 #define NTEMU_VERSION "0.1"
@@ -327,6 +329,9 @@ int main(int argc, char **argv)
 		.env = env.v,
 		.nenv = env.n,
 	};
+	/* The guest's standard handles are file objects on dups of ntemu's own fds 0-2. */
+	if (vfs_open_std_handles(p, spec.std_handles) != STATUS_SUCCESS)
+		die(EXIT_CANNOT_RUN, "%s", "cannot create the standard handles");
 	char err[512];
 	enum boot_error be = bootstrap_process(p, &spec, err, sizeof err);
 	if (be != BOOT_OK) {
@@ -347,9 +352,12 @@ int main(int argc, char **argv)
 	}
 	if (trace)
 		print_unimplemented(trace_out, p);
-	if (verbose)
-		fprintf(stderr, "ntemu: exit status 0x%08" PRIx32 ", %" PRIu64 " instructions\n", status,
-			clock_instructions(p));
+	if (verbose) {
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "ntemu: exit status 0x%08" PRIx32 ", %" PRIu64 " instructions, peak memory %ld KiB\n",
+			status, clock_instructions(p), ru.ru_maxrss);
+	}
 	if (trace_out && trace_out != stderr)
 		fclose(trace_out);
 	kprocess_destroy(p);

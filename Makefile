@@ -51,7 +51,7 @@ TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(B)/obj/%.o)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES   := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all clean check unit guest check-guest demo sysroot bench-cpu fuzz-cpu
+.PHONY: all clean check unit guest check-guest demo sysroot bench bench-cpu fuzz-cpu
 all: $(B)/libntemu.a $(TOOLS)
 
 $(B)/obj/%.o: %.c
@@ -139,6 +139,16 @@ check-guest: $(B)/ntemu guest | $(SYSROOT_STAMP)
 	NTEMU_SYSROOT=$(abspath build/sysroot) tests/guest/run.sh $(B)/ntemu build/guest/x64
 
 # --- demo and benchmarks ------------------------------------------------------------------
+# make bench: one C source natively and as a guest under ntemu (SCALE= sets the work).
+build/bench/cpubound: tests/bench/program/cpubound.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+build/bench/cpubound.exe: tests/bench/program/cpubound.c
+	@mkdir -p $(dir $@)
+	x86_64-w64-mingw32-gcc -O2 -o $@ $<
+bench: $(B)/ntemu build/bench/cpubound build/bench/cpubound.exe build/guest/x64/hello.exe | $(SYSROOT_STAMP)
+	NTEMU_SYSROOT=$(abspath build/sysroot) tests/bench/run-bench.sh $(B)/ntemu build/bench/cpubound \
+		build/bench/cpubound.exe build/guest/x64/hello.exe $(SCALE)
 DEMO_CMD ?= $(B)/cpu-demo
 demo: all | $(SYSROOT_STAMP)
 	$(DEMO_CMD)

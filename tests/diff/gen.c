@@ -271,6 +271,7 @@ struct enc {
 	unsigned scale;
 	/* VEX */
 	uint8_t vvvv, l;
+	bool vex2;         /* prefer the two-byte C5 form */
 };
 
 static unsigned put_imm(uint8_t *p, uint64_t v, unsigned n)
@@ -483,8 +484,8 @@ static unsigned emit(const struct opcode_row *r, const struct enc *e, uint8_t *b
 			*p++ = 0x3a;
 	} else {
 		unsigned pp = (unsigned)(r->pfx - V_NP);
-		if (r->map == M0F && !e->w && !e->x && !e->b && (e->vvvv & 1)) {
-			/* two-byte form when it can express the fields (chosen by vvvv's low bit for variety) */
+		if (r->map == M0F && !e->w && !e->x && !e->b && e->vex2) {
+			/* the two-byte form, when it can express the fields */
 			*p++ = 0xc5;
 			*p++ = (uint8_t)(!e->r << 7 | (~e->vvvv & 15) << 3 | e->l << 2 | pp);
 		} else {
@@ -528,6 +529,7 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		e->l = r->flags & F_VL1 ? 1 : r->flags & F_VL0 ? 0 : rng_below(g, 2);
 		/* stored inverted: register 0 encodes as 1111, which is also "no register" */
 		e->vvvv = rng_below(g, 2) ? 0 : (uint8_t)rng_below(g, 16);
+		e->vex2 = rng_below(g, 2);
 	}
 	/* AMD honours 66 on near branches in 64-bit mode (16-bit target), Intel ignores it: the
 	 * host cannot referee that difference */
@@ -537,6 +539,8 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		e->p66 = may66 && !rng_below(g, 3);
 		if (r->flags & F_REP)
 			e->rep = (uint8_t)(rng_below(g, 3) == 0 ? 0 : rng_below(g, 2) ? 0xf3 : 0xf2);
+		else if (!rng_below(g, 16)) /* ignored here, or it selects another row (skipped) */
+			e->rep = rng_below(g, 2) ? 0xf3 : 0xf2;
 		break;
 	case P_66:
 		e->p66 = true;

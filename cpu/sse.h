@@ -52,13 +52,18 @@ static inline void mm_set(struct cpu *c, unsigned n, uint64_t v)
 
 /* ---- XMM memory operands ---- */
 
+/* TLB misses (cpu/sse_move.c): refill the TLB like cpu_read/cpu_write do, so a loop of 16-byte
+ * accesses runs on the fast path. A load writes *v only after the whole read succeeded. */
+void xmm_load_slow(struct cpu *c, uint64_t addr, union xmm *v);
+void xmm_store_slow(struct cpu *c, uint64_t addr, const union xmm *v);
+
 static inline void xmm_load(struct cpu *c, uint64_t addr, union xmm *v)
 {
 	uint8_t *p = tlb_hit(c->mem->tlb_read, addr, 16);
 	if (likely(p != NULL))
 		memcpy(v, p, 16);
 	else
-		cpu_read_bytes(c, addr, v, 16);
+		xmm_load_slow(c, addr, v);
 }
 
 /* Checks the whole range before writing anything. */
@@ -68,7 +73,7 @@ static inline void xmm_store(struct cpu *c, uint64_t addr, const union xmm *v)
 	if (likely(p != NULL))
 		memcpy(p, v, 16);
 	else
-		cpu_write_bytes(c, addr, v, 16);
+		xmm_store_slow(c, addr, v);
 }
 
 /* ---- packed operands: XMM forms (osz 16) and MMX forms (osz 8) share handlers ---- */

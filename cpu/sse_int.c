@@ -3,7 +3,23 @@
  * handler serves both. */
 #include "cpu/sse.h"
 
-typedef void vec_op(union xmm *d, const union xmm *s, unsigned n);
+/* d and s never overlap (sse_pint copies a source that is the destination register), so the
+ * compiler may vectorise the lane loops: with n a constant (the wrappers below) most become one
+ * host SIMD instruction and, what matters more, one 16-byte store of the result, which later
+ * whole-register loads can forward from. */
+typedef void vec_op(union xmm *restrict d, const union xmm *restrict s, unsigned n);
+
+/* The operation `name` for 8-byte (MMX) and 16-byte (XMM) vectors from an always-inlined
+ * body name##_n(d, s, n). */
+#define BY_WIDTH(name)                                                                   \
+	static void name(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                \
+		if (n == 16)                                                             \
+			name##_n(d, s, 16);                                              \
+		else                                                                     \
+			name##_n(d, s, 8);                                               \
+	}
+#define INLINE static inline __attribute__((always_inline))
 
 static inline int64_t sat(int64_t v, int64_t lo, int64_t hi)
 {
@@ -17,17 +33,18 @@ static inline int64_t sat(int64_t v, int64_t lo, int64_t hi)
 
 /* A lane-wise operation: `a` is the destination lane, `b` the source lane, u_t/s_t the lane's
  * unsigned/signed types. */
-#define LANE_OP(name, U, S, F, expr)                                              \
-	static void name(union xmm *d, const union xmm *s, unsigned n)            \
-	{                                                                         \
-		typedef U u_t;                                                    \
-		typedef S s_t __attribute__((unused));                            \
-		for (unsigned k = 0; k < n / sizeof(U); k++) {                    \
-			u_t a = d->F[k], b = s->F[k];                             \
-			(void)a;                                                  \
-			d->F[k] = (U)(expr);                                      \
-		}                                                                 \
-	}
+#define LANE_OP(name, U, S, F, expr)                                                        \
+	INLINE void name##_n(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                   \
+		typedef U u_t;                                                              \
+		typedef S s_t __attribute__((unused));                                      \
+		for (unsigned k = 0; k < n / sizeof(U); k++) {                              \
+			u_t a = d->F[k], b = s->F[k];                                       \
+			(void)a;                                                            \
+			d->F[k] = (U)(expr);                                                \
+		}                                                                           \
+	}                                                                                   \
+	BY_WIDTH(name)
 #define LANE_OP8(name, expr) LANE_OP(name##8, uint8_t, int8_t, b, expr)
 #define LANE_OP16(name, expr) LANE_OP(name##16, uint16_t, int16_t, w, expr)
 #define LANE_OP32(name, expr) LANE_OP(name##32, uint32_t, int32_t, l, expr)
@@ -39,20 +56,7 @@ static inline int64_t sat(int64_t v, int64_t lo, int64_t hi)
 
 LANE_OP_BWDQ(padd, a + b)
 LANE_OP_BWDQ(psub, a - b)
-LANE_OP16(pcmpeq, a == b ? ONES : 0)
-LANE_OP32(pcmpeq, a == b ? ONES : 0)
-LANE_OP64(pcmpeq, a == b ? ONES : 0)
-
-/* pcmpeqb eight bytes at a time (strlen/memchr loops): 0x80 marks the zero bytes of a ^ b. */
-static void pcmpeq8(union xmm *d, const union xmm *s, unsigned n)
-{
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
-	for (unsigned k = 0; k < n / 8; k++) {
-		uint64_t x = d->q[k] ^ s->q[k];
-		uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
-		d->q[k] = (zero >> 7) * 0xff;
-	}
-}
+LANE_OP_BWDQ(pcmpeq, a == b ? ONES : 0)
 LANE_OP_BWDQ(pcmpgt, (s_t)a > (s_t)b ? ONES : 0)
 LANE_OP64(pand, a & b)
 LANE_OP64(pandn, ~a & b)
@@ -93,19 +97,21 @@ LANE_OP16(psign, (s_t)b < 0 ? -a : b ? a : 0)
 LANE_OP32(psign, (s_t)b < 0 ? 0u - a : b ? a : 0)
 
 /* Even 32-bit lanes multiplied to 64 bits. */
-static void pmuludq(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pmuludq_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	for (unsigned k = 0; k < n / 8; k++)
 		d->q[k] = (uint64_t)d->l[2 * k] * s->l[2 * k];
 }
+BY_WIDTH(pmuludq)
 
-static void pmuldq(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pmuldq_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	for (unsigned k = 0; k < n / 8; k++)
 		d->q[k] = (uint64_t)((int64_t)(int32_t)d->l[2 * k] * (int32_t)s->l[2 * k]);
 }
+BY_WIDTH(pmuldq)
 
-static void pmaddwd(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pmaddwd_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	union xmm r;
 	for (unsigned k = 0; k < n / 4; k++) {
@@ -115,10 +121,11 @@ static void pmaddwd(union xmm *d, const union xmm *s, unsigned n)
 	}
 	memcpy(d, &r, n);
 }
+BY_WIDTH(pmaddwd)
 
 /* Unsigned bytes of the destination times signed bytes of the source, pairs summed with
  * signed saturation. */
-static void pmaddubsw(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pmaddubsw_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	union xmm r;
 	for (unsigned k = 0; k < n / 2; k++) {
@@ -128,9 +135,10 @@ static void pmaddubsw(union xmm *d, const union xmm *s, unsigned n)
 	}
 	memcpy(d, &r, n);
 }
+BY_WIDTH(pmaddubsw)
 
 /* Sum of absolute byte differences per 8-byte group, in the group's low word. */
-static void psadbw(union xmm *d, const union xmm *s, unsigned n)
+INLINE void psadbw_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	for (unsigned g = 0; g < n / 8; g++) {
 		unsigned sum = 0;
@@ -141,9 +149,11 @@ static void psadbw(union xmm *d, const union xmm *s, unsigned n)
 		d->q[g] = sum;
 	}
 }
+BY_WIDTH(psadbw)
 
 /* Packs: destination lanes then source lanes, narrowed with saturation. */
-static void pack(union xmm *d, const union xmm *s, unsigned n, unsigned from, bool sgn_out)
+INLINE void pack(union xmm *restrict d, const union xmm *restrict s, unsigned n, unsigned from,
+		 bool sgn_out)
 {
 	union xmm r;
 	unsigned lanes = n / from;
@@ -160,15 +170,22 @@ static void pack(union xmm *d, const union xmm *s, unsigned n, unsigned from, bo
 	memcpy(d, &r, n);
 }
 
-static void packsswb(union xmm *d, const union xmm *s, unsigned n) { pack(d, s, n, 2, true); }
-static void packssdw(union xmm *d, const union xmm *s, unsigned n) { pack(d, s, n, 4, true); }
-static void packuswb(union xmm *d, const union xmm *s, unsigned n) { pack(d, s, n, 2, false); }
-static void packusdw(union xmm *d, const union xmm *s, unsigned n) { pack(d, s, n, 4, false); }
+#define PACK(name, from, sgn_out)                                                            \
+	INLINE void name##_n(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                    \
+		pack(d, s, n, from, sgn_out);                                                \
+	}                                                                                    \
+	BY_WIDTH(name)
+PACK(packsswb, 2, true)
+PACK(packssdw, 4, true)
+PACK(packuswb, 2, false)
+PACK(packusdw, 4, false)
 
 /* Interleave lanes of width w from the low (hi = false) or high half of both operands. */
-static void unpack(union xmm *d, const union xmm *s, unsigned n, unsigned w, bool hi)
+INLINE void unpack(union xmm *restrict d, const union xmm *restrict s, unsigned n, unsigned w,
+		   bool hi)
 {
-	union xmm r;
+	union xmm r = {0}; /* (the MMX instance of the qword forms, never used, writes no lane) */
 	unsigned half = n / 2, base = hi ? half : 0;
 	for (unsigned k = 0; k < half / w; k++) {
 		memcpy(&r.b[2 * k * w], &d->b[base + k * w], w);
@@ -177,8 +194,12 @@ static void unpack(union xmm *d, const union xmm *s, unsigned n, unsigned w, boo
 	memcpy(d, &r, n);
 }
 
-#define UNPACK(name, w, hi) \
-	static void name(union xmm *d, const union xmm *s, unsigned n) { unpack(d, s, n, w, hi); }
+#define UNPACK(name, w, hi)                                                                  \
+	INLINE void name##_n(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                    \
+		unpack(d, s, n, w, hi);                                                      \
+	}                                                                                    \
+	BY_WIDTH(name)
 UNPACK(punpcklbw, 1, false)
 UNPACK(punpcklwd, 2, false)
 UNPACK(punpckldq, 4, false)
@@ -192,7 +213,7 @@ UNPACK(punpckhqdq, 8, true)
  * immediate forms). Logical shifts past the width give 0, arithmetic ones fill with the sign. */
 enum shift_kind { SH_RL, SH_RA, SH_LL };
 
-static void pshift(union xmm *d, uint64_t count, unsigned n, unsigned w, enum shift_kind kind)
+INLINE void pshift(union xmm *restrict d, uint64_t count, unsigned n, unsigned w, enum shift_kind kind)
 {
 	unsigned bits = w * 8;
 	for (unsigned k = 0; k < n / w; k++) {
@@ -210,8 +231,12 @@ static void pshift(union xmm *d, uint64_t count, unsigned n, unsigned w, enum sh
 	}
 }
 
-#define PSHIFT(name, w, kind) \
-	static void name(union xmm *d, const union xmm *s, unsigned n) { pshift(d, s->q[0], n, w, kind); }
+#define PSHIFT(name, w, kind)                                                                \
+	INLINE void name##_n(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                    \
+		pshift(d, s->q[0], n, w, kind);                                              \
+	}                                                                                    \
+	BY_WIDTH(name)
 PSHIFT(psrlw, 2, SH_RL)
 PSHIFT(psrld, 4, SH_RL)
 PSHIFT(psrlq, 8, SH_RL)
@@ -222,34 +247,38 @@ PSHIFT(pslld, 4, SH_LL)
 PSHIFT(psllq, 8, SH_LL)
 
 /* Whole-register byte shifts (XMM only). */
-static void psrldq(union xmm *d, const union xmm *s, unsigned n)
+INLINE void psrldq_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	union xmm r = {0};
 	uint64_t cnt = s->q[0] > 16 ? 16 : s->q[0];
 	memcpy(r.b, d->b + cnt, 16 - cnt);
 	*d = r;
 }
+BY_WIDTH(psrldq)
 
-static void pslldq(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pslldq_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	union xmm r = {0};
 	uint64_t cnt = s->q[0] > 16 ? 16 : s->q[0];
 	memcpy(r.b + cnt, d->b, 16 - cnt);
 	*d = r;
 }
+BY_WIDTH(pslldq)
 
 /* Index bits: 3 for MMX, 4 for XMM; bit 7 set zeroes the byte. */
-static void pshufb(union xmm *d, const union xmm *s, unsigned n)
+INLINE void pshufb_n(union xmm *restrict d, const union xmm *restrict s, unsigned n)
 {
 	union xmm r;
 	for (unsigned k = 0; k < n; k++)
 		r.b[k] = s->b[k] & 0x80 ? 0 : d->b[s->b[k] & (n - 1)];
 	memcpy(d, &r, n);
 }
+BY_WIDTH(pshufb)
 
 /* Horizontal add/subtract of adjacent lane pairs: destination pairs fill the low half of the
  * result, source pairs the high half. */
-static void phorizontal(union xmm *d, const union xmm *s, unsigned n, unsigned w, bool sub,
+INLINE void phorizontal(union xmm *restrict d, const union xmm *restrict s, unsigned n, unsigned w,
+			bool sub,
 			bool satur)
 {
 	union xmm r;
@@ -270,8 +299,12 @@ static void phorizontal(union xmm *d, const union xmm *s, unsigned n, unsigned w
 	memcpy(d, &r, n);
 }
 
-#define PHORIZ(name, w, sub, satur) \
-	static void name(union xmm *d, const union xmm *s, unsigned n) { phorizontal(d, s, n, w, sub, satur); }
+#define PHORIZ(name, w, sub, satur)                                                          \
+	INLINE void name##_n(union xmm *restrict d, const union xmm *restrict s, unsigned n) \
+	{                                                                                    \
+		phorizontal(d, s, n, w, sub, satur);                                         \
+	}                                                                                    \
+	BY_WIDTH(name)
 PHORIZ(phaddw, 2, false, false)
 PHORIZ(phaddd, 4, false, false)
 PHORIZ(phaddsw, 2, false, true)
@@ -320,10 +353,13 @@ void sse_pint(struct cpu *c, const struct insn *i)
 		pint_ops[i->param](&d, &buf, 8);
 		mm_set(c, i->reg, d.q[0]);
 	} else {
-		/* In place, and no register copies (store-forwarding stalls): nothing can fault
-		 * any more, and every operation reads a lane of both operands before it writes
-		 * that lane, so the source may be the destination register. */
+		/* In place (nothing can fault any more); a source that is the destination
+		 * register is copied, as the operations require. */
 		const union xmm *s = xmm_src_ptr(c, i, &buf, false);
+		if (s == &c->xmm[i->reg]) {
+			buf = *s;
+			s = &buf;
+		}
 		pint_ops[i->param](&c->xmm[i->reg], s, 16);
 	}
 }

@@ -2,13 +2,47 @@
  * duplicates, shuffles of float lanes and insertps. */
 #include "cpu/sse.h"
 
+/* *v is written only once the whole operand has been read, so it may be a register. */
+void xmm_load_slow(struct cpu *c, uint64_t addr, union xmm *v)
+{
+	if ((addr & GUEST_PAGE_MASK) + 16 > GUEST_PAGE_SIZE) {
+		union xmm t;
+		cpu_read_bytes(c, addr, &t, 16);
+		*v = t;
+		return;
+	}
+	struct gmem_fault f;
+	uint8_t *p = gmem_translate(c->mem, addr, GMEM_READ, &f);
+	if (!p)
+		cpu_raise_mem(c, &f);
+	memcpy(v, p, 16);
+}
+
+void xmm_store_slow(struct cpu *c, uint64_t addr, const union xmm *v)
+{
+	uint8_t *p = cpu_write_ptr(c, addr, 16); /* NULL: both pages writable, crossing */
+	if (p)
+		memcpy(p, v, 16);
+	else
+		cpu_write_bytes(c, addr, v, 16);
+}
+
 /* movaps/movapd/movdqa/movups/movupd/movdqu/lddqu/movntdqa xmm, xmm/m128 and the MMX
  * movq mm, mm/m64 (osz 8). */
 void sse_mov_load(struct cpu *c, const struct insn *i)
 {
-	union xmm v;
-	vec_src(c, i, &v, i->param == MOV_U);
-	vec_set(c, i, i->reg, &v);
+	if (is_mmx(i)) {
+		union xmm v;
+		vec_src(c, i, &v, true);
+		mm_set(c, i->reg, v.q[0]);
+	} else if (!i->is_mem) {
+		c->xmm[i->reg] = c->xmm[i->rm];
+	} else {
+		uint64_t a = insn_ea(c, i);
+		if (i->param != MOV_U)
+			check_align16(c, a);
+		xmm_load(c, a, &c->xmm[i->reg]);
+	}
 }
 
 /* The stores: r/m = reg (movaps m128, xmm ... movntq m64, mm; movq mm/m64, mm). */

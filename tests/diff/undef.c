@@ -146,6 +146,20 @@ uint64_t undef_flags(const char *m, const struct tcase *t, bool *from_zydis)
 	return t->zydis_undef;
 }
 
+/* Whether a legacy prefix F2/F3 precedes the opcode. */
+static bool has_rep_prefix(const struct tcase *t)
+{
+	for (unsigned k = 0; k < t->len; k++) {
+		uint8_t b = t->bytes[k];
+		if (b == 0xf2 || b == 0xf3)
+			return true;
+		if (b != 0x66 && b != 0x67 && b != 0xf0 && b != 0x2e && b != 0x3e && b != 0x26 && b != 0x36 &&
+		    b != 0x64 && b != 0x65 && (b & 0xf0) != 0x40)
+			return false;
+	}
+	return false;
+}
+
 /* Results the SDM leaves undefined, or that differ between vendors: skip the case. */
 bool undef_result(const char *m, const struct tcase *t)
 {
@@ -171,6 +185,10 @@ bool undef_result(const char *m, const struct tcase *t)
 	 * the register form of 0F 0D (PREFETCH group), Intel runs it as a NOP. */
 	const struct opcode_row *r = &opcode_rows[t->row];
 	if (host_is_amd() && r->map == M0F && r->opcode == 0x0d && !t->is_mem)
+		return true;
+	/* LOOPE/LOOPNE after F2/F3: this AMD host takes the prefix as the condition (F2 = "ne",
+	 * F3 = "e", measured), Intel ignores it */
+	if (host_is_amd() && (!strcmp(m, "loope") || !strcmp(m, "loopne")) && has_rep_prefix(t))
 		return true;
 	/* MOVSXD r16, m16: AMD reads a dword (faults on a word at the end of a page), Intel a word */
 	if (host_is_amd() && !strcmp(m, "movsxd") && t->osz == 2 && t->is_mem)

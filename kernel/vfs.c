@@ -49,11 +49,6 @@ void vfs_destroy(struct kprocess *p)
 	p->vfs = NULL;
 }
 
-void vfs_device_name(char drive, char *buf, size_t size)
-{
-	snprintf(buf, size, "\\Device\\HarddiskVolume%d", drive - 'C' + 1);
-}
-
 /* ---- file nodes and share access ---- */
 
 static bool wants_read(uint32_t a)
@@ -636,22 +631,19 @@ out:
 
 /* ---- device paths ---- */
 
-static char *device_path(char drive, const char *path)
+char *vfs_nt_path(char drive, const char *path)
 {
-	char dev[40];
-	vfs_device_name(drive, dev, sizeof dev);
-	size_t a = strlen(dev), b = strlen(path);
-	char *s = malloc(a + b + 1);
+	size_t b = strlen(path);
+	char *s = malloc(b + 7);
 	if (!s)
 		return NULL;
-	memcpy(s, dev, a);
-	memcpy(s + a, path, b + 1);
-	if (b == 1) /* the root: "\Device\HarddiskVolume1\" */
-		s[a + 1] = 0, s[a] = '\\';
+	memcpy(s, "\\??\\C:", 6);
+	s[4] = drive;
+	memcpy(s + 6, path, b + 1);
 	return s;
 }
 
-char *vfs_device_path_of_host(struct kprocess *p, const char *host_path)
+char *vfs_nt_path_of_host(struct kprocess *p, const char *host_path)
 {
 	const struct kconfig *cfg = p->config;
 	char dos[PATH_MAX + 8];
@@ -669,7 +661,7 @@ char *vfs_device_path_of_host(struct kprocess *p, const char *host_path)
 				for (char *q = dos; *q; q++)
 					if (*q == '/')
 						*q = '\\';
-				s = device_path('C', dos);
+				s = vfs_nt_path('C', dos);
 			}
 			free(dir);
 			free(real);
@@ -680,7 +672,7 @@ char *vfs_device_path_of_host(struct kprocess *p, const char *host_path)
 	}
 	if (!drive_dos_path(cfg, host_path, dos, sizeof dos))
 		return NULL;
-	return device_path(dos[0], dos + 2);
+	return vfs_nt_path(dos[0], dos + 2);
 }
 
 ntstatus_t vfs_file_for_section(struct kprocess *p, handle_t h, uint32_t access, char **host_path,
@@ -693,7 +685,7 @@ ntstatus_t vfs_file_for_section(struct kprocess *p, handle_t h, uint32_t access,
 	*host_path = *nt_name = NULL;
 	if (f->kind != KFILE_DISK || f->is_dir)
 		st = STATUS_INVALID_FILE_FOR_SECTION;
-	else if (!(*host_path = strdup(f->host_path)) || !(*nt_name = device_path(f->drive, f->path))) {
+	else if (!(*host_path = strdup(f->host_path)) || !(*nt_name = vfs_nt_path(f->drive, f->path))) {
 		free(*host_path);
 		*host_path = NULL;
 		st = STATUS_NO_MEMORY;

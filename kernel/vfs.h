@@ -10,8 +10,10 @@
  * the result must lie inside the drive's directory once symlinks are resolved (realpath), so a
  * symlink pointing out of the drive is refused as if the file did not exist.
  *
- * Every drive is also a device: drive X: is \Device\HarddiskVolumeN with N = X - 'C' + 1, the
- * name FileNameInformation's counterparts (MemoryMappedFilenameInformation, NtQueryObject) use.
+ * Every drive is also a device: drive X: is \Device\HarddiskVolumeN with N = X - 'C' + 1, and
+ * paths under that device name resolve as X:\... . The names file objects and mapped files report
+ * (NtQueryObject, MemoryMappedFilenameInformation) are the DOS-device form "\??\C:\dir\file"
+ * that Wine's server reports and Wine's kernelbase parses (GetFinalPathNameByHandleW).
  *
  * A file object is a host fd (or none for a synthesised directory) plus what NT keeps per open:
  * granted access, share mode, position, options, and a per-file node shared by every open of the
@@ -152,16 +154,18 @@ ntstatus_t vfs_open_std_handles(struct kprocess *p, handle_t out[3]);
  * the handle grants `access`. */
 ntstatus_t file_ref_handle(struct kprocess *p, handle_t h, uint32_t access, struct kfile **out);
 
-/* For NtCreateSection on a file handle: the file's host path and its NT device path
- * ("\Device\HarddiskVolume1\windows\system32\ntdll.dll", UTF-8), both malloc'd. The handle must
+/* For NtCreateSection on a file handle: the file's host path and its NT path
+ * ("\??\C:\windows\system32\ntdll.dll", UTF-8), both malloc'd. The handle must
  * grant `access` (FILE_READ_DATA, plus FILE_WRITE_DATA for writable sections...).
  * STATUS_INVALID_FILE_FOR_SECTION for directories and devices. */
 ntstatus_t vfs_file_for_section(struct kprocess *p, handle_t h, uint32_t access, char **host_path,
 				char **nt_name);
 
-/* The NT device path of a host file inside a drive (malloc'd UTF-8), NULL if it lies in none:
- * what the bootstrap reports for images it maps itself. */
-char *vfs_device_path_of_host(struct kprocess *p, const char *host_path);
+/* The NT path ("\??\X:\...", malloc'd UTF-8) of a host file inside a drive or the system
+ * image, NULL if it lies in none: what the bootstrap reports for images it maps itself. */
+char *vfs_nt_path_of_host(struct kprocess *p, const char *host_path);
+/* "\??\X:" + a guest path without drive (malloc'd). */
+char *vfs_nt_path(char drive, const char *path);
 
 /* ---- used by syscalls/file.c ---- */
 
@@ -213,7 +217,5 @@ void dir_listing_free(struct dir_listing *l);
 /* Case folding of one UTF-16 unit for name comparisons. */
 uint16_t vfs_fold(uint16_t c);
 
-/* \Device\HarddiskVolumeN for a drive letter. */
-void vfs_device_name(char drive, char *buf, size_t size);
 
 #endif

@@ -274,16 +274,10 @@ static ntstatus_t new_kfile(struct kprocess *p, struct vfs_target *t, int fd, bo
 	f->sharing = sharing;
 	f->options = options;
 	f->device_type = FILE_DEVICE_DISK;
-	char dev[40];
-	vfs_device_name(f->drive, dev, sizeof dev);
-	size_t dl = strlen(dev), pl = strlen(f->path);
-	char *full = malloc(dl + pl + 1);
-	if (full) {
-		memcpy(full, dev, dl);
-		memcpy(full + dl, f->path, pl + 1);
+	char *full = vfs_nt_path(f->drive, f->path);
+	if (full)
 		f->obj.name = utf8_to_utf16_dup(full, &f->obj.name_len);
-		free(full);
-	}
+	free(full);
 	*out = f;
 	return STATUS_SUCCESS;
 }
@@ -739,8 +733,6 @@ ntstatus_t nt_query_information_file(struct nt_call *c, handle_t handle, gptr_t 
 	ntstatus_t st = ref_file(p, handle, &f, &granted);
 	if (st != STATUS_SUCCESS)
 		return st;
-	bool needs_attr = info_class == FileBasicInformation || info_class == FileAllInformation ||
-			  info_class == FileNetworkOpenInformation || info_class == FileAttributeTagInformation;
 	bool named = info_class == FileNameInformation || info_class == FileNormalizedNameInformation ||
 		     info_class == FileAllInformation;
 	size_t bufsize = size;
@@ -751,8 +743,8 @@ ntstatus_t nt_query_information_file(struct nt_call *c, handle_t handle, gptr_t 
 	size_t used = size;
 	if (!b)
 		st = STATUS_NO_MEMORY;
-	else if (needs_attr && !(granted & FILE_READ_ATTRIBUTES))
-		st = STATUS_ACCESS_DENIED;
+	/* No FILE_READ_ATTRIBUTES check: NT grants it through the parent directory, and
+	 * kernelbase's MoveFile queries FileBasicInformation on a DELETE-only handle. */
 	else if (named && f->kind != KFILE_DISK)
 		st = STATUS_INVALID_PARAMETER;
 	else

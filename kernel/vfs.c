@@ -133,11 +133,6 @@ ntstatus_t fnode_set_path(struct fnode *n, const char *host_path)
 	return STATUS_SUCCESS;
 }
 
-bool fnode_has_other_opens(const struct fnode *n)
-{
-	return n->refs > 1;
-}
-
 /* Drop one open; the last one of a delete-pending file removes it from the host. */
 static void node_close(struct vfs *v, struct fnode *n, uint32_t access, uint32_t sharing)
 {
@@ -401,7 +396,6 @@ static ntstatus_t resolve_components(const struct kconfig *cfg, char drive, stru
 				strcpy(prefix, "\\windows");
 				first = 1;
 				read_only = true;
-				t->synthetic = true;
 			}
 			free(own);
 			free(own_path);
@@ -560,8 +554,7 @@ ntstatus_t vfs_resolve(struct kprocess *p, handle_t root, const uint16_t *name, 
 				goto out;
 			}
 			if (wequal(name, len, "CONIN$") || wequal(name, len, "CONOUT$")) {
-				out->kind = name[4] == 'I' || name[4] == 'i' ? TARGET_CONSOLE_IN
-									     : TARGET_CONSOLE_OUT;
+				out->kind = len == 6 ? TARGET_CONSOLE_IN : TARGET_CONSOLE_OUT;
 				goto out;
 			}
 			bool letter = len >= 2 && name[1] == ':' &&
@@ -782,7 +775,7 @@ void dir_listing_free(struct dir_listing *l)
 	free(l);
 }
 
-ntstatus_t dir_listing_load(struct kfile *f)
+ntstatus_t dir_listing_load(struct kprocess *p, struct kfile *f)
 {
 	dir_listing_free(f->listing);
 	f->listing = NULL;
@@ -804,8 +797,18 @@ ntstatus_t dir_listing_load(struct kfile *f)
 		ok = comps_push(&c, strdup(e->d_name));
 	}
 	closedir(d);
-	/* FIXME: when the root has a windows\ directory of its own, its listing does not show
-	 * the system32/syswow64 views (they open fine). */
+	/* The system image's directories show up where they resolve: C:\windows in a root
+	 * without one, system32/syswow64 in a windows\ of the root's own. */
+	static const char *const views[] = {"windows", "system32", "syswow64"};
+	for (int k = 0; ok && k < 3 && f->drive == 'C' && p->config->sysroot; k++) {
+		if (k == 0 ? !root : !name_ieq(f->path, "\\windows"))
+			continue;
+		bool have = false;
+		for (size_t i = fixed; i < c.n; i++)
+			have |= name_ieq(c.v[i], views[k]);
+		if (!have)
+			ok = comps_push(&c, strdup(views[k]));
+	}
 	if (!ok) {
 		comps_free(&c);
 		free(l);
@@ -816,4 +819,22 @@ ntstatus_t dir_listing_load(struct kfile *f)
 	l->n = c.n;
 	f->listing = l;
 	return STATUS_SUCCESS;
+}
+
+bool vfs_stat_child(struct kprocess *p, const struct kfile *dir, const char *name, struct stat *st)
+{
+	struct comps c = {0};
+	bool ok = split_utf8_path(dir->path, &c) == STATUS_SUCCESS;
+	if (ok && strcmp(name, ".")) {
+		if (!strcmp(name, ".."))
+			ok = !c.n || (free(c.v[--c.n]), true);
+		else
+			ok = comps_push(&c, strdup(name));
+	}
+	struct vfs_target t = {0};
+	ok = ok && resolve_components(p->config, dir->drive, &c, &t) == STATUS_SUCCESS && t.exists &&
+	     !stat(t.host_path, st);
+	vfs_target_free(&t);
+	comps_free(&c);
+	return ok;
 }

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "kernel/object.h"
 #include "kernel/process.h"
@@ -177,7 +178,6 @@ struct vfs_target {
 	char *path;        /* guest path without drive, "\dir\name" (UTF-8) */
 	bool exists;
 	bool read_only;
-	bool synthetic;    /* C:\windows with no host directory of its own */
 	bool trailing_slash; /* the name ended in '\': only a directory may match */
 };
 
@@ -194,8 +194,6 @@ bool fnode_delete_pending(const struct fnode *n);
 void fnode_set_delete_pending(struct fnode *n, bool pending);
 /* Follow a rename: the node's host path for the final delete. */
 ntstatus_t fnode_set_path(struct fnode *n, const char *host_path);
-/* Whether another open besides `self` exists on the node. */
-bool fnode_has_other_opens(const struct fnode *n);
 
 /* A file object on a dup of host fd `host_fd` (device type from what the fd is).
  * STATUS_INVALID_HANDLE if the fd is not open. */
@@ -211,7 +209,10 @@ struct dir_listing {
 	size_t mask_len;
 	bool returned_any;
 };
-ntstatus_t dir_listing_load(struct kfile *f);
+ntstatus_t dir_listing_load(struct kprocess *p, struct kfile *f);
+/* stat() of the entry `name` of directory `dir` as a lookup of it would resolve it (system
+ * image views, no symlink out of the drive); false if it does not resolve. */
+bool vfs_stat_child(struct kprocess *p, const struct kfile *dir, const char *name, struct stat *st);
 void dir_listing_free(struct dir_listing *l);
 
 /* Case folding of one UTF-16 unit for name comparisons. */

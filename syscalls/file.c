@@ -1236,7 +1236,7 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 			object_unref(f);
 			return st;
 		}
-		if ((st = dir_listing_load(f)) != STATUS_SUCCESS) {
+		if ((st = dir_listing_load(p, f)) != STATUS_SUCCESS) {
 			ustr_free(&m);
 			object_unref(f);
 			return st;
@@ -1266,16 +1266,10 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 			l->next++;
 			continue;
 		}
-		char *host = malloc(strlen(f->host_path) + strlen(name) + 2);
 		struct stat sb;
-		bool ok = host != NULL;
-		if (ok) {
-			sprintf(host, "%s/%s", f->host_path, name);
-			ok = !stat(host, &sb);
-		}
-		free(host);
+		bool ok = vfs_stat_child(p, f, name, &sb);
 		if (!ok) {
-			/* Vanished, or a dangling symlink: not listed. */
+			/* Vanished, or a symlink that does not resolve inside the drive: not listed. */
 			free(w);
 			l->next++;
 			continue;

@@ -370,6 +370,11 @@ START_TEST(case_insensitive_names_and_forms)
 	ck_assert_uint_eq(create("\\??\\Q:\\x", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_PATH_NOT_FOUND);
 	ck_assert_uint_eq(create("C:\\x", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_PATH_SYNTAX_BAD);
 	ck_assert_uint_eq(create("\\??\\C:\\a*b", GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, &h), STATUS_OBJECT_NAME_INVALID);
+	/* CONOUT$ is ntemu's own stdout. */
+	ck_assert_uint_eq(create("\\??\\CONOUT$", GENERIC_WRITE | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, ""), STATUS_SUCCESS);
+	nt_close(&call, h);
 	/* The null device swallows writes and reads as empty. */
 	ck_assert_uint_eq(create("\\Device\\Null", RW, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
 	ck_assert_uint_eq(write_str(h, "gone"), STATUS_SUCCESS);
@@ -549,7 +554,19 @@ START_TEST(directory_listing_with_masks)
 	ck_assert_uint_eq(create("\\??\\C:\\", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
 				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
 	ck_assert_uint_eq(list(dir, 12, NULL, false, false), STATUS_SUCCESS);
-	ck_assert_str_eq(listed(12), "d");
+	ck_assert_str_eq(listed(12), "d,windows");
+	nt_close(&call, dir);
+	/* A windows\ of the root's own shows the system image views too; a symlink out of the
+	 * drive is not listed. */
+	host_mkdir("Windows");
+	host_write("Windows/win.ini", "");
+	char link[PATH_MAX];
+	snprintf(link, sizeof link, "%s/Windows/out", root);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	ck_assert_uint_eq(create("\\??\\C:\\windows", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 FILE_DIRECTORY_FILE | SYNC, &dir), STATUS_SUCCESS);
+	ck_assert_uint_eq(list(dir, 3, NULL, false, false), STATUS_SUCCESS);
+	ck_assert_str_eq(listed(3), ".,..,system32,syswow64,win.ini");
 	nt_close(&call, dir);
 	/* Not a directory. */
 	handle_t h;

@@ -160,9 +160,9 @@ ntstatus_t section_create_from_buffer(const uint8_t *data, size_t len, uint64_t 
 			return STATUS_MAPPED_FILE_SIZE_ZERO;
 		/* FIXME: a size beyond the file would extend a writable file on NT; here the tail
 		 * is zero and the file is left alone. */
-		if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))
-			attributes |= SEC_COMMIT;
-		s = new_section(size, protect, attributes | SEC_FILE);
+		/* A file's pages are always there: SEC_RESERVE means nothing for it. */
+		attributes = (attributes & (SEC_NOCACHE | SEC_WRITECOMBINE)) | SEC_COMMIT | SEC_FILE;
+		s = new_section(size, protect, attributes);
 		st = s ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 		if (s)
 			memcpy(s->host, data, len < size ? len : size);

@@ -3,8 +3,11 @@
  * kernel/section.c; argument checks follow Wine's dlls/ntdll/unix/virtual.c in its order. */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "kernel/guest.h"
 #include "kernel/section.h"
+#include "kernel/vfs.h"
 #include "kernel/vm.h"
 
 enum { PROCESS_VM_OPERATION = 0x8 };
@@ -15,6 +18,37 @@ enum { ViewShare = 1, ViewUnmap = 2 };
 /* MEM_* bits NtMapViewOfSection accepts in AllocationType. */
 #define SEC_NO_CHANGE 0x400000u
 #define MAP_ALLOC_TYPES (MEM_TOP_DOWN | MEM_RESERVE | SEC_NO_CHANGE)
+
+/* A section over an open file: its bytes as they are now (see section.h). */
+static ntstatus_t section_from_file(struct kprocess *p, handle_t file, uint64_t max_size,
+				    uint32_t protect, uint32_t attributes, struct ksection **out)
+{
+	bool image = attributes & SEC_IMAGE;
+	bool writable = !image && (protect & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE));
+	char *host_path, *nt_name;
+	ntstatus_t st = vfs_file_for_section(p, file, FILE_READ_DATA | (writable ? FILE_WRITE_DATA : 0),
+					     &host_path, &nt_name);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct pe_error err;
+	if (!pe_read_file(host_path, &data, &len, &err))
+		st = STATUS_ACCESS_DENIED;
+	else if (image && (len < 2 || data[0] != 'M' || data[1] != 'Z'))
+		/* Wine's loader tells a non-PE file (a unix library) by this status. */
+		st = STATUS_INVALID_IMAGE_NOT_MZ;
+	else if (!image && max_size > len && !writable)
+		/* Only a writable file could grow to the size asked for. */
+		st = STATUS_SECTION_TOO_BIG;
+	else
+		st = section_create_from_buffer(data, len, image ? 0 : max_size, protect, attributes,
+						nt_name, out);
+	free(data);
+	free(host_path);
+	free(nt_name);
+	return st;
+}
 
 ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr,
 			     gptr_t max_size_ptr, uint32_t protect, uint32_t attributes, handle_t file)
@@ -47,15 +81,14 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 	/* Large pages need SeLockMemoryPrivilege, which no ntemu token holds. */
 	if (attributes & SEC_LARGE_PAGES)
 		return STATUS_PRIVILEGE_NOT_HELD;
-	if (file) {
-		/* FIXME: sections over file handles come with the file objects (files helper): it
-		 * will call section_create_from_host_file() with the file's host path. */
-		return STATUS_NOT_SUPPORTED;
-	}
-	if (attributes & SEC_IMAGE)
-		return STATUS_INVALID_FILE_FOR_SECTION;
 	struct ksection *s;
-	if ((st = section_create_anon(max_size, protect, attributes, &s)) != STATUS_SUCCESS)
+	if (file)
+		st = section_from_file(p, file, max_size, protect, attributes, &s);
+	else if (attributes & SEC_IMAGE)
+		st = STATUS_INVALID_FILE_FOR_SECTION;
+	else
+		st = section_create_anon(max_size, protect, attributes, &s);
+	if (st != STATUS_SUCCESS)
 		return st;
 	if (access & MAXIMUM_ALLOWED)
 		access = object_types[OBJ_SECTION].valid_access;

@@ -10,6 +10,8 @@
 #include "kernel/guest.h"
 #include "kernel/process.h"
 #include "kernel/section.h"
+#include "kernel/unicode.h"
+#include "kernel/vfs.h"
 #include "kernel/vm.h"
 
 #define SCRATCH 0x60000000ull
@@ -19,12 +21,17 @@
 #define OFF_P (SCRATCH + 0x30)
 #define RET_P (SCRATCH + 0x40)
 #define LCID_P (SCRATCH + 0x50)
+#define IOSB_P (SCRATCH + 0x60)
+#define OA_P (SCRATCH + 0x80)
+#define USTR_P (SCRATCH + 0xc0)
+#define NAME_P (SCRATCH + 0x800)
 #define BUF (SCRATCH + 0x100)
 #define SECTION_ALL_ACCESS 0xf001fu
 
 static struct kconfig cfg;
 static struct kprocess *p;
 static struct nt_call call;
+static char root[64];
 
 static const char *sysroot(void)
 {
@@ -34,7 +41,12 @@ static const char *sysroot(void)
 
 static void start(unsigned ptr_size)
 {
-	cfg.sysroot = sysroot();
+	/* A C: drive of its own, for sections over opened files. */
+	strcpy(root, "/tmp/ntemu-test-section-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	static char sysroot_abs[4096];
+	ck_assert_msg(realpath(sysroot(), sysroot_abs), "system image missing: run `make sysroot`");
+	cfg = (struct kconfig){.root = root, .sysroot = sysroot_abs};
 	p = kprocess_create(&cfg, ptr_size);
 	ck_assert_ptr_nonnull(p);
 	call = (struct nt_call){.proc = p};
@@ -56,6 +68,38 @@ static void setup32(void)
 static void teardown(void)
 {
 	kprocess_destroy(p);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* NtOpenFile of an NT path; STATUS and handle. */
+static ntstatus_t open_file(const char *name, uint32_t access, handle_t *h)
+{
+	size_t len;
+	uint16_t *w = utf8_to_utf16_dup(name, &len);
+	ck_assert_uint_eq(guest_write(p, NAME_P, w, len * 2), STATUS_SUCCESS);
+	free(w);
+	uint8_t u[16] = {0}, oa[0x30] = {0};
+	uint16_t l = (uint16_t)(len * 2);
+	uint64_t chars = NAME_P, ustr = USTR_P;
+	bool wide = p->ptr_size == 8;
+	memcpy(u, &l, 2);
+	memcpy(u + 2, &l, 2);
+	memcpy(u + (wide ? 8 : 4), &chars, p->ptr_size);
+	guest_write(p, USTR_P, u, ustr_size(p));
+	uint32_t oalen = wide ? 0x30 : 0x18, attrs = OBJ_CASE_INSENSITIVE;
+	memcpy(oa, &oalen, 4);
+	memcpy(oa + (wide ? 0x10 : 8), &ustr, p->ptr_size);
+	memcpy(oa + (wide ? 0x18 : 0xc), &attrs, 4);
+	guest_write(p, OA_P, oa, oalen);
+	/* Share read/delete, FILE_SYNCHRONOUS_IO_NONALERT | FILE_NON_DIRECTORY_FILE: as ntdll's
+	 * loader opens DLLs. */
+	ntstatus_t st = nt_open_file(&call, H_P, access, OA_P, IOSB_P, 5, 0x60);
+	uint64_t v = 0;
+	guest_read_ptr(p, H_P, &v);
+	*h = v;
+	return st;
 }
 
 static handle_t create_anon(uint64_t size, uint32_t prot, uint32_t attrs, ntstatus_t expect)
@@ -596,6 +640,66 @@ START_TEST(file_sections_ex_services_and_extend)
 }
 END_TEST
 
+START_TEST(sections_over_opened_files)
+{
+	/* The loader's way: open the DLL, SEC_IMAGE section, close the file, map. */
+	handle_t file, sec;
+	ck_assert_uint_eq(open_file("\\??\\C:\\windows\\system32\\kernelbase.dll", GENERIC_READ | SYNCHRONIZE, &file),
+			  STATUS_SUCCESS);
+	uint64_t zero = 0;
+	guest_write(p, SIZE_P, &zero, 8);
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_EXECUTE_READ, SEC_IMAGE, file),
+			  STATUS_SUCCESS);
+	guest_read_ptr(p, H_P, &sec);
+	ck_assert_uint_eq(nt_close(&call, file), STATUS_SUCCESS);
+	uint64_t a = 0, as = 0;
+	ck_assert_uint_eq(map(sec, &a, 0, &as, PAGE_EXECUTE_READ), STATUS_SUCCESS);
+	ck_assert_uint_eq(a, 0x7b000000); /* kernelbase's preferred base */
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, a, 2, BUF, 0x200, RET_P), STATUS_SUCCESS);
+	const char *want = "\\??\\C:\\windows\\system32\\kernelbase.dll";
+	uint16_t len, name[64];
+	guest_read(p, BUF, &len, 2);
+	ck_assert_uint_eq(len, 2 * strlen(want));
+	guest_read(p, BUF + 16, name, len);
+	for (size_t i = 0; i < strlen(want); i++)
+		ck_assert_uint_eq(name[i], (uint8_t)want[i]);
+
+	/* A data file: its bytes, read-only; more than the file or write access needs a
+	 * writable handle; not an image. */
+	char path[128];
+	snprintf(path, sizeof path, "%s/data.txt", root);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("section bytes", f);
+	fclose(f);
+	ck_assert_uint_eq(open_file("\\??\\C:\\data.txt", GENERIC_READ | SYNCHRONIZE, &file), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READWRITE, SEC_COMMIT, file),
+			  STATUS_ACCESS_DENIED);
+	uint64_t big = 0x10000;
+	guest_write(p, SIZE_P, &big, 8);
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, SIZE_P, PAGE_READONLY, SEC_COMMIT, file),
+			  STATUS_SECTION_TOO_BIG);
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READONLY, SEC_IMAGE, file),
+			  STATUS_INVALID_IMAGE_NOT_MZ);
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READONLY, SEC_COMMIT, file),
+			  STATUS_SUCCESS);
+	guest_read_ptr(p, H_P, &sec);
+	ck_assert_uint_eq(nt_query_section(&call, sec, 0, BUF, 24, RET_P), STATUS_SUCCESS);
+	uint64_t q[3];
+	guest_read(p, BUF, q, sizeof q);
+	ck_assert_uint_eq((uint32_t)q[1], SEC_COMMIT | SEC_FILE);
+	ck_assert_uint_eq(q[2], strlen("section bytes"));
+	uint64_t b = 0, bs = 0;
+	ck_assert_uint_eq(map(sec, &b, 0, &bs, PAGE_READONLY), STATUS_SUCCESS);
+	char text[16] = {0};
+	ck_assert_uint_eq(guest_read(p, b, text, 13), STATUS_SUCCESS);
+	ck_assert_str_eq(text, "section bytes");
+	/* Only a file handle will do. */
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READONLY, SEC_COMMIT, sec),
+			  STATUS_OBJECT_TYPE_MISMATCH);
+}
+END_TEST
+
 START_TEST(image_info_32bit_layout)
 {
 	handle_t h = open_dll("kernel32.dll");
@@ -641,6 +745,7 @@ int main(void)
 	tcase_add_test(t64, bootstrap_maps_images_at_their_base);
 	tcase_add_test(t64, nls_tables_mapped_once);
 	tcase_add_test(t64, file_sections_ex_services_and_extend);
+	tcase_add_test(t64, sections_over_opened_files);
 	suite_add_tcase(s, t64);
 	TCase *t32 = tcase_create("x86");
 	tcase_add_checked_fixture(t32, setup32, teardown);

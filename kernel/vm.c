@@ -644,17 +644,24 @@ ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t deal
 
 void vm_flush_code(struct kprocess *p, uint64_t addr, uint64_t size)
 {
+	struct vm_space *vm = p->vm;
 	if (!addr && !size) {
 		block_cache_flush(p->cache);
 		return;
 	}
 	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
 	/* Re-protecting a page with its own protection makes gmem report its decoded code as
-	 * changed, which drops exactly the blocks decoded from it. */
-	for (uint64_t a = addr & ~(PAGE - 1); a < end && a < GUEST_ADDR_LIMIT; a += PAGE) {
-		unsigned prot;
-		if (gmem_query(p->mem, a, &prot, NULL))
-			gmem_protect(p->mem, a, PAGE, prot);
+	 * changed, which drops exactly the blocks decoded from it. Only allocations hold pages,
+	 * so a huge range costs no more than the memory inside it. */
+	for (size_t i = first_ending_above(vm, addr & ~(PAGE - 1)); i < vm->n && vm->v[i]->base < end; i++) {
+		const struct region *r = vm->v[i];
+		uint64_t from = addr > r->base ? addr & ~(PAGE - 1) : r->base;
+		uint64_t to = end < r->base + r->size ? end : r->base + r->size;
+		for (uint64_t a = from; a < to; a += PAGE) {
+			uint16_t prot = r->pages[(a - r->base) / PAGE] & PG_PROT;
+			if (prot)
+				gmem_protect(p->mem, a, PAGE, vm_gmem_prot(prot));
+		}
 	}
 }
 

@@ -572,6 +572,12 @@ START_TEST(other_classes_locks_and_flush)
 	ck_assert_uint_eq(nt_flush_instruction_cache(&call, CURRENT_PROCESS, base, 0x4000), STATUS_SUCCESS);
 	ck_assert_uint_eq(changed_count, 2);
 	ck_assert_uint_eq(changed_page, base + 0x2000);
+	/* All of user space: only the allocations' pages are visited. */
+	gmem_mark_code(p->mem, base + 0x1000);
+	ck_assert_uint_eq(nt_flush_instruction_cache(&call, CURRENT_PROCESS, 0x10000, VM_USER_LIMIT_64 - 0x10000),
+			  STATUS_SUCCESS);
+	ck_assert_uint_eq(changed_count, 3);
+	ck_assert_uint_eq(changed_page, base + 0x1000);
 	p->mem->code_changed = saved;
 	p->mem->code_ctx = saved_ctx;
 	check_mbi(base + 0x1000, base + 0x1000, base, PAGE_READWRITE, 0x2000, MEM_COMMIT, PAGE_READONLY, MEM_PRIVATE);

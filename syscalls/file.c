@@ -12,6 +12,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -459,15 +461,20 @@ static ntstatus_t create_file(struct nt_call *c, gptr_t handle_ptr, uint32_t acc
 	st = vfs_resolve(p, oa.root, oa.name.buf, oa.name.len, &t);
 	uint32_t handle_attributes = oa.attributes & OBJ_INHERIT;
 	objattr_free(&oa);
-	if (st != STATUS_SUCCESS)
-		return st;
 	uint32_t mapped = object_map_access(OBJ_FILE, access);
 	struct kfile *f = NULL;
 	uint64_t info = 0;
-	st = open_target(p, &t, mapped, file_attributes, sharing, disposition, options, &f, &info);
-	vfs_target_free(&t);
-	if (st != STATUS_SUCCESS)
+	if (st == STATUS_SUCCESS) {
+		st = open_target(p, &t, mapped, file_attributes, sharing, disposition, options, &f, &info);
+		vfs_target_free(&t);
+	}
+	if (st != STATUS_SUCCESS) {
+		/* A failed open still reports its status in the IO_STATUS_BLOCK (Information
+		 * untouched), as Wine's NtCreateFile does. */
+		if (iosb)
+			guest_write(p, iosb, &st, 4);
 		return st;
+	}
 	handle_t h;
 	st = handle_alloc(&p->handles, f, f->access & ~MAXIMUM_ALLOWED, handle_attributes, &h);
 	object_unref(f);
@@ -603,18 +610,33 @@ ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 
 static ntstatus_t write_all(int fd, const char *buf, size_t n, bool positioned, uint64_t off)
 {
+	/* A reader that went away must be STATUS_PIPE_BROKEN for the guest, not SIGPIPE for
+	 * ntemu: block it around the write and consume the one the write raised. */
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	size_t done = 0;
+	ntstatus_t st = STATUS_SUCCESS;
 	while (done < n) {
 		ssize_t w = positioned ? pwrite(fd, buf + done, n - done, (off_t)(off + done))
 				       : write(fd, buf + done, n - done);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EPIPE ? STATUS_PIPE_BROKEN : errno_status(errno);
+			if (errno == EPIPE) {
+				static const struct timespec now = {0, 0};
+				sigtimedwait(&pipe_set, NULL, &now);
+				st = STATUS_PIPE_BROKEN;
+			} else {
+				st = errno_status(errno);
+			}
+			break;
 		}
 		done += (size_t)w;
 	}
-	return STATUS_SUCCESS;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return st;
 }
 
 ntstatus_t nt_write_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
@@ -761,7 +783,12 @@ ntstatus_t nt_query_information_file(struct nt_call *c, handle_t handle, gptr_t 
 		case FileNormalizedNameInformation:
 			st = put_name(b, 0, bufsize, f->path, &used);
 			break;
-		case FilePositionInformation: put64(b, 0, f->pos); break;
+		case FilePositionInformation: {
+			/* A stream's position is its host fd's (0 for pipes and ttys). */
+			off_t at = is_stream(f) ? lseek(f->fd, 0, SEEK_CUR) : (off_t)f->pos;
+			put64(b, 0, at < 0 ? 0 : (uint64_t)at);
+			break;
+		}
 		case FileModeInformation: put32(b, 0, file_mode(f)); break;
 		case FileAlignmentInformation: put32(b, 0, 0); break;
 		case FileAllInformation:

@@ -208,6 +208,9 @@ START_TEST(dispositions)
 {
 	handle_t h;
 	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_OPEN, SYNC, &h), STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(rd32(IOSB_P), STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(iosb_info(), 0xdead);
+	ck_assert_uint_eq(h, 0);
 	ck_assert_uint_eq(create("\\??\\C:\\nodir\\a.txt", RW, 0, FILE_CREATE, SYNC, &h),
 			  STATUS_OBJECT_PATH_NOT_FOUND);
 	ck_assert_uint_eq(create("\\??\\C:\\a.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
@@ -703,8 +706,13 @@ START_TEST(std_handles_device_types)
 	char got[16] = {0};
 	ck_assert_int_eq(read(fds[0], got, sizeof got), 11);
 	ck_assert_str_eq(got, "to the pipe");
-	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	/* A pipe nobody reads any more: STATUS_PIPE_BROKEN, and no SIGPIPE for ntemu. */
 	close(fds[0]);
+	ck_assert_uint_eq(vfs_make_host_fd_file(p, fds[1], GENERIC_WRITE | SYNCHRONIZE, &f), STATUS_SUCCESS);
+	handle_alloc(&p->handles, f, f->access, 0, &h);
+	object_unref(f);
+	ck_assert_uint_eq(write_str(h, "lost"), STATUS_PIPE_BROKEN);
+	nt_close(&call, h);
 	close(fds[1]);
 	close(file);
 	close(null);

@@ -66,6 +66,7 @@ struct tcase {
 	bool is_mem;
 	unsigned asz;
 	unsigned row;
+	bool mode32;        /* runs in compatibility mode (CS 0x23) */
 	bool branch;        /* control transfer: a `cmc` follows, the taken target skips it */
 	uint64_t shift_count; /* the immediate byte, for tables that depend on a shift count */
 	uint64_t imm;       /* as decoded */
@@ -109,13 +110,14 @@ static inline unsigned rng_below(struct rng *g, unsigned n)
 
 /* ---- gen.c ---- */
 enum gen_status { GEN_OK, GEN_SKIP, GEN_DECODE_DIFFERS };
-/* Whether the generator can run this row at all; if not, *why says why (the exclusion list). */
-bool gen_row_supported(unsigned row, const char **why);
+/* Whether the generator can run this row at all (compat: compatibility-mode cases are run
+ * too); if not, *why says why (the exclusion list). */
+bool gen_row_supported(unsigned row, bool compat, const char **why);
 /* Build case `k` of `row` from `g`. GEN_SKIP: no valid encoding found (or the case's result
  * is architecturally undefined); GEN_DECODE_DIFFERS: a runnable case, but Zydis names this
  * row's instruction and ntemu's decoder picks something else (message in `msg`): the run
  * against the host decides who is right. */
-enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg, size_t msgsz);
+enum gen_status gen_case(unsigned row, bool mode32, struct rng *g, struct tcase *t, char *msg, size_t msgsz);
 /* gs_zero: the host's GS base is 0, so GS-prefixed operands mean the same on both sides */
 void gen_init(bool gs_zero);
 /* Put an add/adc/sub/sbb/cmp/neg/inc/dec on an unpinned register before the tested instruction:
@@ -126,6 +128,7 @@ void gen_prefix(struct rng *g, struct tcase *t);
 /* ---- native.c ---- */
 bool native_init(void);
 bool native_gs_base_zero(void);
+bool native_compat_available(void);
 uint8_t *native_data(void);
 void native_run(const struct tcase *t, struct result *out);
 /* While set, a host fault outside the stub jumps here (with the signal number) instead of

@@ -34,6 +34,7 @@ static struct {
 } opt = {.seed = 1, .cases = 300, .row = -1, .one_case = -1, .out = NULL};
 
 static FILE *mlog;
+static bool compat; /* the host can run compatibility-mode code */
 static uint64_t host_flakes;
 static uint8_t *pattern;
 
@@ -198,8 +199,10 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 		NOTE("    host signal %llu inside cpu_run\n", (unsigned long long)emu->s.pad);
 		return diffs;
 	}
+	/* after compatibility mode only the low halves are architectural */
+	uint64_t rmask = t->mode32 ? 0xffffffffull : ~0ull;
 	for (int n = 0; n < 16; n++)
-		if (nat->s.r[n] != emu->s.r[n])
+		if ((nat->s.r[n] ^ emu->s.r[n]) & rmask)
 			NOTE("    %s: native %016llx ntemu %016llx\n", rn[n], (unsigned long long)nat->s.r[n],
 			     (unsigned long long)emu->s.r[n]);
 	uint64_t fmask = FL_ARITH | FL_DF;
@@ -298,7 +301,10 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 	struct row_stats *st = &stats[row];
 	const struct opcode_row *r = &opcode_rows[row];
 	seed_case(&g, row, k);
-	enum gen_status gs = gen_case(row, &g, &t, msg, sizeof msg);
+	/* compatibility-mode-only rows always, 64-bit-only rows never, the rest in a quarter of cases */
+	uint32_t fl = opcode_rows[row].flags;
+	bool mode32 = compat && ((fl & F_I64) || (!(fl & F_O64) && k % 4 == 3));
+	enum gen_status gs = gen_case(row, mode32, &g, &t, msg, sizeof msg);
 	if (gs == GEN_SKIP) {
 		st->skipped++;
 		if (msg[0])
@@ -342,8 +348,8 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 	char why[4096];
 	int d = compare(&t, &nat, &emu, why, sizeof why);
 	if (show_state) {
-		printf("%s (row %u) bytes %s osz %u %s, native %s, ntemu %s: %s\n", r->mnemonic, row, bytes,
-		       t.osz, t.is_mem ? "mem" : "reg", outcome_name(nat.out), outcome_name(emu.out),
+		printf("%s (row %u) bytes %s osz %u %s%s, native %s, ntemu %s: %s\n", r->mnemonic, row, bytes,
+		       t.osz, t.is_mem ? "mem" : "reg", t.mode32 ? " (compatibility mode)" : "", outcome_name(nat.out), outcome_name(emu.out),
 		       d ? "MISMATCH" : "same");
 		print_state(&t);
 	}
@@ -351,8 +357,8 @@ static bool run_case(unsigned row, uint64_t k, bool show_state)
 		return true;
 	st->mismatches++;
 	if (st->mismatches <= 3 || show_state) {
-		logf_both("MISMATCH %s (row %u) bytes %s(osz %u, %s)\n%s", r->mnemonic, row, bytes, t.osz,
-			  t.is_mem ? "memory operand" : "register operand", why);
+		logf_both("MISMATCH %s (row %u) bytes %s(osz %u, %s%s)\n%s", r->mnemonic, row, bytes, t.osz,
+			  t.is_mem ? "memory operand" : "register operand", t.mode32 ? ", compatibility mode" : "", why);
 		if (!show_state)
 			print_state(&t);
 		logf_both("  reproduce: diff-cpu --seed %llu --row %u --case %llu\n",
@@ -406,6 +412,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	gen_init(native_gs_base_zero());
+	compat = native_compat_available();
 	if (opt.out && !(mlog = fopen(opt.out, "a")))
 		perror(opt.out);
 	pattern = malloc(DIFF_DATA_SIZE);
@@ -424,6 +431,9 @@ int main(int argc, char **argv)
 
 	printf("diff-cpu: %s host, seed %llu, %u opcode rows\n", host_is_amd() ? "AMD" : "Intel-compatible",
 	       (unsigned long long)opt.seed, opcode_row_count);
+	if (!compat)
+		printf("diff-cpu: this host cannot enter compatibility mode (a far jump to CS 0x23 faults): "
+		       "64-bit cases only\n");
 	unsigned *eligible = calloc(opcode_row_count + 1, sizeof *eligible);
 	unsigned neligible = 0, nexcluded = 0;
 	printf("excluded rows:\n");
@@ -431,7 +441,7 @@ int main(int argc, char **argv)
 		const char *why;
 		if (!row_selected(row))
 			continue;
-		if (gen_row_supported(row, &why)) {
+		if (gen_row_supported(row, compat, &why)) {
 			eligible[neligible++] = row;
 		} else {
 			nexcluded++;

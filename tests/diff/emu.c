@@ -92,7 +92,7 @@ static enum outcome outcome_of(enum trap_kind k)
 	case TRAP_BREAKPOINT: return OUT_OK;
 	case TRAP_DE: return OUT_DE;
 	case TRAP_X87: case TRAP_SIMD: return OUT_FPE;
-	case TRAP_GP: case TRAP_PAGE_FAULT: return OUT_GP;
+	case TRAP_GP: case TRAP_PAGE_FAULT: case TRAP_BOUND: return OUT_GP; /* Linux: #BR is SIGSEGV */
 	case TRAP_UD: return OUT_UD;
 	case TRAP_SINGLE_STEP: return OUT_TRAP;
 	default: return OUT_OTHER;
@@ -114,6 +114,7 @@ void emu_run(const struct tcase *t, struct result *res)
 	gmem_poke(mem, start, code, n, &f); /* tells the block cache the code changed */
 
 	struct cpu *c = &cpu;
+	cpu_set_cs(c, t->mode32 ? CPU_SEL_CS32 : CPU_SEL_CS64);
 	memcpy(c->r, t->in.r, sizeof c->r);
 	cpu_set_rflags(c, t->in.rflags);
 	fx_to_cpu(c, t->in.fx);

@@ -9,12 +9,13 @@
 #include "tests/diff/diff.h"
 #include "tests/zydis_known.h"
 
-static ZydisDecoder zdec;
+static ZydisDecoder zdec, zdec32;
 static bool gs_base_zero;
 
 void gen_init(bool gs_zero)
 {
 	ZydisDecoderInit(&zdec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	ZydisDecoderInit(&zdec32, ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32);
 	gs_base_zero = gs_zero;
 }
 
@@ -69,7 +70,7 @@ static bool is_branch(unsigned imp)
 
 /* Rows ending a block are control transfers or traps; only the near branches the stub can land
  * are run. The rest are listed with their reason. */
-bool gen_row_supported(unsigned row, const char **why)
+bool gen_row_supported(unsigned row, bool compat, const char **why)
 {
 	const struct opcode_row *r = &opcode_rows[row];
 	const char *ex = excluded_row(row);
@@ -77,8 +78,8 @@ bool gen_row_supported(unsigned row, const char **why)
 		*why = ex;
 		return false;
 	}
-	if (r->flags & F_I64) {
-		*why = "compatibility-mode only (golden-state tests)";
+	if ((r->flags & F_I64) && !compat) {
+		*why = "compatibility-mode only, and this host cannot run compatibility mode (golden-state tests)";
 		return false;
 	}
 	unsigned imp = implicit_of(row);
@@ -257,6 +258,7 @@ struct enc {
 	/* chosen fields */
 	bool rex, w, r, x, b;
 	bool p66, lock, a32;
+	bool mode32;       /* compatibility mode: no REX, 32-bit addressing without 67 */
 	uint8_t rep;       /* 0, 0xf3, 0xf2 */
 	uint8_t seg;       /* 0 or an ignored segment prefix (2e 3e 26 36) */
 	uint8_t opcode;
@@ -304,12 +306,12 @@ static unsigned osz_of(const struct opcode_row *r, const struct enc *e, bool vex
 	case OS_D: return 4;
 	case OS_Q: return 8;
 	case OS_X: return 16;
-	case OS_DQ: return e->w ? 8 : 4;
-	case OS_F64: return 8;
-	case OS_D64: return e->p66 ? 2 : 8;
+	case OS_DQ: return e->w && !e->mode32 ? 8 : 4;
+	case OS_F64: return e->mode32 ? (e->p66 ? 2 : 4) : 8;
+	case OS_D64: return e->p66 ? 2 : e->mode32 ? 4 : 8;
 	default:
 		if (vex)
-			return e->w ? 8 : 4;
+			return e->w && !e->mode32 ? 8 : 4;
 		return e->w ? 8 : e->p66 ? 2 : 4;
 	}
 }
@@ -321,14 +323,17 @@ static void choose_mem(struct rng *g, struct enc *e, unsigned imp)
 	kind = kind < 3 ? kind : kind < 9 ? 3 : kind < 11 ? 4 : kind < 14 ? 2 + (kind & 1) : kind == 14 ? 5 : 6;
 	e->scale = rng_below(g, 4);
 	e->riprel = false;
+	unsigned nregs = e->mode32 ? 8 : 16;
 	for (;;) {
-		e->base = (int)rng_below(g, 16);
+		e->base = (int)rng_below(g, nregs);
 		if (!(imp & IMP_STACK) || e->base != R_SP)
 			break;
 	}
 	do /* SIB.index 100 without REX.X means "no index" */
-		e->index = (int)rng_below(g, 16);
+		e->index = (int)rng_below(g, nregs);
 	while (e->index == R_SP);
+	if (kind == 5 && e->mode32)
+		kind = 6; /* mod 00 rm 101 is an absolute disp32 there, not RIP-relative */
 	switch (kind) {
 	case 0:
 		e->mod = 0;
@@ -467,7 +472,7 @@ static unsigned emit(const struct opcode_row *r, const struct enc *e, uint8_t *b
 		*p++ = e->seg;
 	if (e->lock)
 		*p++ = 0xf0;
-	if (e->a32)
+	if (e->a32 && !e->mode32)
 		*p++ = 0x67;
 	if (!vex) {
 		if (e->p66)
@@ -507,14 +512,16 @@ static unsigned emit(const struct opcode_row *r, const struct enc *e, uint8_t *b
 }
 
 /* One attempt at an encoding of `row`; returns its length (0: the row cannot be encoded so). */
-static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tcase *t, unsigned imp)
+static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tcase *t, unsigned imp,
+			   bool mode32)
 {
 	const struct opcode_row *r = &opcode_rows[row];
 	bool vex = r->pfx >= V_NP;
 	unsigned oskind = r->flags & OS_MASK;
 	memset(e, 0, sizeof *e);
+	e->mode32 = mode32;
 
-	e->rex = vex ? false : rng_below(g, 2);
+	e->rex = vex || mode32 ? false : rng_below(g, 2);
 	if (e->rex) {
 		e->w = oskind == OS_V || oskind == OS_DQ ? rng_below(g, 2) : !rng_below(g, 4);
 		e->r = rng_below(g, 2);
@@ -530,10 +537,13 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		/* stored inverted: register 0 encodes as 1111, which is also "no register" */
 		e->vvvv = rng_below(g, 2) ? 0 : (uint8_t)rng_below(g, 16);
 		e->vex2 = rng_below(g, 2);
+		if (mode32) /* only eight registers; inverted R/X/B must read 1 (else LES/LDS) */
+			e->r = e->x = e->b = 0, e->vvvv &= 7;
 	}
 	/* AMD honours 66 on near branches in 64-bit mode (16-bit target), Intel ignores it: the
 	 * host cannot referee that difference */
-	bool may66 = oskind == OS_V || oskind == OS_D64 || (oskind == OS_F64 && !is_branch(imp) && !host_is_amd());
+	bool may66 = (oskind == OS_V || oskind == OS_D64 || (oskind == OS_F64 && !host_is_amd())) &&
+		     !(is_branch(imp) && (mode32 || oskind == OS_F64));
 	switch (r->pfx) {
 	case P_ANY:
 		e->p66 = may66 && !rng_below(g, 3);
@@ -554,9 +564,14 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		break;
 	}
 	/* CS/DS/ES/SS overrides are ignored in 64-bit mode; GS counts, with base 0 on both sides
-	 * (Linux leaves the host's at 0; the tester's guest CPU has 0 too) */
-	if (!rng_below(g, 16) && !(imp & IMP_REL))
-		e->seg = (uint8_t[]){0x2e, 0x3e, 0x26, 0x36, 0x65}[rng_below(g, gs_base_zero ? 5 : 4)];
+	 * (Linux leaves the host's at 0; the tester's guest CPU has 0 too). */
+	if (!rng_below(g, 16) && !(imp & IMP_REL)) {
+		if (mode32) /* compatibility mode checks segments: the host's CS is not writable and
+			     * its GS is the null selector, so only the flat data segments */
+			e->seg = (uint8_t[]){0x3e, 0x26, 0x36}[rng_below(g, 3)];
+		else
+			e->seg = (uint8_t[]){0x2e, 0x3e, 0x26, 0x36, 0x65}[rng_below(g, gs_base_zero ? 5 : 4)];
+	}
 
 	e->opcode = r->opcode;
 	if (r->flags & F_REGOP)
@@ -568,7 +583,7 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 		mem = r->mod == MEM || (r->mod == ANY && rng_below(g, 2));
 		e->regf = r->reg < 8 ? r->reg : (uint8_t)rng_below(g, 8);
 		if (mem) {
-			e->a32 = !rng_below(g, 8);
+			e->a32 = mode32 || !rng_below(g, 8);
 			choose_mem(g, e, imp);
 		} else {
 			e->mod = 3;
@@ -577,9 +592,9 @@ static unsigned try_encode(unsigned row, struct rng *g, struct enc *e, struct tc
 	}
 	/* string instructions and xlat address through rsi/rdi/rbx: 67 selects esi/edi/ebx */
 	if (imp & (IMP_STRING | IMP_XLAT | IMP_DI))
-		e->a32 = !rng_below(g, 6);
+		e->a32 = mode32 || !rng_below(g, 6);
 	if (r->imm == I_MOFFS)
-		e->a32 = !rng_below(g, 4);
+		e->a32 = mode32 || !rng_below(g, 4);
 	e->lock = (r->flags & F_LOCK) && mem && rng_below(g, 2);
 	if (!vex && (e->w || e->r || e->x || e->b))
 		e->rex = true;
@@ -644,7 +659,7 @@ static bool mnem_eq(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg, size_t msgsz)
+enum gen_status gen_case(unsigned row, bool mode32, struct rng *g, struct tcase *t, char *msg, size_t msgsz)
 {
 	const struct opcode_row *r = &opcode_rows[row];
 	unsigned imp = implicit_of(row);
@@ -654,13 +669,14 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 
 	for (int attempt = 0; attempt < 32; attempt++) {
 		memset(t, 0, sizeof *t);
-		if (!try_encode(row, g, &e, t, imp) || t->len > 15)
+		if (!try_encode(row, g, &e, t, imp, mode32) || t->len > 15)
 			continue;
-		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&zdec, NULL, t->bytes, t->len, &zi)) ||
+		t->mode32 = mode32;
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(mode32 ? &zdec32 : &zdec, NULL, t->bytes, t->len, &zi)) ||
 		    zi.length != t->len)
 			continue; /* not a valid instruction (e.g. VEX.vvvv must be 1111 here) */
 		const char *zname = ZydisMnemonicGetString(zi.mnemonic);
-		enum decode_status st = decode_insn(t->bytes, t->len, DIFF_INSN, CPU_MODE_64, &di);
+		enum decode_status st = decode_insn(t->bytes, t->len, DIFF_INSN, mode32 ? CPU_MODE_32 : CPU_MODE_64, &di);
 		bool disagree = false;
 		if (st != DECODE_OK || di.row != row || di.len != t->len) {
 			/* another row may own this encoding (a more specific prefix form): then it is
@@ -783,6 +799,8 @@ enum gen_status gen_case(unsigned row, struct rng *g, struct tcase *t, char *msg
 
 void gen_prefix(struct rng *g, struct tcase *t)
 {
+	if (t->mode32)
+		return; /* its encodings use REX */
 	/* ModRM forms "op r/m, r" (reg = 8) and group forms (reg = /digit), all flags defined */
 	static const struct { uint8_t op, reg; } ops[] = {
 		{0x00, 8}, {0x10, 8}, {0x18, 8}, {0x28, 8}, {0x38, 8}, {0xf6, 3}, {0xfe, 0}, {0xfe, 1},

@@ -24,7 +24,9 @@
 #define ST_OUT (DIFF_STATE + 0x400)
 #define ST_HOSTFX (DIFF_STATE + 0x800)
 #define ST_SAVED_RSP (DIFF_STATE + 0xa00)
+#define ST_FARPTR (DIFF_STATE + 0xa10) /* m16:32 for the jump into compatibility mode */
 
+#define CODE_TO32 (DIFF_CODE + 0x600) /* jmp far [ST_FARPTR] */
 #define CODE_EPILOGUE (DIFF_CODE + 0xa00)
 #define CODE_RECOVER (DIFF_CODE + 0xc00)
 
@@ -39,6 +41,11 @@ void native_guard(sigjmp_buf *jb)
 }
 
 static uint8_t *prologue_jmp; /* rel32 of the prologue's jump to the tested code */
+static volatile int probing, probe_failed;
+
+#define CODE_PROBE (DIFF_CODE + 0xe00)    /* jmp far [ST_FARPTR] into 32-bit code ... */
+#define CODE_PROBE32 (DIFF_CODE + 0xe80)  /* ... which jumps far back to ... */
+#define CODE_PROBE_RET (DIFF_CODE + 0xec0) /* ... a 64-bit ret */
 
 static uint8_t *emit_abs(uint8_t *p, uint8_t rex, uint8_t op, unsigned regf, uint64_t addr)
 {
@@ -77,6 +84,11 @@ static void build_stub(void)
 	static const uint8_t pushes[] = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
 	memcpy(p, pushes, sizeof pushes);
 	p += sizeof pushes;
+	/* Linux leaves DS and ES null in 64-bit processes; compatibility mode checks them, so give
+	 * them the flat user data selector (64-bit code ignores them) */
+	static const uint8_t flat_ds[] = {0xb8, 0x2b, 0x00, 0x00, 0x00, 0x8e, 0xd8, 0x8e, 0xc0};
+	memcpy(p, flat_ds, sizeof flat_ds);
+	p += sizeof flat_ds;
 	p = emit_abs(p, 0x48, 0x89, R_SP, ST_SAVED_RSP); /* mov [saved], rsp */
 	p = emit_fx(p, 0, ST_HOSTFX);
 	p = emit_fx(p, 1, ST_IN + offsetof(struct xstate, fx));
@@ -88,6 +100,9 @@ static void build_stub(void)
 	prologue_jmp = p;
 	int32_t rel = (int32_t)(DIFF_INSN - ((uint64_t)(uintptr_t)p + 4));
 	memcpy(p, &rel, 4);
+
+	p = (uint8_t *)CODE_TO32;
+	p = emit_abs(p, 0, 0xff, 5, ST_FARPTR); /* jmp far m16:32: CS 0x23, compatibility mode */
 
 	p = (uint8_t *)CODE_EPILOGUE;
 	for (unsigned n = 0; n < 16; n++) /* mov [out.r[n]], rN */
@@ -119,7 +134,15 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
-	if ((rip < DIFF_INSN || rip >= CODE_EPILOGUE) && guard)
+	if (probing) { /* the compatibility-mode probe faulted: return from it in 64-bit mode */
+		probe_failed = 1;
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)CODE_PROBE_RET;
+		uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~(greg_t)0xffff) | CPU_SEL_CS64;
+		return;
+	}
+	/* the tested instruction, possibly after a prefix instruction (gen_prefix) */
+	bool tested = rip >= DIFF_INSN - 16 && rip < CODE_EPILOGUE;
+	if (!tested && guard)
 		siglongjmp(*guard, sig);
 	if (rip >= CODE_EPILOGUE && rip < CODE_RECOVER) {
 		/* the stub's own stores to its state page cannot fault; this VM has been seen to
@@ -130,7 +153,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 		uc->uc_mcontext.gregs[REG_RSP] = *(greg_t *)ST_SAVED_RSP;
 		return;
 	}
-	if (rip < DIFF_INSN || rip >= CODE_EPILOGUE) {
+	if (!tested) {
 		/* not the instruction under test: a real crash of the tester */
 		char msg[] = "diff-cpu: signal 00 outside the tested instruction at rip 0x0000000000000000\n";
 		msg[17] = (char)('0' + sig / 10), msg[18] = (char)('0' + sig % 10);
@@ -152,6 +175,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 	fault_code = si->si_code;
 	fault_addr = (uint64_t)(uintptr_t)si->si_addr;
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)CODE_RECOVER;
+	/* the recovery path is 64-bit code (CS is the low word of REG_CSGSFS) */
+	uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~(greg_t)0xffff) | CPU_SEL_CS64;
 	/* the test's RSP may be non-canonical: returning to it would fault again */
 	uc->uc_mcontext.gregs[REG_RSP] = *(greg_t *)ST_SAVED_RSP;
 }
@@ -182,6 +207,30 @@ bool native_init(void)
 		if (sigaction(sigs[k], &sa, NULL))
 			return false;
 	return true;
+}
+
+/* Some hosts cannot run 32-bit code (kernels without IA-32 emulation, some VMs): try a far
+ * jump to CS 0x23 and back. */
+bool native_compat_available(void)
+{
+	uint8_t *p = (uint8_t *)CODE_PROBE;
+	emit_abs(p, 0, 0xff, 5, ST_FARPTR); /* jmp far m16:32 */
+	p = (uint8_t *)CODE_PROBE32;
+	*p++ = 0xea; /* jmp far 0x33:CODE_PROBE_RET */
+	uint32_t off = (uint32_t)CODE_PROBE_RET;
+	uint16_t sel = CPU_SEL_CS64;
+	memcpy(p, &off, 4);
+	memcpy(p + 4, &sel, 2);
+	*(uint8_t *)CODE_PROBE_RET = 0xc3;
+	off = (uint32_t)CODE_PROBE32;
+	sel = CPU_SEL_CS32;
+	memcpy((uint8_t *)ST_FARPTR, &off, 4);
+	memcpy((uint8_t *)ST_FARPTR + 4, &sel, 2);
+	probing = 1;
+	probe_failed = 0;
+	((void (*)(void))(uintptr_t)CODE_PROBE)();
+	probing = 0;
+	return !probe_failed;
 }
 
 bool native_gs_base_zero(void)
@@ -215,16 +264,33 @@ static enum outcome outcome_of(int sig, int code)
 void native_run(const struct tcase *t, struct result *res)
 {
 	uint8_t *insn = (uint8_t *)DIFF_INSN;
+	uint64_t start = DIFF_INSN - t->prelen;
 	memcpy(insn - t->prelen, t->pre, t->prelen);
-	int32_t start = (int32_t)(DIFF_INSN - t->prelen - ((uint64_t)(uintptr_t)prologue_jmp + 4));
-	memcpy(prologue_jmp, &start, 4);
+	uint64_t first = start;
+	if (t->mode32) { /* enter compatibility mode through the far jump */
+		uint32_t off = (uint32_t)start;
+		uint16_t sel = CPU_SEL_CS32;
+		memcpy((uint8_t *)ST_FARPTR, &off, 4);
+		memcpy((uint8_t *)ST_FARPTR + 4, &sel, 2);
+		first = CODE_TO32;
+	}
+	int32_t rel = (int32_t)(first - ((uint64_t)(uintptr_t)prologue_jmp + 4));
+	memcpy(prologue_jmp, &rel, 4);
 	memcpy(insn, t->bytes, t->len);
 	uint8_t *p = insn + t->len;
 	if (t->branch)
 		*p++ = 0xf5; /* cmc: runs only when the branch falls through */
-	*p++ = 0xe9;
-	int32_t rel = (int32_t)(CODE_EPILOGUE - ((uint64_t)(uintptr_t)p + 4));
-	memcpy(p, &rel, 4);
+	if (t->mode32) { /* jmp far 0x33:epilogue (ptr16:32) back to 64-bit mode */
+		*p++ = 0xea;
+		uint32_t off = (uint32_t)CODE_EPILOGUE;
+		uint16_t sel = CPU_SEL_CS64;
+		memcpy(p, &off, 4);
+		memcpy(p + 4, &sel, 2);
+	} else {
+		*p++ = 0xe9;
+		rel = (int32_t)(CODE_EPILOGUE - ((uint64_t)(uintptr_t)p + 4));
+		memcpy(p, &rel, 4);
+	}
 
 	*(struct xstate *)ST_IN = t->in;
 	fault_sig = 0;

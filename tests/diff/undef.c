@@ -20,6 +20,8 @@ static const struct { const char *name, *why; } excluded[] = {
 	{"lfs", "segment registers hold Windows selectors"},
 	{"lgs", "segment registers hold Windows selectors"},
 	{"lss", "segment registers hold Windows selectors"},
+	{"les", "segment registers hold Windows selectors"},
+	{"lds", "segment registers hold Windows selectors"},
 	{"lar", "host descriptor tables differ from Windows'"},
 	{"lsl", "host descriptor tables differ from Windows'"},
 	{"verr", "host descriptor tables differ from Windows'"},
@@ -78,6 +80,11 @@ const char *excluded_row(unsigned row)
 		return "far transfer";
 	if (r->map == M1 && (r->opcode == 0x8c || r->opcode == 0x8e))
 		return "segment registers hold Windows selectors";
+	if (r->map == M1 && (r->opcode == 0x06 || r->opcode == 0x07 || r->opcode == 0x0e || r->opcode == 0x16 ||
+			     r->opcode == 0x17 || r->opcode == 0x1e || r->opcode == 0x1f))
+		return "segment registers hold Windows selectors (push/pop es/cs/ss/ds)";
+	if (r->map == M1 && (r->opcode == 0x9a || r->opcode == 0xea))
+		return "far transfer";
 	if (r->map == M0F && (r->opcode == 0xa0 || r->opcode == 0xa1 || r->opcode == 0xa8 || r->opcode == 0xa9))
 		return "segment registers hold Windows selectors (push/pop fs/gs)";
 	return NULL;

@@ -1,9 +1,11 @@
 /* Section objects and views (see section.h). */
 #include "kernel/section.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kernel/vm.h"
 
@@ -21,9 +23,35 @@ static uint8_t *host_alloc(uint64_t size)
 	return m == MAP_FAILED ? NULL : m;
 }
 
+ntstatus_t section_write_back(struct ksection *s, uint64_t offset, uint64_t size)
+{
+	if (!s->write_back)
+		return STATUS_NOT_MAPPED_DATA;
+	if (offset >= s->size)
+		return STATUS_SUCCESS;
+	if (size > s->size - offset)
+		size = s->size - offset;
+	int fd = open(s->write_back, O_WRONLY);
+	if (fd < 0)
+		return STATUS_UNSUCCESSFUL;
+	uint64_t done = 0;
+	while (done < size) {
+		ssize_t n = pwrite(fd, s->host + offset + done, size - done, (off_t)(offset + done));
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+	}
+	close(fd);
+	return done == size ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
+}
+
 void section_destroy(struct kobject *obj)
 {
 	struct ksection *s = (struct ksection *)obj;
+	/* The last view is gone and the last handle closed: the file gets its bytes. */
+	if (s->write_back)
+		section_write_back(s, 0, s->size);
+	free(s->write_back);
 	if (s->host)
 		munmap(s->host, s->host_size);
 	free(s->pe);

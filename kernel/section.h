@@ -3,7 +3,8 @@
  *
  * A data section owns one block of host memory; every view maps those same host pages, so
  * views see each other's writes as on Windows. A file-backed data section holds a copy of the
- * file's bytes (FIXME: writes are not written back to the file). An image section keeps the
+ * file's bytes, written back to the file by NtFlushVirtualMemory and when the section goes
+ * (FIXME: no coherence with NtReadFile/NtWriteFile in between, which NT has). An image section keeps the
  * image laid out at its preferred base; each view gets its own copy (Windows shares image pages
  * copy-on-write: a private copy is what the guest can observe), relocated when it does not land
  * at the preferred base. */
@@ -47,6 +48,7 @@ struct ksection {
 	uint8_t *host;            /* data: the shared bytes; image: the laid-out image */
 	uint64_t host_size;       /* bytes of host memory (page multiple) */
 	uint8_t *committed;       /* SEC_RESERVE: one flag per page committed through a view */
+	char *write_back;         /* writable file sections: the host file their bytes go back to */
 	struct pe_image *pe;      /* image sections only */
 	struct pe_section_image_info image_info;
 	uint16_t *file_name;      /* NT name of the backing file (UTF-16), NULL if none */
@@ -76,6 +78,10 @@ unsigned section_basic_info_layout(const struct ksection *s, unsigned ptr_size, 
  * `out` (at least 0x40 bytes); returns its size. NtQuerySection(SectionImageInformation) and
  * NtQueryInformationProcess(ProcessImageInformation) answer with it. */
 unsigned section_image_info_layout(const struct ksection *s, unsigned ptr_size, uint8_t *out);
+
+/* Write [offset, offset+size) of a writable file section back to its file (clipped to the
+ * section). STATUS_NOT_MAPPED_DATA for sections that have no file to write to. */
+ntstatus_t section_write_back(struct ksection *s, uint64_t offset, uint64_t size);
 
 /* NtMapViewOfSection's engine on process p. *base: in = wanted address or 0, out = view base;
  * *offset and *view_size in/out as the service rounds them; `limit` from ZeroBits (0 = none).

@@ -707,6 +707,18 @@ struct ksection *vm_view_at(struct kprocess *p, uint64_t addr, uint64_t *view_ba
 	return r->section;
 }
 
+struct ksection *vm_view_info(struct kprocess *p, uint64_t addr, uint64_t *view_base,
+			      uint64_t *view_size, uint64_t *offset)
+{
+	struct region *r = region_at(p->vm, addr);
+	if (!r || !r->section)
+		return NULL;
+	*view_base = r->base;
+	*view_size = r->size;
+	*offset = r->offset;
+	return r->section;
+}
+
 bool vm_view_is(struct kprocess *p, uint64_t base, const struct ksection *s)
 {
 	uint64_t at = 0;

@@ -161,6 +161,9 @@ ntstatus_t vm_insert_view(struct kprocess *p, uint64_t *base, uint64_t size, uin
 void vm_set_pages(struct kprocess *p, uint64_t addr, uint64_t size, uint32_t protect);
 /* The section and view base of the view holding addr; NULL for private or free memory. */
 struct ksection *vm_view_at(struct kprocess *p, uint64_t addr, uint64_t *view_base);
+/* The same with the view's size and its offset in the section. */
+struct ksection *vm_view_info(struct kprocess *p, uint64_t addr, uint64_t *view_base,
+			      uint64_t *view_size, uint64_t *offset);
 /* NtUnmapViewOfSection: STATUS_NOT_MAPPED_VIEW unless addr lies in a view. */
 ntstatus_t vm_unmap_view(struct kprocess *p, uint64_t addr);
 /* Whether the view of `s` at `base` is still mapped. */

@@ -369,6 +369,38 @@ ntstatus_t nt_unlock_virtual_memory(struct nt_call *c, handle_t process, gptr_t 
 	return lock_memory(c, process, base, size, type, false);
 }
 
+ntstatus_t nt_flush_virtual_memory(struct nt_call *c, handle_t process, gptr_t base_ptr,
+				   gptr_t size_ptr, gptr_t iosb)
+{
+	struct kprocess *p = c->proc;
+	uint64_t addr, size;
+	ntstatus_t st = read_base_size(p, base_ptr, size_ptr, &addr, &size);
+	if (st != STATUS_SUCCESS || (st = vm_check_process(p, process, PROCESS_VM_OPERATION)))
+		return st;
+	uint64_t base = addr & ~GUEST_PAGE_MASK;
+	if (size && addr + size < addr)
+		return STATUS_INVALID_PARAMETER;
+	size = size ? ((addr + size + GUEST_PAGE_MASK) & ~GUEST_PAGE_MASK) - base : 0;
+	struct vm_basic_info mbi;
+	if (vm_query(p, base, &mbi) != STATUS_SUCCESS || mbi.state == MEM_FREE)
+		return STATUS_INVALID_PARAMETER;
+	uint64_t view, view_size, offset;
+	struct ksection *s = vm_view_info(p, base, &view, &view_size, &offset);
+	if (s) {
+		if (!size)
+			size = view + view_size - base;
+		if (size > view + view_size - base)
+			return STATUS_INVALID_PARAMETER;
+		/* Sections without a file to write to have nothing to flush (Wine: success). */
+		if (s->write_back && (st = section_write_back(s, offset + (base - view), size)))
+			return st;
+	}
+	/* FIXME: private memory: Windows answers STATUS_NOT_MAPPED_DATA, Wine success. */
+	if ((st = write_base_size(p, base_ptr, size_ptr, base, size)) != STATUS_SUCCESS)
+		return st;
+	return iosb ? guest_write_iosb(p, iosb, STATUS_SUCCESS, 0) : STATUS_SUCCESS;
+}
+
 ntstatus_t nt_flush_process_write_buffers(struct nt_call *c)
 {
 	/* Every guest thread runs on the one host thread: each store is already visible to all

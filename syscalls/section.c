@@ -41,9 +41,11 @@ static ntstatus_t section_from_file(struct kprocess *p, handle_t file, uint64_t 
 	else if (!image && max_size > len && !writable)
 		/* Only a writable file could grow to the size asked for. */
 		st = STATUS_SECTION_TOO_BIG;
-	else
-		st = section_create_from_buffer(data, len, image ? 0 : max_size, protect, attributes,
-						nt_name, out);
+	else if ((st = section_create_from_buffer(data, len, image ? 0 : max_size, protect, attributes,
+						  nt_name, out)) == STATUS_SUCCESS && writable) {
+		(*out)->write_back = host_path;
+		host_path = NULL;
+	}
 	free(data);
 	free(host_path);
 	free(nt_name);

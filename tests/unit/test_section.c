@@ -694,6 +694,47 @@ START_TEST(sections_over_opened_files)
 	char text[16] = {0};
 	ck_assert_uint_eq(guest_read(p, b, text, 13), STATUS_SUCCESS);
 	ck_assert_str_eq(text, "section bytes");
+	ck_assert_uint_eq(nt_close(&call, file), STATUS_SUCCESS);
+
+	/* A writable file section writes its bytes back: on NtFlushVirtualMemory, and when the
+	 * last view and handle are gone. */
+	ck_assert_uint_eq(open_file("\\??\\C:\\data.txt", GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE, &file),
+			  STATUS_SUCCESS);
+	handle_t rw;
+	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READWRITE, SEC_COMMIT, file),
+			  STATUS_SUCCESS);
+	guest_read_ptr(p, H_P, &rw);
+	uint64_t w = 0, ws = 0;
+	ck_assert_uint_eq(map(rw, &w, 0, &ws, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_write(p, w, "SECTION", 7), STATUS_SUCCESS);
+	guest_write_ptr(p, BASE_P, w + 0x10);
+	guest_write_ptr(p, SIZE_P, 0);
+	ck_assert_uint_eq(nt_flush_virtual_memory(&call, CURRENT_PROCESS, BASE_P, SIZE_P, IOSB_P), STATUS_SUCCESS);
+	uint64_t fb, fs;
+	guest_read_ptr(p, BASE_P, &fb);
+	guest_read_ptr(p, SIZE_P, &fs);
+	ck_assert_uint_eq(fb, w);
+	ck_assert_uint_eq(fs, 0x1000);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	memset(text, 0, sizeof text);
+	ck_assert_uint_eq(fread(text, 1, sizeof text - 1, f), 13);
+	fclose(f);
+	ck_assert_str_eq(text, "SECTION bytes");
+	ck_assert_uint_eq(guest_write(p, w, "xx", 2), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_unmap_view_of_section(&call, CURRENT_PROCESS, w), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_close(&call, rw), STATUS_SUCCESS);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	memset(text, 0, sizeof text);
+	ck_assert_uint_eq(fread(text, 1, sizeof text - 1, f), 13);
+	fclose(f);
+	ck_assert_str_eq(text, "xxCTION bytes");
+	/* Free memory has nothing to flush. */
+	guest_write_ptr(p, BASE_P, 0x20000000);
+	ck_assert_uint_eq(nt_flush_virtual_memory(&call, CURRENT_PROCESS, BASE_P, SIZE_P, IOSB_P),
+			  STATUS_INVALID_PARAMETER);
+
 	/* Only a file handle will do. */
 	ck_assert_uint_eq(nt_create_section(&call, H_P, SECTION_ALL_ACCESS, 0, 0, PAGE_READONLY, SEC_COMMIT, sec),
 			  STATUS_OBJECT_TYPE_MISMATCH);

@@ -8,6 +8,7 @@
 /* module headers */
 #include "kernel/vm.h"
 #include "kernel/registry.h"
+#include "kernel/info.h"
 #include "kernel/vfs.h"
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
@@ -33,6 +34,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 		goto fail;
 	if (!registry_init(p))
 		goto fail;
+	if (!info_init(p))
+		goto fail;
 	if (!vfs_init(p))
 		goto fail;
 	return p;
@@ -53,6 +56,7 @@ void kprocess_destroy(struct kprocess *p)
 	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
 	vfs_destroy(p);
+	info_destroy(p);
 	registry_destroy(p);
 	vm_destroy(p);
 	for (int k = 0; k < 2; k++) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kernel/info.h"
 #include "kernel/section.h"
 #include "kernel/unicode.h"
 #include "kernel/vm.h"
@@ -16,8 +17,18 @@ ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type t
 		*out = object_ref(&p->obj);
 		return STATUS_SUCCESS;
 	}
-	/* FIXME: CURRENT_THREAD and the token pseudo-handles resolve once thread and token
-	 * objects exist (scheduler issue); until then they are not valid handles. */
+	if (h == CURRENT_PROCESS_TOKEN || h == CURRENT_THREAD_EFFECTIVE_TOKEN ||
+	    h == CURRENT_THREAD_TOKEN) {
+		if (type != OBJ_ANY && type != OBJ_TOKEN)
+			return STATUS_OBJECT_TYPE_MISMATCH;
+		/* No thread impersonates: the effective token is the process's. */
+		if (h == CURRENT_THREAD_TOKEN || !p->info)
+			return STATUS_NO_TOKEN;
+		*out = object_ref(p->info->token);
+		return STATUS_SUCCESS;
+	}
+	/* FIXME: CURRENT_THREAD needs the calling thread, which only the nt_call knows
+	 * (services use info_ref_thread); the scheduler should record it in the process. */
 	return handle_ref(&p->handles, h, type, access, out);
 }
 

@@ -34,6 +34,7 @@ struct kthread;    /* kernel/thread.h */
 struct vm_space;   /* kernel/vm.c: regions, sections, views */
 struct vfs;        /* kernel/vfs.c: drives, paths, files */
 struct registry;   /* kernel/registry.c: the in-memory registry */
+struct kinfo;      /* kernel/info.c: token, settable process and thread attributes */
 
 struct kprocess {
 	struct kobject obj;         /* what process handles refer to */
@@ -47,6 +48,7 @@ struct kprocess {
 	struct vm_space *vm;
 	struct vfs *vfs;
 	struct registry *registry;
+	struct kinfo *info;
 
 	/* Threads and the end of the process. */
 	struct kthread *threads;    /* creation order */
@@ -91,7 +93,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 void kprocess_destroy(struct kprocess *p);
 
 /* The object a handle of this process names, with a new reference: pseudo-handles included
- * (-1 is the process itself). */
+ * (-1 is the process itself; -4 and -6 its token, -5 the thread's token, which no thread has:
+ * STATUS_NO_TOKEN). */
 ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type type,
 			      uint32_t access, void **out);
 

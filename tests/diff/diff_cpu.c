@@ -195,6 +195,10 @@ static int compare(const struct tcase *t, const struct result *nat, const struct
 		NOTE("    outcome: native %s (signal %d code %d addr %llx rip %llx), ntemu %s\n",
 		     outcome_name(nat->out), nat->sig, nat->code, (unsigned long long)nat->addr,
 		     (unsigned long long)nat->s.pad, outcome_name(emu->out));
+	/* a fault must point at the faulting instruction (not the prefix one, not the next) */
+	if (nat->out == emu->out && nat->out != OUT_OK && nat->out != OUT_TRAP && nat->s.pad != emu->s.pad)
+		NOTE("    fault address: native rip %llx, ntemu %llx\n", (unsigned long long)nat->s.pad,
+		     (unsigned long long)emu->s.pad);
 	if (emu->out == OUT_CRASH) {
 		NOTE("    host signal %llu inside cpu_run\n", (unsigned long long)emu->s.pad);
 		return diffs;
@@ -514,7 +518,7 @@ int main(int argc, char **argv)
 	printf("diff-cpu: forms run by map: one-byte %u, 0f %u, 0f 38 %u, 0f 3a %u, VEX %u (-v lists every form)\n",
 	       by_map[M1], by_map[M0F], by_map[M0F38], by_map[M0F3A], vex);
 	if (host_flakes)
-		printf("diff-cpu: %llu spurious native faults (#UD, or inside the stub) run again (host VM flakiness)\n", (unsigned long long)host_flakes);
+		printf("diff-cpu: %llu spurious native faults (#UD, in the stub, or on the mapped buffer) run again (host VM flakiness)\n", (unsigned long long)host_flakes);
 	if (!ok)
 		printf("diff-cpu: MISMATCHES in %u forms (details above%s%s)\n", bad_rows,
 		       opt.out ? ", also in " : "", opt.out ? opt.out : "");

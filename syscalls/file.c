@@ -910,7 +910,7 @@ static ntstatus_t set_rename(struct kprocess *p, struct kfile *f, gptr_t buffer,
 		root = (uint64_t)(int64_t)(int32_t)root;
 	uint32_t name_len;
 	memcpy(&name_len, raw + 2 * ps, 4);
-	if ((name_len & 1) || name_len > length - hdr || !name_len)
+	if ((name_len & 1) || name_len > length - hdr || !name_len || name_len > 0xfffe)
 		return STATUS_INVALID_PARAMETER;
 	uint16_t *name = malloc(name_len);
 	if (!name)
@@ -1272,6 +1272,9 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 		f->listing->mask_len = m.len;
 	}
 	struct dir_listing *l = f->listing;
+	/* Host memory per call stays bounded: a larger buffer is filled up to IO_CHUNK. */
+	if (length > IO_CHUNK)
+		length = IO_CHUNK;
 	uint8_t *out = calloc(1, length);
 	if (!out) {
 		object_unref(f);
@@ -1418,31 +1421,33 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 		return STATUS_SUCCESS;
 	case IOCTL_CONDRV_WRITE_CONSOLE:
 	case IOCTL_CONDRV_WRITE_FILE: {
-		uint8_t *buf = malloc(in_size ? in_size : 1);
-		if (!buf)
-			return STATUS_NO_MEMORY;
-		if ((st = guest_read(p, in, buf, in_size)) == STATUS_SUCCESS) {
-			if (code == IOCTL_CONDRV_WRITE_FILE) {
-				st = write_all(f->fd, (char *)buf, in_size, false, 0);
-			} else {
-				size_t units = in_size / 2;
-				uint16_t *w = malloc(units * 2 + 2);
-				char *s = w ? (memcpy(w, buf, units * 2), utf16_to_utf8_dup(w, units)) : NULL;
-				st = s ? write_all(f->fd, s, strlen(s), false, 0) : STATUS_NO_MEMORY;
-				free(s);
-				free(w);
-			}
+		bool wide = code == IOCTL_CONDRV_WRITE_CONSOLE;
+		uint16_t *buf = malloc(IO_CHUNK);
+		/* UTF-8 takes at most 3 bytes per UTF-16 unit. */
+		char *utf8 = wide ? malloc(IO_CHUNK / 2 * 3) : NULL;
+		st = buf && (utf8 || !wide) ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+		for (uint32_t done = 0; st == STATUS_SUCCESS && done < in_size;) {
+			uint32_t n = in_size - done < IO_CHUNK ? in_size - done : IO_CHUNK;
+			if ((st = guest_read(p, in + done, buf, n)) != STATUS_SUCCESS)
+				break;
+			if (wide)
+				st = write_all(f->fd, utf8, utf16_to_utf8(buf, n / 2, utf8, IO_CHUNK / 2 * 3), false, 0);
+			else
+				st = write_all(f->fd, (char *)buf, n, false, 0);
+			done += n;
 		}
 		free(buf);
+		free(utf8);
 		return st;
 	}
 	case IOCTL_CONDRV_READ_FILE: {
-		char *buf = malloc(out_size ? out_size : 1);
+		uint32_t want = out_size < IO_CHUNK ? out_size : IO_CHUNK;
+		char *buf = malloc(want ? want : 1);
 		if (!buf)
 			return STATUS_NO_MEMORY;
 		ssize_t n;
 		do
-			n = read(f->fd, buf, out_size);
+			n = read(f->fd, buf, want);
 		while (n < 0 && errno == EINTR);
 		st = n < 0 ? errno_status(errno) : guest_write(p, out, buf, (size_t)n);
 		*info = n > 0 ? (uint64_t)n : 0;

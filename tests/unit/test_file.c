@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "kernel/guest.h"
@@ -724,6 +725,55 @@ START_TEST(std_handles_device_types)
 }
 END_TEST
 
+/* A tty-backed handle is a console: GET_MODE/SET_MODE, WRITE_CONSOLE (UTF-16 to UTF-8) and
+ * WRITE_FILE reach the tty. */
+START_TEST(console_on_a_tty)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(slave, 0);
+	struct termios t;
+	tcgetattr(slave, &t);
+	cfmakeraw(&t);
+	tcsetattr(slave, TCSANOW, &t);
+	struct kfile *f;
+	ck_assert_uint_eq(vfs_make_host_fd_file(p, slave, GENERIC_WRITE | SYNCHRONIZE, &f), STATUS_SUCCESS);
+	handle_t h;
+	handle_alloc(&p->handles, f, f->access, 0, &h);
+	object_unref(f);
+	ck_assert_uint_eq(nt_query_volume_information_file(&call, h, IOSB_P, BUF, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), FILE_DEVICE_CONSOLE);
+	ck_assert_uint_eq(rd32(BUF + 4), 0x20000);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x504000, 0, 0, BUF, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 3);
+	ck_assert_uint_eq(iosb_info(), 4);
+	uint32_t mode = 7;
+	guest_write(p, BUF, &mode, 4);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x508004, BUF, 4, 0, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x504000, 0, 0, BUF, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 7);
+	static const uint16_t text[4] = {'h', 0xe9, '!', 0x20ac};
+	guest_write(p, BUF, text, sizeof text);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x508078, BUF, sizeof text, 0, 0),
+			  STATUS_SUCCESS);
+	guest_write(p, BUF, "ab", 2);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x50807c, BUF, 2, 0, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, "cd"), STATUS_SUCCESS);
+	char got[16] = {0};
+	ck_assert_int_eq(read(master, got, sizeof got - 1), 11);
+	ck_assert_str_eq(got, "h\xc3\xa9!\xe2\x82\xac" "abcd");
+	/* Not a ConDrv request. */
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x90000, 0, 0, 0, 0),
+			  STATUS_INVALID_DEVICE_REQUEST);
+	nt_close(&call, h);
+	close(slave);
+	close(master);
+}
+END_TEST
+
 START_TEST(volume_information)
 {
 	handle_t h;
@@ -799,6 +849,7 @@ int main(void)
 	tcase_add_test(t64, share_modes);
 	tcase_add_test(t64, deletion);
 	tcase_add_test(t64, std_handles_device_types);
+	tcase_add_test(t64, console_on_a_tty);
 	tcase_add_test(t64, volume_information);
 	suite_add_tcase(s, t64);
 	TCase *t32 = tcase_create("x86");

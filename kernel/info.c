@@ -3,7 +3,9 @@
 #include <stdlib.h>
 
 #include "kernel/guest.h"
+#include "kernel/section.h"
 #include "kernel/thread.h"
+#include "kernel/vm.h"
 
 /* A standard user's privileges (whoami /priv on a non-elevated Windows 7 token): only
  * SeChangeNotifyPrivilege is enabled. */
@@ -101,4 +103,30 @@ uint64_t info_peb(struct kprocess *p)
 	if (p->threads && p->threads->teb)
 		guest_read_ptr(p, p->threads->teb + (p->ptr_size == 8 ? 0x60 : 0x30), &peb);
 	return peb;
+}
+
+struct ksection *info_exe_section(struct kprocess *p)
+{
+	uint64_t peb = info_peb(p), base = 0, view;
+	if (!peb || guest_read_ptr(p, peb + (p->ptr_size == 8 ? 0x10 : 0x8), &base) != STATUS_SUCCESS)
+		return NULL;
+	struct ksection *s = vm_view_at(p, base, &view);
+	return s && s->pe ? s : NULL;
+}
+
+void info_vm_usage(struct kprocess *p, struct vm_usage *u)
+{
+	*u = (struct vm_usage){0};
+	uint64_t limit = vm_user_limit(p);
+	struct vm_basic_info mbi;
+	for (uint64_t a = 0; a < limit && vm_query(p, a, &mbi) == STATUS_SUCCESS && mbi.region_size;
+	     a = mbi.base + mbi.region_size) {
+		if (mbi.state != MEM_FREE)
+			u->virtual_size += mbi.region_size;
+		if (mbi.state == MEM_COMMIT) {
+			u->committed += mbi.region_size;
+			if (mbi.type == MEM_PRIVATE)
+				u->private_committed += mbi.region_size;
+		}
+	}
 }

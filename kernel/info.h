@@ -90,4 +90,16 @@ ntstatus_t info_check_process(struct nt_call *c, handle_t h, uint32_t access);
 /* The PEB of p (read from its first thread's TEB), 0 before the bootstrap made one. */
 uint64_t info_peb(struct kprocess *p);
 
+struct ksection;
+/* The main program's image view (PEB.ImageBaseAddress), NULL before there is one. */
+struct ksection *info_exe_section(struct kprocess *p);
+
+/* Memory use from the allocation list: every allocated byte is virtual size, every committed
+ * one is in the working set (nothing is ever paged out), committed private memory is
+ * pagefile-backed. */
+struct vm_usage {
+	uint64_t virtual_size, committed, private_committed;
+};
+void info_vm_usage(struct kprocess *p, struct vm_usage *u);
+
 #endif

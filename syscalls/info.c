@@ -85,16 +85,6 @@ static ntstatus_t put_exact(struct kprocess *p, gptr_t buffer, uint32_t length, 
 	return st;
 }
 
-/* The main program's image view (PEB.ImageBaseAddress), NULL before there is one. */
-static struct ksection *exe_section(struct kprocess *p)
-{
-	uint64_t peb = info_peb(p), base = 0, view;
-	if (!peb || guest_read_ptr(p, peb + (p->ptr_size == 8 ? 0x10 : 0x8), &base) != STATUS_SUCCESS)
-		return NULL;
-	struct ksection *s = vm_view_at(p, base, &view);
-	return s && s->pe ? s : NULL;
-}
-
 /* SECTION_IMAGE_INFORMATION (0x40 bytes on x64, 0x30 on x86). */
 static void put_image_info(struct record *r, const struct pe_section_image_info *ii)
 {
@@ -131,35 +121,23 @@ static uint64_t process_create_time(const struct kprocess *p)
 	return clock_system_time(p) - clock_uptime(p);
 }
 
-/* VM_COUNTERS_EX from the allocation list: every allocated byte is "virtual size", every
- * committed one is in the working set (nothing is ever paged out), committed private memory
- * is pagefile-backed. */
+/* VM_COUNTERS(_EX) {PeakVirtualSize; VirtualSize; PageFaultCount; PeakWorkingSetSize;
+ * WorkingSetSize; four pool quotas; PagefileUsage; PeakPagefileUsage; (PrivateUsage)}. */
 static void put_vm_counters(struct kprocess *p, struct record *r, bool ex)
 {
-	uint64_t virt = 0, committed = 0, private = 0, limit = vm_user_limit(p);
-	struct vm_basic_info mbi;
-	for (uint64_t a = 0; a < limit && vm_query(p, a, &mbi) == STATUS_SUCCESS; a = mbi.base + mbi.region_size) {
-		if (mbi.state != MEM_FREE)
-			virt += mbi.region_size;
-		if (mbi.state == MEM_COMMIT) {
-			committed += mbi.region_size;
-			if (mbi.type == MEM_PRIVATE)
-				private += mbi.region_size;
-		}
-		if (!mbi.region_size)
-			break;
-	}
-	rec_ptr(r, virt);        /* PeakVirtualSize */
-	rec_ptr(r, virt);        /* VirtualSize */
-	rec_u32(r, 0);           /* PageFaultCount */
-	rec_ptr(r, committed);   /* PeakWorkingSetSize */
-	rec_ptr(r, committed);   /* WorkingSetSize */
+	struct vm_usage u;
+	info_vm_usage(p, &u);
+	rec_ptr(r, u.virtual_size);
+	rec_ptr(r, u.virtual_size);
+	rec_u32(r, 0);
+	rec_ptr(r, u.committed);
+	rec_ptr(r, u.committed);
 	for (int i = 0; i < 4; i++)
-		rec_ptr(r, 0);   /* paged/non-paged pool quotas */
-	rec_ptr(r, private);     /* PagefileUsage */
-	rec_ptr(r, private);     /* PeakPagefileUsage */
+		rec_ptr(r, 0);
+	rec_ptr(r, u.private_committed);
+	rec_ptr(r, u.private_committed);
 	if (ex)
-		rec_ptr(r, private); /* PrivateUsage */
+		rec_ptr(r, u.private_committed);
 }
 
 /* The program's DOS path (what the bootstrap gave its image view) and, for the NT form, the
@@ -168,7 +146,7 @@ static void put_vm_counters(struct kprocess *p, struct record *r, bool ex)
 static ntstatus_t put_image_name(struct kprocess *p, bool win32, gptr_t buffer, uint32_t length,
 				 gptr_t result_length)
 {
-	struct ksection *s = exe_section(p);
+	struct ksection *s = info_exe_section(p);
 	if (!s || !s->file_name)
 		return STATUS_UNSUCCESSFUL;
 	uint16_t name[1024];
@@ -294,7 +272,7 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		rec_u32(&r, process_cookie(p));
 		break;
 	case ProcessImageInformation: {
-		struct ksection *s = exe_section(p);
+		struct ksection *s = info_exe_section(p);
 		if (!s)
 			return STATUS_UNSUCCESSFUL;
 		put_image_info(&r, &s->image_info);
@@ -420,7 +398,7 @@ static uint64_t thread_start_address(struct kprocess *p, struct kthread *t, cons
 {
 	if (ti->win32_start || t != p->threads)
 		return ti->win32_start;
-	struct ksection *s = exe_section(p);
+	struct ksection *s = info_exe_section(p);
 	return s ? s->image_info.transfer_address : 0;
 }
 

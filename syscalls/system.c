@@ -11,6 +11,7 @@
 #include "kernel/clock.h"
 #include "kernel/guest.h"
 #include "kernel/info.h"
+#include "kernel/section.h"
 #include "kernel/thread.h"
 #include "kernel/vm.h"
 #include "syscalls/record.h"
@@ -219,17 +220,29 @@ static void put_logical_processors_ex(struct record *r, uint32_t want)
 }
 
 /* SYSTEM_PROCESS_INFORMATION for this process and SYSTEM_THREAD_INFORMATION for each thread,
- * then the image name. FIXME: the System Idle Process and System entries Windows lists first. */
+ * then the image's base name. FIXME: the System Idle Process and System entries Windows lists
+ * first. */
 static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 {
 	unsigned nthreads = 0;
 	for (struct kthread *t = p->threads; t; t = t->next)
 		nthreads++;
-	static const char image[] = "program.exe"; /* FIXME: the image's base name */
+	const uint16_t *name = NULL;
+	size_t name_len = 0;
+	struct ksection *exe = info_exe_section(p);
+	if (exe && exe->file_name) {
+		size_t start = exe->file_name_len;
+		while (start && exe->file_name[start - 1] != '\\')
+			start--;
+		name = exe->file_name + start;
+		name_len = exe->file_name_len - start;
+	}
+	struct vm_usage u;
+	info_vm_usage(p, &u);
 	uint64_t uptime = clock_uptime(p), now = clock_system_time(p);
 	rec_u32(r, 0);            /* NextEntryOffset: the last entry */
 	rec_u32(r, nthreads);
-	rec_u64(r, 0);            /* WorkingSetPrivateSize */
+	rec_u64(r, u.private_committed); /* WorkingSetPrivateSize */
 	rec_u32(r, 0);            /* HardFaultCount */
 	rec_u32(r, nthreads);     /* NumberOfThreadsHighWatermark */
 	rec_u64(r, clock_instructions(p)); /* CycleTime */
@@ -237,20 +250,25 @@ static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 	rec_u64(r, uptime);       /* UserTime */
 	rec_u64(r, 0);            /* KernelTime */
 	uint32_t name_field = (r->n + r->w - 1) & ~(r->w - 1);
-	rec_u16(r, (sizeof image - 1) * 2);
-	rec_u16(r, sizeof image * 2);
-	rec_ptr(r, 0);            /* ImageName.Buffer, patched below */
+	rec_u16(r, name_len * 2);
+	rec_u16(r, name ? name_len * 2 + 2 : 0);
+	rec_ptr(r, 0);            /* ImageName.Buffer, filled in below */
 	rec_u32(r, 8);            /* BasePriority */
 	rec_ptr(r, 0x10);         /* UniqueProcessId */
 	rec_ptr(r, 0);            /* InheritedFromUniqueProcessId */
 	rec_u32(r, (uint32_t)p->handles.count);
 	rec_u32(r, 1);            /* SessionId */
 	rec_ptr(r, 0);            /* UniqueProcessKey */
-	for (int i = 0; i < 2; i++)
-		rec_ptr(r, 0);    /* Peak/VirtualSize. FIXME: VM counters as ProcessVmCounters */
-	rec_u32(r, 0);            /* PageFaultCount */
-	for (int i = 0; i < 9; i++)
-		rec_ptr(r, 0);    /* working set, pool, pagefile sizes, PrivatePageCount */
+	/* VM_COUNTERS_EX, as ProcessVmCounters reports them. */
+	rec_ptr(r, u.virtual_size);
+	rec_ptr(r, u.virtual_size);
+	rec_u32(r, 0);
+	rec_ptr(r, u.committed);
+	rec_ptr(r, u.committed);
+	for (int i = 0; i < 4; i++)
+		rec_ptr(r, 0);
+	for (int i = 0; i < 3; i++)
+		rec_ptr(r, u.private_committed);
 	for (int i = 0; i < 6; i++)
 		rec_u64(r, 0);    /* IO_COUNTERS */
 	rec_align(r, 8);
@@ -269,9 +287,11 @@ static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 		rec_u32(r, 0);                   /* WaitReason */
 		rec_align(r, 8);
 	}
+	if (!name)
+		return;
 	uint64_t name_at = base + r->n;
-	for (unsigned i = 0; i < sizeof image; i++)
-		rec_u16(r, (uint8_t)image[i]);
+	rec_bytes(r, name, (uint32_t)name_len * 2, 2);
+	rec_u16(r, 0);
 	for (unsigned i = 0; i < r->w; i++)
 		r->b[name_field + r->w + i] = (uint8_t)(name_at >> (8 * i));
 }

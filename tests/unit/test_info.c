@@ -87,6 +87,17 @@ static ntstatus_t qsys(uint32_t cls, uint32_t len)
 
 /* ---- processes ---- */
 
+/* An image view standing in for the program, found through PEB.ImageBaseAddress. */
+static void map_program(struct pe_image *pe)
+{
+	const char *sysroot = getenv("NTEMU_SYSROOT");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/system32/kernel32.dll", sysroot && *sysroot ? sysroot : "build/sysroot");
+	uint64_t base = 0;
+	ck_assert_uint_eq(vm_map_image(p, path, "C:\\dir\\prog.exe", &base, pe), STATUS_SUCCESS);
+	guest_write_ptr(p, PEB + (p->ptr_size == 8 ? 0x10 : 0x8), base);
+}
+
 START_TEST(process_basic_information)
 {
 	unsigned w = p->ptr_size;
@@ -176,14 +187,8 @@ END_TEST
 
 START_TEST(process_image_information_and_name)
 {
-	/* The program's image view, found through PEB.ImageBaseAddress. */
-	const char *sysroot = getenv("NTEMU_SYSROOT");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/system32/kernel32.dll", sysroot && *sysroot ? sysroot : "build/sysroot");
-	uint64_t base = 0;
 	struct pe_image pe;
-	ck_assert_uint_eq(vm_map_image(p, path, "C:\\dir\\prog.exe", &base, &pe), STATUS_SUCCESS);
-	guest_write_ptr(p, PEB + 0x10, base);
+	map_program(&pe);
 	ck_assert_uint_eq(qproc(37, 0x40), STATUS_SUCCESS);
 	ck_assert_uint_eq(rd32(BUF + 48) & 0xffff, 0x8664); /* Machine */
 	ck_assert_uint_eq(rd32(BUF + 48) >> 16 & 0xff, 1);  /* ImageContainsCode */
@@ -513,9 +518,19 @@ START_TEST(system_process_list)
 	uint32_t fixed = w == 8 ? 0x100 : 0xb8, thr = w == 8 ? 0x50 : 0x40;
 	ck_assert_uint_eq(rdptr(BUF + (w == 8 ? 0x50 : 0x44)), 0x10); /* UniqueProcessId */
 	ck_assert_uint_eq(rdptr(BUF + fixed + (w == 8 ? 0x30 : 0x24)), thread->tid); /* ClientId.UniqueThread */
+	/* No program mapped: no name, as for the idle process. */
+	ck_assert_uint_eq(rdptr(BUF + 0x38 + w), 0);
+	ck_assert_uint_eq(need, fixed + thr);
+	struct pe_image pe;
+	map_program(&pe);
+	ck_assert_uint_eq(qsys(5, BUF_SIZE), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(RET_P), fixed + thr + 9 * 2);
+	ck_assert_uint_eq(rd32(BUF + 0x38), 8 * 2 | 9 * 2 << 16);
 	gptr_t name = rdptr(BUF + 0x38 + w);
 	ck_assert_uint_eq(name, BUF + fixed + thr);
-	ck_assert_uint_eq(need, fixed + thr + 12 * 2);
+	uint16_t c;
+	guest_read(p, name, &c, 2);
+	ck_assert_uint_eq(c, 'p');
 }
 END_TEST
 

@@ -1,4 +1,4 @@
-/* cmovcc (0F 40-4F) and setcc (0F 90-9F); param = condition code (enum cond). */
+/* cmovcc (0F 40-4F) and setcc (0F 90-9F), param = condition code (enum cond); salc (D6). */
 #include "cpu/integer.h"
 
 /* The source is read (and may fault) whatever the condition; a 32-bit destination is written,
@@ -16,4 +16,11 @@ void cmovcc(struct cpu *c, const struct insn *i)
 void setcc(struct cpu *c, const struct insn *i)
 {
 	rm_write(c, i, 1, cond_eval(c, (enum cond)i->param));
+}
+
+/* D6 (32-bit mode): AL = CF ? FF : 00, no flag changes. Undocumented by Intel, listed by AMD
+ * and Zydis; Intel and AMD processors execute it. */
+void salc(struct cpu *c, const struct insn *i)
+{
+	c->r[R_AX] = (c->r[R_AX] & ~0xffull) | (flags_cf(c) ? 0xff : 0);
 }

@@ -944,6 +944,18 @@ START_TEST(compat_arpl)
 }
 END_TEST
 
+START_TEST(compat_salc)
+{
+	fx->cpu.r[R_AX] = 0x12345678;
+	set_flags(FL_CF | FL_ZF);
+	ck_assert_int_eq(RUN(0xd6), TRAP_BREAKPOINT); /* salc */
+	ck_assert_uint_eq(R(R_AX), 0x123456ff);
+	ck_assert_uint_eq(FL(), FL_CF | FL_ZF);
+	ck_assert_int_eq(RUN(0xf8, 0xd6), TRAP_BREAKPOINT); /* clc; salc */
+	ck_assert_uint_eq(R(R_AX), 0x12345600);
+}
+END_TEST
+
 /* 16-bit addressing wraps at 64 KiB before the operand-size truncation; a 32-bit address wraps
  * at 4 GiB for the bit-string offsets too. */
 START_TEST(compat_addressing)
@@ -977,6 +989,7 @@ START_TEST(long_mode_invalid)
 		ck_assert_int_eq(fx_run(fx, code, 2), TRAP_UD);
 	}
 	ck_assert_int_eq(RUN(0x82, 0xc0, 0x01), TRAP_UD);
+	ck_assert_int_eq(RUN(0xd6), TRAP_UD); /* salc */
 }
 END_TEST
 
@@ -1017,6 +1030,7 @@ int main(void)
 	tcase_add_test(tc32, compat_bcd);
 	tcase_add_test(tc32, compat_arpl);
 	tcase_add_test(tc32, compat_addressing);
+	tcase_add_test(tc32, compat_salc);
 	suite_add_tcase(s, tc32);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -266,6 +266,11 @@ START_TEST(placement_top_down_and_zero_bits)
 	/* No room below the limit. */
 	z = 0, zs = 0x10000000;
 	ck_assert_uint_eq(alloc(&z, &zs, 21, MEM_RESERVE, PAGE_READWRITE), STATUS_NO_MEMORY);
+	/* The bottom-up start is configurable (rounded up to 64 KiB). */
+	vm_set_alloc_start(p, 0x123456);
+	z = 0, zs = 0x1000;
+	ck_assert_uint_eq(alloc(&z, &zs, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(z, 0x130000);
 	ck_assert_uint_eq(vm_zero_bits_limit(21), 0x7ff);
 	ck_assert_uint_eq(vm_zero_bits_limit(0xffffffffffull), 0xffffffffffull);
 }

@@ -5,8 +5,9 @@
  * undefined are computed as the reference host (AMD Zen 4) does, measured with a native
  * differential run: AF = 1 after shl/shr/sar/shld/shrd; OF for counts above 1 follows the
  * 1-bit formula applied to the result (shl/shld: MSB(result) ^ CF; shr/shrd/ror/rcr: the top two
- * result bits differ; sar: 0); tests/unit/test_integer.c pins them. Flags are eager: the rules
- * are too irregular for the lazy record. */
+ * result bits differ; sar: 0; 16-bit shld/shrd from a count of 16 on: see dshift_do);
+ * tests/unit/test_integer.c pins them. Flags are eager: the rules are too irregular for the
+ * lazy record. */
 #include "cpu/integer.h"
 
 enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };

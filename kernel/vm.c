@@ -175,13 +175,13 @@ static bool find_free(const struct vm_space *vm, uint64_t size, uint64_t end, bo
 		uint64_t cand = low;
 		for (size_t i = first_ending_above(vm, cand); i < vm->n; i++) {
 			const struct region *r = vm->v[i];
-			if (size > end - cand)
+			if (cand >= end || size > end - cand)
 				return false;
 			if (r->base >= cand + size)
 				break;
 			cand = round_up(r->base + r->size, VM_GRANULARITY);
 		}
-		if (cand < low || size > end - cand)
+		if (cand >= end || size > end - cand)
 			return false;
 		*out = cand;
 		return true;

@@ -276,6 +276,24 @@ START_TEST(placement_top_down_and_zero_bits)
 }
 END_TEST
 
+START_TEST(full_below_a_straddled_limit)
+{
+	/* Everything below 2 GiB taken, the last allocation straddling it: a zero_bits 1 request
+	 * finds no memory (rather than a place past the limit). */
+	uint64_t f1 = 0x10000, f1s = SCRATCH - 0x10000, f3 = SCRATCH + 0x20000, f3s = 0x7fff0000 - f3;
+	uint64_t f2 = 0x7fff0000, f2s = 0x20000;
+	ck_assert_uint_eq(alloc(&f1, &f1s, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(alloc(&f3, &f3s, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(alloc(&f2, &f2s, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	uint64_t z = 0, zs = 0x10000;
+	ck_assert_uint_eq(alloc(&z, &zs, 1, MEM_RESERVE, PAGE_READWRITE), STATUS_NO_MEMORY);
+	ck_assert_uint_eq(alloc(&z, &zs, 1, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE), STATUS_NO_MEMORY);
+	/* Without the limit the space above is used. */
+	ck_assert_uint_eq(alloc(&z, &zs, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(z, 0x80010000);
+}
+END_TEST
+
 START_TEST(guest_32bit_limits_and_layout)
 {
 	uint64_t t = 0, ts = 0x10000;
@@ -598,6 +616,7 @@ int main(void)
 	tcase_add_test(t64, reserve_commit_decommit_release);
 	tcase_add_test(t64, fixed_addresses_and_rounding);
 	tcase_add_test(t64, placement_top_down_and_zero_bits);
+	tcase_add_test(t64, full_below_a_straddled_limit);
 	tcase_add_test(t64, protection_changes);
 	tcase_add_test(t64, guard_pages);
 	tcase_add_test(t64, stack_growth_through_guard_pages);

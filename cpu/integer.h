@@ -55,7 +55,7 @@ static inline void flags_set_all(struct cpu *c, uint64_t value)
 static inline uint64_t mul_u128(uint64_t a, uint64_t b, uint64_t *hi)
 {
 #ifdef __SIZEOF_INT128__
-	unsigned __int128 p = (unsigned __int128)a * b;
+	__extension__ unsigned __int128 p = (unsigned __int128)a * b;
 	*hi = (uint64_t)(p >> 64);
 	return (uint64_t)p;
 #else

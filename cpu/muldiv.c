@@ -11,7 +11,7 @@
 #ifdef __SIZEOF_INT128__
 static inline uint64_t div_u128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
 {
-	unsigned __int128 n = (unsigned __int128)hi << 64 | lo;
+	__extension__ unsigned __int128 n = (unsigned __int128)hi << 64 | lo;
 	*rem = (uint64_t)(n % d);
 	return (uint64_t)(n / d);
 }

@@ -82,7 +82,8 @@ void info_destroy(struct kprocess *p);
 /* The attributes of thread t, created with defaults on first use (NULL when out of memory). */
 struct thread_info *info_thread(struct kprocess *p, const struct kthread *t);
 
-/* The thread a handle names: CURRENT_THREAD is the calling thread c->thread. A new reference. */
+/* The thread a handle names (CURRENT_THREAD: c->thread, else the process's current thread).
+ * A new reference. */
 ntstatus_t info_ref_thread(struct nt_call *c, handle_t h, uint32_t access, struct kthread **out);
 /* The process a handle names, which must be this one (the only process there is). */
 ntstatus_t info_check_process(struct nt_call *c, handle_t h, uint32_t access);

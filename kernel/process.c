@@ -27,8 +27,14 @@ ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type t
 		*out = object_ref(p->info->token);
 		return STATUS_SUCCESS;
 	}
-	/* FIXME: CURRENT_THREAD needs the calling thread, which only the nt_call knows
-	 * (services use info_ref_thread); the scheduler should record it in the process. */
+	if (h == CURRENT_THREAD) {
+		if (!p->current)
+			return STATUS_INVALID_HANDLE;
+		if (type != OBJ_ANY && type != OBJ_THREAD)
+			return STATUS_OBJECT_TYPE_MISMATCH;
+		*out = object_ref(p->current);
+		return STATUS_SUCCESS;
+	}
 	return handle_ref(&p->handles, h, type, access, out);
 }
 

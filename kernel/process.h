@@ -52,6 +52,7 @@ struct kprocess {
 
 	/* Threads and the end of the process. */
 	struct kthread *threads;    /* creation order */
+	struct kthread *current;    /* the thread whose system call is being served (CURRENT_THREAD) */
 	uint32_t next_tid;
 	bool exited;
 	uint32_t exit_status;
@@ -93,8 +94,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 void kprocess_destroy(struct kprocess *p);
 
 /* The object a handle of this process names, with a new reference: pseudo-handles included
- * (-1 is the process itself; -4 and -6 its token, -5 the thread's token, which no thread has:
- * STATUS_NO_TOKEN). */
+ * (-1 is the process itself, -2 the current thread; -4 and -6 the process's token, -5 the
+ * thread's token, which no thread has: STATUS_NO_TOKEN). */
 ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type type,
 			      uint32_t access, void **out);
 

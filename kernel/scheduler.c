@@ -19,6 +19,7 @@ static void syscall_x64(struct kthread *t)
 	struct cpu *c = &t->cpu;
 	uint32_t id = (uint32_t)c->r[R_AX];
 	struct nt_call call = {.proc = p, .thread = t};
+	p->current = t;
 	struct dispatch_entry *d = dispatch_lookup(&p->syscalls, id);
 	unsigned nargs = d && d->desc ? d->desc->nargs : 4;
 	static const int regs[4] = {R_10, R_DX, R_8, R_9};

@@ -243,9 +243,17 @@ START_TEST(thread_basic_and_last_thread)
 	ck_assert_uint_eq(qthread(CURRENT_PROCESS, 0, size), STATUS_OBJECT_TYPE_MISMATCH);
 	ck_assert_uint_eq(qthread(CURRENT_THREAD, 29, 0x2cc), STATUS_INVALID_PARAMETER); /* WOW64 context */
 	ck_assert_uint_eq(qthread(CURRENT_THREAD, 9999, 4), STATUS_INVALID_INFO_CLASS);
-	/* Without a calling thread the pseudo-handle names nothing. */
+	/* Without a calling thread the pseudo-handle names nothing... */
 	call.thread = NULL;
 	ck_assert_uint_eq(qthread(CURRENT_THREAD, 0, size), STATUS_INVALID_HANDLE);
+	/* ...unless the scheduler has recorded whose call it serves; NtDuplicateObject then makes
+	 * a real handle of it. */
+	p->current = thread;
+	ck_assert_uint_eq(qthread(CURRENT_THREAD, 0, size), STATUS_SUCCESS);
+	ck_assert_uint_eq(rdptr(BUF + 3 * w), thread->tid);
+	ck_assert_uint_eq(nt_duplicate_object(&call, CURRENT_PROCESS, CURRENT_THREAD, CURRENT_PROCESS, HANDLE_P,
+					      0, 0, 2 /* DUPLICATE_SAME_ACCESS */), STATUS_SUCCESS);
+	ck_assert_ptr_eq(handle_entry(&p->handles, rdptr(HANDLE_P))->obj, &thread->obj);
 }
 END_TEST
 

@@ -393,8 +393,9 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 	if (!(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET)) ||
 	    (type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET)))
 		return STATUS_INVALID_PARAMETER;
-	/* MEM_RESET cannot be combined with an allocation (VirtualAlloc documentation). */
-	if ((type & MEM_RESET) && (type & (MEM_COMMIT | MEM_RESERVE)))
+	/* MEM_RESET applies to existing memory and cannot be combined with an allocation
+	 * (VirtualAlloc documentation). */
+	if ((type & MEM_RESET) && ((type & (MEM_COMMIT | MEM_RESERVE)) || !addr))
 		return STATUS_INVALID_PARAMETER;
 	/* FIXME: write watches (GetWriteWatch) are not tracked. */
 	if (type & MEM_WRITE_WATCH)

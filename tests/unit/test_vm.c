@@ -219,6 +219,14 @@ START_TEST(fixed_addresses_and_rounding)
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
 	s = 0x1000;
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_TOP_DOWN, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESET, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
+	uint64_t rb = 0x20000000, rs = 0x1000;
+	ck_assert_uint_eq(alloc(&rb, &rs, 0, MEM_RESET | MEM_COMMIT, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
+	/* MEM_RESET on committed memory: accepted, the protection argument ignored. */
+	ck_assert_uint_eq(alloc(&rb, &rs, 0, MEM_RESET, 0), STATUS_SUCCESS);
+	check_mbi(rb, rb, 0x20000000, PAGE_EXECUTE_READWRITE, 0x3000, MEM_COMMIT, PAGE_EXECUTE_READWRITE, MEM_PRIVATE);
+	rb = 0x30000000;
+	ck_assert_uint_eq(alloc(&rb, &rs, 0, MEM_RESET, 0), STATUS_NOT_MAPPED_VIEW);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE | MEM_LARGE_PAGES, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE), STATUS_NOT_SUPPORTED);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE, PAGE_WRITECOPY), STATUS_INVALID_PAGE_PROTECTION);

@@ -15,8 +15,18 @@
 
 /* One host file with open file objects: NT keeps share access and delete-pending per file
  * (the FCB), not per open. */
+/* A byte-range lock (NtLockFile): owned by one file object. */
+struct range_lock {
+	struct range_lock *next;
+	const struct kfile *owner;
+	uint64_t offset, length;
+	uint32_t key;
+	bool exclusive;
+};
+
 struct fnode {
 	struct fnode *next;
+	struct range_lock *locks;
 	uint64_t dev, ino;
 	char *host_path;
 	unsigned refs;            /* file objects on it */
@@ -133,6 +143,81 @@ ntstatus_t fnode_set_path(struct fnode *n, const char *host_path)
 	return STATUS_SUCCESS;
 }
 
+/* [a, a+alen) and [b, b+blen) share a byte; empty ranges share none. */
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	if (!alen || !blen)
+		return false;
+	uint64_t aend = a + alen - 1, bend = b + blen - 1; /* inclusive: no overflow at 2^64 */
+	if (aend < a)
+		aend = UINT64_MAX;
+	if (bend < b)
+		bend = UINT64_MAX;
+	return a <= bend && b <= aend;
+}
+
+ntstatus_t fnode_lock(struct fnode *n, const struct kfile *owner, uint64_t offset, uint64_t length,
+		      uint32_t key, bool exclusive)
+{
+	for (const struct range_lock *l = n->locks; l; l = l->next) {
+		if (!overlap(offset, length, l->offset, l->length))
+			continue;
+		/* Shared locks coexist; an owner may take a shared lock inside its own exclusive
+		 * one. */
+		if (!exclusive && (!l->exclusive || l->owner == owner))
+			continue;
+		return STATUS_LOCK_NOT_GRANTED;
+	}
+	struct range_lock *l = malloc(sizeof *l);
+	if (!l)
+		return STATUS_NO_MEMORY;
+	*l = (struct range_lock){n->locks, owner, offset, length, key, exclusive};
+	n->locks = l;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t fnode_unlock(struct fnode *n, const struct kfile *owner, uint64_t offset, uint64_t length,
+			uint32_t key)
+{
+	/* NT unlocks exactly one range that matches offset, length, owner and key. */
+	for (struct range_lock **pp = &n->locks; *pp; pp = &(*pp)->next) {
+		struct range_lock *l = *pp;
+		if (l->owner == owner && l->offset == offset && l->length == length && l->key == key) {
+			*pp = l->next;
+			free(l);
+			return STATUS_SUCCESS;
+		}
+	}
+	return STATUS_RANGE_NOT_LOCKED;
+}
+
+void fnode_unlock_all(struct fnode *n, const struct kfile *owner)
+{
+	for (struct range_lock **pp = &n->locks; *pp;) {
+		struct range_lock *l = *pp;
+		if (l->owner == owner) {
+			*pp = l->next;
+			free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
+}
+
+bool fnode_io_conflict(const struct fnode *n, const struct kfile *f, uint64_t offset, uint64_t length,
+		       bool write)
+{
+	for (const struct range_lock *l = n->locks; l; l = l->next) {
+		if (!overlap(offset, length, l->offset, l->length))
+			continue;
+		/* Exclusive locks keep other opens out; shared locks keep every writer out, the
+		 * owner included (LockFileEx). */
+		if (l->owner != f ? l->exclusive || write : write && !l->exclusive)
+			return true;
+	}
+	return false;
+}
+
 /* Drop one open; the last one of a delete-pending file removes it from the host. */
 static void node_close(struct vfs *v, struct fnode *n, uint32_t access, uint32_t sharing)
 {
@@ -147,6 +232,10 @@ static void node_close(struct vfs *v, struct fnode *n, uint32_t access, uint32_t
 	}
 	if (--n->refs)
 		return;
+	for (struct range_lock *l = n->locks, *next; l; l = next) {
+		next = l->next;
+		free(l);
+	}
 	if (n->delete_pending) {
 		struct stat st;
 		/* Only if the name still names this file (a POSIX-semantics delete or a rename over
@@ -175,6 +264,7 @@ void file_destroy(struct kobject *obj)
 	if (f->node) {
 		if (f->delete_on_close)
 			f->node->delete_pending = true;
+		fnode_unlock_all(f->node, f);
 		/* Close first: rmdir/unlink then see no open fd of ours. */
 		if (f->fd >= 0)
 			close(f->fd);

@@ -192,6 +192,17 @@ ntstatus_t vfs_node_open(struct vfs *v, uint64_t dev, uint64_t ino, const char *
 			 uint32_t access, uint32_t sharing, struct fnode **out);
 bool fnode_delete_pending(const struct fnode *n);
 void fnode_set_delete_pending(struct fnode *n, bool pending);
+/* Byte-range locks of a file (NtLockFile/NtUnlockFile): a new lock fails with
+ * STATUS_LOCK_NOT_GRANTED where it conflicts; an unlock names one exact range
+ * (STATUS_RANGE_NOT_LOCKED otherwise). Closing a file object drops its locks. */
+ntstatus_t fnode_lock(struct fnode *n, const struct kfile *owner, uint64_t offset, uint64_t length,
+		      uint32_t key, bool exclusive);
+ntstatus_t fnode_unlock(struct fnode *n, const struct kfile *owner, uint64_t offset, uint64_t length,
+			uint32_t key);
+void fnode_unlock_all(struct fnode *n, const struct kfile *owner);
+/* Whether a read or write of [offset, offset+length) through f hits another's lock. */
+bool fnode_io_conflict(const struct fnode *n, const struct kfile *f, uint64_t offset, uint64_t length,
+		       bool write);
 /* Follow a rename: the node's host path for the final delete. */
 ntstatus_t fnode_set_path(struct fnode *n, const char *host_path);
 

@@ -574,6 +574,8 @@ ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 		st = STATUS_END_OF_FILE;
 	else if (!is_stream(f))
 		st = io_offset(p, f, offset, false, &off, &append);
+	if (st == STATUS_SUCCESS && f->node && fnode_io_conflict(f->node, f, off, length, false))
+		st = STATUS_FILE_LOCK_CONFLICT;
 	char *buf = NULL;
 	if (st == STATUS_SUCCESS && length) {
 		buf = malloc(length < IO_CHUNK ? length : IO_CHUNK);
@@ -666,6 +668,8 @@ ntstatus_t nt_write_file(struct nt_call *c, handle_t handle, handle_t event, gpt
 			st = errno_status(errno);
 		off = (uint64_t)sb.st_size;
 	}
+	if (st == STATUS_SUCCESS && f->node && fnode_io_conflict(f->node, f, off, length, true))
+		st = STATUS_FILE_LOCK_CONFLICT;
 	char *buf = NULL;
 	if (st == STATUS_SUCCESS && length) {
 		buf = malloc(length < IO_CHUNK ? length : IO_CHUNK);
@@ -1499,6 +1503,99 @@ ntstatus_t nt_flush_buffers_file(struct nt_call *c, handle_t handle, gptr_t iosb
 	if (st == STATUS_SUCCESS && iosb)
 		guest_write_iosb(p, iosb, st, 0);
 	object_unref(f);
+	return st;
+}
+
+ntstatus_t nt_cancel_io_file_ex(struct nt_call *c, handle_t handle, gptr_t io, gptr_t iosb)
+{
+	struct kfile *f;
+	ntstatus_t st = file_ref_handle(c->proc, handle, 0, &f);
+	if (st != STATUS_SUCCESS)
+		return st;
+	object_unref(f);
+	/* Nothing is ever pending, so there is no request to cancel. */
+	return STATUS_NOT_FOUND;
+}
+
+/* ---- locks ---- */
+
+static ntstatus_t read_range(struct kprocess *p, gptr_t offset_ptr, gptr_t length_ptr,
+			     uint64_t *offset, uint64_t *length)
+{
+	ntstatus_t st = guest_read(p, offset_ptr, offset, 8);
+	return st == STATUS_SUCCESS ? guest_read(p, length_ptr, length, 8) : st;
+}
+
+ntstatus_t nt_lock_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
+			gptr_t apc_context, gptr_t iosb, gptr_t offset, gptr_t length, uint32_t key,
+			uint32_t fail_immediately, uint32_t exclusive)
+{
+	struct kprocess *p = c->proc;
+	struct kfile *f;
+	uint32_t granted;
+	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t off, len;
+	if (!(granted & (FILE_READ_DATA | FILE_WRITE_DATA)))
+		st = STATUS_ACCESS_DENIED;
+	else if (f->kind != KFILE_DISK || f->is_dir)
+		st = STATUS_INVALID_PARAMETER;
+	else if ((st = read_range(p, offset, length, &off, &len)) == STATUS_SUCCESS) {
+		/* FIXME: without fail_immediately NT waits for the conflicting lock to go; ntemu
+		 * refuses at once. */
+		st = fnode_lock(f->node, f, off, len, key, exclusive);
+	}
+	if (st == STATUS_SUCCESS && iosb)
+		guest_write_iosb(p, iosb, st, 0);
+	object_unref(f);
+	return st;
+}
+
+ntstatus_t nt_unlock_file(struct nt_call *c, handle_t handle, gptr_t iosb, gptr_t offset,
+			  gptr_t length, uint32_t key)
+{
+	struct kprocess *p = c->proc;
+	struct kfile *f;
+	uint32_t granted;
+	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t off, len;
+	if (f->kind != KFILE_DISK || f->is_dir)
+		st = STATUS_INVALID_PARAMETER;
+	else if ((st = read_range(p, offset, length, &off, &len)) == STATUS_SUCCESS)
+		st = fnode_unlock(f->node, f, off, len, key);
+	if (st == STATUS_SUCCESS && iosb)
+		guest_write_iosb(p, iosb, st, 0);
+	object_unref(f);
+	return st;
+}
+
+/* NtDeleteFile: an open for delete-on-close, closed at once (the file goes when its last
+ * other open does). */
+ntstatus_t nt_delete_file(struct nt_call *c, gptr_t attr)
+{
+	struct kprocess *p = c->proc;
+	struct objattr oa;
+	ntstatus_t st = guest_read_objattr(p, attr, &oa);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct vfs_target t;
+	st = vfs_resolve(p, oa.root, oa.name.buf, oa.name.len, &t);
+	objattr_free(&oa);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct kfile *f;
+	uint64_t info;
+	if (t.kind != TARGET_DISK)
+		st = STATUS_INVALID_PARAMETER;
+	else
+		st = open_target(p, &t, DELETE, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+				 FILE_OPEN, FILE_DELETE_ON_CLOSE, &f, &info);
+	vfs_target_free(&t);
+	if (st == STATUS_SUCCESS)
+		object_unref(f);
 	return st;
 }
 

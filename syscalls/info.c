@@ -187,15 +187,25 @@ static uint32_t process_cookie(const struct kprocess *p)
 	return (uint32_t)(x ^ (x >> 31));
 }
 
+/* Process access rights (winnt.h). */
+enum {
+	PROCESS_SET_INFORMATION = 0x200,
+	PROCESS_QUERY_INFORMATION = 0x400,
+	PROCESS_QUERY_LIMITED_INFORMATION = 0x1000,
+};
+
 ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uint32_t info_class,
 					gptr_t buffer, uint32_t length, gptr_t result_length)
 {
 	struct kprocess *p = c->proc;
 	struct kinfo *in = p->info;
-	/* FIXME: PROCESS_QUERY_(LIMITED_)INFORMATION is not checked on process handles. */
 	ntstatus_t st = info_check_process(c, process, 0);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* PROCESS_QUERY_INFORMATION includes the limited right. */
+	struct handle_entry *e = handle_entry(&p->handles, process);
+	if (e && !(e->access & (PROCESS_QUERY_INFORMATION | PROCESS_QUERY_LIMITED_INFORMATION)))
+		return STATUS_ACCESS_DENIED;
 	struct record r;
 	rec_init(&r, p->ptr_size);
 	switch (info_class) {
@@ -308,7 +318,7 @@ ntstatus_t nt_set_information_process(struct nt_call *c, handle_t process, uint3
 {
 	struct kprocess *p = c->proc;
 	struct kinfo *in = p->info;
-	ntstatus_t st = info_check_process(c, process, 0x200 /* PROCESS_SET_INFORMATION */);
+	ntstatus_t st = info_check_process(c, process, PROCESS_SET_INFORMATION);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t v;
@@ -410,6 +420,12 @@ ntstatus_t nt_query_information_thread(struct nt_call *c, handle_t thread, uint3
 	ntstatus_t st = info_ref_thread(c, thread, 0, &t);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* THREAD_QUERY_INFORMATION includes the limited right. */
+	struct handle_entry *e = handle_entry(&p->handles, thread);
+	if (e && !(e->access & (THREAD_QUERY_INFORMATION | THREAD_QUERY_LIMITED_INFORMATION))) {
+		object_unref(t);
+		return STATUS_ACCESS_DENIED;
+	}
 	struct thread_info *ti = info_thread(p, t);
 	struct record r;
 	rec_init(&r, p->ptr_size);

@@ -116,6 +116,12 @@ START_TEST(process_basic_information)
 	ck_assert_uint_eq(nt_query_information_process(&call, CURRENT_PROCESS, 0, 0x1000, size, 0),
 			  STATUS_ACCESS_VIOLATION);
 	ck_assert_uint_eq(nt_query_information_process(&call, 0x1234, 0, BUF, size, 0), STATUS_INVALID_HANDLE);
+	/* A process handle needs one of the query rights. */
+	handle_t h;
+	ck_assert_uint_eq(handle_alloc(&p->handles, &p->obj, 0x1 /* PROCESS_TERMINATE */, 0, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_query_information_process(&call, h, 0, BUF, size, 0), STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(handle_alloc(&p->handles, &p->obj, 0x1000, 0, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_query_information_process(&call, h, 0, BUF, size, 0), STATUS_SUCCESS);
 	ck_assert_uint_eq(qproc(9999, 64), STATUS_INVALID_INFO_CLASS);
 }
 END_TEST
@@ -237,6 +243,9 @@ START_TEST(thread_basic_and_last_thread)
 	ck_assert_uint_eq(rd32(BUF), 1);
 	/* The other thread through its handle: terminated, with its exit status. */
 	ck_assert_uint_eq(qthread(h, 20, 4), STATUS_SUCCESS); /* ThreadIsTerminated */
+	handle_t weak;
+	ck_assert_uint_eq(handle_alloc(&p->handles, other, 0x1 /* THREAD_TERMINATE */, 0, &weak), STATUS_SUCCESS);
+	ck_assert_uint_eq(qthread(weak, 20, 4), STATUS_ACCESS_DENIED);
 	ck_assert_uint_eq(rd32(BUF), 1);
 	ck_assert_uint_eq(qthread(h, 0, size), STATUS_SUCCESS);
 	ck_assert_uint_eq(rd32(BUF), 7);

@@ -69,8 +69,6 @@ struct tcase {
 	bool mode32;        /* runs in compatibility mode (CS 0x23) */
 	bool branch;        /* control transfer: a `cmc` follows, the taken target skips it */
 	uint64_t shift_count; /* the immediate byte, for tables that depend on a shift count */
-	uint64_t imm;       /* as decoded */
-	uint8_t imm2;
 	uint64_t ea;        /* memory operand address (is_mem) */
 	struct xstate in;
 	/* data buffer windows randomised for this case (the rest holds a fixed pattern) */

@@ -706,8 +706,6 @@ enum gen_status gen_case(unsigned row, bool mode32, struct rng *g, struct tcase 
 		t->is_mem = di.is_mem;
 		t->row = row;
 		t->asz = di.asz;
-		t->imm = di.imm;
-		t->imm2 = di.imm2;
 		t->branch = is_branch(imp);
 
 		rnd_state(g, &t->in);

@@ -303,6 +303,8 @@ static ntstatus_t open_target(struct kprocess *p, struct vfs_target *t, uint32_t
 			      uint32_t options, struct kfile **out, uint64_t *info)
 {
 	*info = 0;
+	if (t->kind != TARGET_DISK && (access & MAXIMUM_ALLOWED))
+		access = object_types[OBJ_FILE].valid_access;
 	if (t->kind == TARGET_NULL) {
 		struct kfile *f = object_alloc(OBJ_FILE, sizeof *f);
 		if (!f)
@@ -401,11 +403,8 @@ static ntstatus_t open_target(struct kprocess *p, struct vfs_target *t, uint32_t
 		close(fd);
 		return s;
 	}
-	if (*info == FILE_OVERWRITTEN || *info == FILE_SUPERSEDED) {
-		if (ftruncate(fd, 0)) {
-			s = errno_status(errno);
-		}
-	}
+	if ((*info == FILE_OVERWRITTEN || *info == FILE_SUPERSEDED) && ftruncate(fd, 0))
+		s = errno_status(errno);
 	struct kfile *f = NULL;
 	if (s == STATUS_SUCCESS)
 		s = new_kfile(p, t, fd, dir, access, sharing, options, &f);

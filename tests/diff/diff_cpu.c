@@ -544,6 +544,15 @@ int main(int argc, char **argv)
 	       by_map[M1], by_map[M0F], by_map[M0F38], by_map[M0F3A], vex);
 	if (host_flakes)
 		printf("diff-cpu: %llu spurious native faults (#UD, in the stub, or on the mapped buffer) run again (host VM flakiness)\n", (unsigned long long)host_flakes);
+	if (!ok && mlog) { /* one line for readers of the log */
+		fprintf(mlog, "SUMMARY seed %llu: mismatching forms:", (unsigned long long)opt.seed);
+		for (unsigned e = 0; e < neligible; e++)
+			if (stats[eligible[e]].mismatches)
+				fprintf(mlog, " %s(row %u, %llu of %llu cases)", opcode_rows[eligible[e]].mnemonic, eligible[e],
+					(unsigned long long)stats[eligible[e]].mismatches,
+					(unsigned long long)stats[eligible[e]].run);
+		fprintf(mlog, "\n");
+	}
 	if (!ok)
 		printf("diff-cpu: MISMATCHES in %u forms (details above%s%s)\n", bad_rows,
 		       opt.out ? ", also in " : "", opt.out ? opt.out : "");

@@ -84,6 +84,24 @@ static size_t subkey_index(const struct rkey *k, const uint16_t *name, size_t le
 	return lo;
 }
 
+/* obj.name = the parent's full path, a backslash, the key's name ("\\REGISTRY" for the root). */
+static bool set_full_name(struct rkey *k)
+{
+	size_t plen = k->parent ? k->parent->obj.name_len + 1 : 1;
+	uint16_t *full = malloc((plen + k->name_len + 1) * sizeof *full);
+	if (!full)
+		return false;
+	if (k->parent)
+		memcpy(full, k->parent->obj.name, k->parent->obj.name_len * sizeof *full);
+	full[plen - 1] = '\\';
+	memcpy(full + plen, k->name, k->name_len * sizeof *full);
+	full[plen + k->name_len] = 0;
+	free(k->obj.name);
+	k->obj.name = full;
+	k->obj.name_len = plen + k->name_len;
+	return true;
+}
+
 static struct rkey *key_new(struct rkey *parent, const uint16_t *name, size_t len, uint64_t time)
 {
 	struct rkey *k = object_alloc(OBJ_KEY, sizeof *k);
@@ -91,21 +109,12 @@ static struct rkey *key_new(struct rkey *parent, const uint16_t *name, size_t le
 		return NULL;
 	k->name = dup16(name, len);
 	k->name_len = len;
-	/* Full path: the parent's, a backslash, the name. */
-	size_t plen = parent ? parent->obj.name_len + 1 : 1;
-	k->obj.name = malloc((plen + len + 1) * sizeof(uint16_t));
-	if (!k->name || !k->obj.name) {
+	k->parent = parent;
+	if (!k->name || !set_full_name(k)) {
 		free(k->name);
 		object_unref(k);
 		return NULL;
 	}
-	if (parent)
-		memcpy(k->obj.name, parent->obj.name, parent->obj.name_len * sizeof(uint16_t));
-	k->obj.name[plen - 1] = '\\';
-	memcpy(k->obj.name + plen, name, len * sizeof(uint16_t));
-	k->obj.name_len = plen + len;
-	k->obj.name[k->obj.name_len] = 0;
-	k->parent = parent;
 	k->last_write = time;
 	return k;
 }
@@ -201,6 +210,47 @@ ntstatus_t registry_delete_key(struct rkey *k, uint64_t time)
 	key_release(k);
 	object_unref(k); /* the tree's reference */
 	return STATUS_SUCCESS;
+}
+
+/* New full paths for k and everything below it. */
+static bool refresh_names(struct rkey *k)
+{
+	bool ok = set_full_name(k);
+	for (size_t i = 0; i < k->nsubkeys; i++)
+		ok = refresh_names(k->subkeys[i]) && ok;
+	return ok;
+}
+
+ntstatus_t registry_rename_key(struct rkey *k, const uint16_t *name, size_t len, uint64_t time)
+{
+	struct rkey *parent = k->parent;
+	if (!parent || !parent->parent)
+		return STATUS_ACCESS_DENIED;
+	if (!len || len > 255)
+		return STATUS_INVALID_PARAMETER;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '\\')
+			return STATUS_OBJECT_NAME_INVALID;
+	bool found;
+	size_t to = subkey_index(parent, name, len, &found);
+	if (found && parent->subkeys[to] != k)
+		return STATUS_OBJECT_NAME_COLLISION;
+	uint16_t *n = dup16(name, len);
+	if (!n)
+		return STATUS_NO_MEMORY;
+	size_t from = subkey_index(parent, k->name, k->name_len, &found);
+	memmove(parent->subkeys + from, parent->subkeys + from + 1,
+		(parent->nsubkeys - from - 1) * sizeof *parent->subkeys);
+	parent->nsubkeys--;
+	free(k->name);
+	k->name = n;
+	k->name_len = len;
+	to = subkey_index(parent, name, len, &found);
+	memmove(parent->subkeys + to + 1, parent->subkeys + to, (parent->nsubkeys - to) * sizeof *parent->subkeys);
+	parent->subkeys[to] = k;
+	parent->nsubkeys++;
+	k->last_write = parent->last_write = time;
+	return refresh_names(k) ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 }
 
 /* ---- values ---- */

@@ -100,6 +100,10 @@ ntstatus_t registry_delete_value(struct rkey *k, const uint16_t *name, size_t le
  * MACHINE and USER roots). */
 ntstatus_t registry_delete_key(struct rkey *k, uint64_t time);
 
+/* Give k a new name under the same parent (STATUS_OBJECT_NAME_COLLISION if a sibling has it;
+ * STATUS_ACCESS_DENIED for the roots). */
+ntstatus_t registry_rename_key(struct rkey *k, const uint16_t *name, size_t len, uint64_t time);
+
 /* Case-insensitive comparison of UTF-16 names the way the registry orders them. */
 int registry_name_cmp(const uint16_t *a, size_t alen, const uint16_t *b, size_t blen);
 

@@ -1,6 +1,6 @@
 /* Registry services on the in-memory tree (kernel/registry.h): NtCreateKey, NtOpenKey(Ex),
  * NtQueryKey, NtEnumerateKey, NtQueryValueKey, NtEnumerateValueKey, NtSetValueKey,
- * NtDeleteKey, NtDeleteValueKey.
+ * NtDeleteKey, NtDeleteValueKey, NtRenameKey, NtFlushKey.
  *
  * Replies follow NT's size rules: a buffer smaller than the class's fixed part is
  * STATUS_BUFFER_TOO_SMALL and gets nothing; one that holds the fixed part but not the names and
@@ -501,5 +501,29 @@ ntstatus_t nt_delete_value_key(struct nt_call *c, handle_t handle, gptr_t name)
 		st = registry_delete_value(k, n.buf, n.len, clock_system_time(c->proc));
 	ustr_free(&n);
 	object_unref(k);
+	return st;
+}
+
+ntstatus_t nt_rename_key(struct nt_call *c, handle_t handle, gptr_t new_name)
+{
+	struct rkey *k;
+	ntstatus_t st = ref_key(c, handle, KEY_SET_VALUE | KEY_CREATE_SUB_KEY /* KEY_WRITE */, &k);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct ustr n = {0};
+	if ((st = guest_read_ustr(c->proc, new_name, &n)) == STATUS_SUCCESS)
+		st = registry_rename_key(k, n.buf, n.len, clock_system_time(c->proc));
+	ustr_free(&n);
+	object_unref(k);
+	return st;
+}
+
+/* The registry lives in memory only: there is nothing to write out. */
+ntstatus_t nt_flush_key(struct nt_call *c, handle_t handle)
+{
+	struct rkey *k;
+	ntstatus_t st = ref_key(c, handle, 0, &k);
+	if (st == STATUS_SUCCESS)
+		object_unref(k);
 	return st;
 }

@@ -452,6 +452,33 @@ START_TEST(deleted_keys)
 }
 END_TEST
 
+START_TEST(rename_moves_the_key_and_its_subtree)
+{
+	handle_t k, sub, sib;
+	uint32_t disp;
+	ck_assert_uint_eq(create_key(0, "\\Registry\\Machine\\Software\\Old", 0, &k, &disp), STATUS_SUCCESS);
+	ck_assert_uint_eq(create_key(k, "Child", 0, &sub, &disp), STATUS_SUCCESS);
+	ck_assert_uint_eq(create_key(0, "\\Registry\\Machine\\Software\\Taken", 0, &sib, &disp), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_rename_key(&call, k, ustr(USTR2_P, STR2_P, "TAKEN")), STATUS_OBJECT_NAME_COLLISION);
+	ck_assert_uint_eq(nt_rename_key(&call, k, ustr(USTR2_P, STR2_P, "a\\b")), STATUS_OBJECT_NAME_INVALID);
+	ck_assert_uint_eq(nt_rename_key(&call, k, ustr(USTR2_P, STR2_P, "New")), STATUS_SUCCESS);
+	/* Open handles follow the key; the old name is gone. */
+	ck_assert_uint_eq(nt_query_key(&call, sub, 3, BUF, BUF_SIZE, RET_P), STATUS_SUCCESS);
+	ck_assert(wide_eq(BUF + 4, "\\REGISTRY\\MACHINE\\Software\\New\\Child"));
+	handle_t h;
+	ck_assert_uint_eq(open_key(0, "\\Registry\\Machine\\Software\\Old", KEY_QUERY_VALUE, &h),
+			  STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(open_key(0, "\\Registry\\Machine\\Software\\new\\child", KEY_QUERY_VALUE, &h),
+			  STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert_uint_eq(nt_flush_key(&call, k), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_flush_key(&call, CURRENT_PROCESS), STATUS_INVALID_HANDLE);
+	nt_close(&call, sib);
+	nt_close(&call, sub);
+	nt_close(&call, k);
+}
+END_TEST
+
 START_TEST(seed_format)
 {
 	struct registry *r = p->registry;
@@ -526,6 +553,7 @@ int main(void)
 	tcase_add_test(tc, key_information_classes);
 	tcase_add_test(tc, access_rights_are_checked);
 	tcase_add_test(tc, deleted_keys);
+	tcase_add_test(tc, rename_moves_the_key_and_its_subtree);
 	tcase_add_test(tc, seed_format);
 	suite_add_tcase(s, tc);
 	TCase *tc32 = tcase_create("x86");

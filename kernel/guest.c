@@ -75,12 +75,14 @@ ntstatus_t guest_read_ustr(struct kprocess *p, gptr_t addr, struct ustr *out)
 	ntstatus_t st = guest_read(p, addr, hdr, ustr_size(p));
 	if (st != STATUS_SUCCESS)
 		return st;
-	uint16_t length, max;
+	uint16_t length;
 	memcpy(&length, hdr, 2);
-	memcpy(&max, hdr + 2, 2);
 	uint64_t buffer = 0;
 	memcpy(&buffer, hdr + (p->ptr_size == 8 ? 8 : 4), p->ptr_size);
-	if ((length & 1) || length > max)
+	/* MaximumLength is not checked: NT's capture of an input string reads only Length and
+	 * Buffer, and kernelbase's create_key passes strings whose MaximumLength is stack garbage
+	 * (it creates missing parent keys one component at a time). */
+	if (length & 1)
 		return STATUS_INVALID_PARAMETER;
 	if (!length)
 		return STATUS_SUCCESS;

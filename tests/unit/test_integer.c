@@ -56,6 +56,12 @@ static uint64_t mask_of(unsigned bits)
 	return bits == 64 ? ~0ull : (1ull << bits) - 1;
 }
 
+/* A register after a write of `bits`: 8/16-bit writes merge, 32/64-bit writes replace. */
+static uint64_t merged(uint64_t old, uint64_t r, unsigned bits)
+{
+	return bits >= 32 ? r : (old & ~mask_of(bits)) | r;
+}
+
 static int64_t sx(uint64_t v, unsigned bits)
 {
 	return bits == 64 ? (int64_t)v : (int64_t)(v << (64 - bits)) >> (64 - bits);
@@ -223,9 +229,10 @@ static void check_alu(unsigned op, unsigned bits, uint64_t a, uint64_t b, uint64
 	set_flags(fin);
 	fx->cpu.rip = FX_CODE;
 	ck_assert_int_eq(fx_continue(fx, 10), TRAP_BREAKPOINT);
-	uint64_t want = op == OP_CMP ? a : bits == 8 ? (a & ~0xffull) | r : bits == 16 ? (a & ~0xffffull) | r : r;
+	uint64_t want = op == OP_CMP ? a : merged(a, r, bits);
 	if (R(R_AX) != want || FL() != fl)
-		ck_abort_msg("alu op %u bits %u a %#llx b %#llx cf %u: got %#llx fl %#llx want %#llx fl %#llx",
+		ck_abort_msg("alu op %u bits %u a %#llx b %#llx cf %u: "
+			     "got %#llx fl %#llx want %#llx fl %#llx",
 			     op, bits, (unsigned long long)a, (unsigned long long)b, (unsigned)(fin & 1),
 			     (unsigned long long)R(R_AX), (unsigned long long)FL(),
 			     (unsigned long long)want, (unsigned long long)fl);
@@ -304,9 +311,10 @@ static void check_shift(unsigned op, unsigned bits, uint64_t a, unsigned cnt, ui
 	set_flags(fin);
 	fx->cpu.rip = FX_CODE;
 	ck_assert_int_eq(fx_continue(fx, 10), TRAP_BREAKPOINT);
-	uint64_t want = bits == 8 ? (a & ~0xffull) | r : bits == 16 ? (a & ~0xffffull) | r : r;
+	uint64_t want = merged(a, r, bits);
 	if (R(R_AX) != want || FL() != fl)
-		ck_abort_msg("shift op %u bits %u a %#llx cnt %u fin %#llx: got %#llx fl %#llx want %#llx fl %#llx",
+		ck_abort_msg("shift op %u bits %u a %#llx cnt %u fin %#llx: "
+			     "got %#llx fl %#llx want %#llx fl %#llx",
 			     op, bits, (unsigned long long)a, cnt, (unsigned long long)fin,
 			     (unsigned long long)R(R_AX), (unsigned long long)FL(),
 			     (unsigned long long)want, (unsigned long long)fl);

@@ -37,6 +37,7 @@ enum {
 	FileAccessInformation = 8,
 	FileNameInformation = 9,
 	FileRenameInformation = 10,
+	FileLinkInformation = 11,
 	FileNamesInformation = 12,
 	FileDispositionInformation = 13,
 	FilePositionInformation = 14,
@@ -892,10 +893,11 @@ static ntstatus_t set_disposition(struct kfile *f, uint32_t flags)
 	return STATUS_SUCCESS;
 }
 
-/* FILE_RENAME_INFORMATION {BOOLEAN ReplaceIfExists (ULONG Flags in the Ex class); HANDLE
- * RootDirectory; ULONG FileNameLength; WCHAR FileName[]}. */
-static ntstatus_t set_rename(struct kprocess *p, struct kfile *f, gptr_t buffer, uint32_t length,
-			     bool ex)
+/* FILE_RENAME_INFORMATION / FILE_LINK_INFORMATION {BOOLEAN ReplaceIfExists (ULONG Flags in the
+ * Ex class); HANDLE RootDirectory; ULONG FileNameLength; WCHAR FileName[]}: rename the file, or
+ * give it another name (a hard link). */
+static ntstatus_t set_name(struct kprocess *p, struct kfile *f, gptr_t buffer, uint32_t length,
+			   bool ex, bool link_only)
 {
 	unsigned ps = p->ptr_size;
 	uint32_t hdr = ps * 2 + 4;
@@ -922,29 +924,61 @@ static ntstatus_t set_rename(struct kprocess *p, struct kfile *f, gptr_t buffer,
 		free(name);
 		return st;
 	}
+	size_t len = name_len / 2, last = len;
+	while (last && name[last - 1] != '\\')
+		last--;
+	/* The last component as given: a rename that only changes case keeps it. */
+	char *given = utf16_to_utf8_dup(name + last, len - last);
 	struct vfs_target t;
-	st = vfs_resolve(p, root, name, name_len / 2, &t);
+	st = given ? vfs_resolve(p, root, name, len, &t) : STATUS_NO_MEMORY;
 	free(name);
-	if (st != STATUS_SUCCESS)
+	if (st != STATUS_SUCCESS) {
+		free(given);
 		return st;
+	}
 	struct stat sb;
-	if (t.kind != TARGET_DISK)
+	bool same = false;
+	if (t.kind != TARGET_DISK || (f->is_dir && link_only))
 		st = STATUS_INVALID_PARAMETER;
 	else if (t.drive != f->drive)
 		st = STATUS_NOT_SAME_DEVICE;
 	else if (t.read_only || f->read_only)
 		st = STATUS_ACCESS_DENIED;
 	else if (t.exists && !stat(t.host_path, &sb)) {
-		if (!(flags & FILE_RENAME_REPLACE_IF_EXISTS))
+		struct stat self;
+		same = !fstat(f->fd, &self) && self.st_dev == sb.st_dev && self.st_ino == sb.st_ino;
+		if (same && !link_only) {
+			/* Same file under another case: rename to the name as given. */
+			char *slash = strrchr(t.host_path, '/');
+			char *to = malloc((size_t)(slash - t.host_path) + strlen(given) + 2);
+			if (to) {
+				sprintf(to, "%.*s/%s", (int)(slash - t.host_path), t.host_path, given);
+				free(t.host_path);
+				t.host_path = to;
+				char *bs = strrchr(t.path, '\\');
+				char *gp = malloc((size_t)(bs - t.path) + strlen(given) + 2);
+				if (gp)
+					sprintf(gp, "%.*s\\%s", (int)(bs - t.path), t.path, given);
+				free(t.path);
+				t.path = gp;
+			}
+			if (!to || !t.path)
+				st = STATUS_NO_MEMORY;
+		} else if (!(flags & FILE_RENAME_REPLACE_IF_EXISTS)) {
 			st = STATUS_OBJECT_NAME_COLLISION;
-		else if (S_ISDIR(sb.st_mode))
+		} else if (S_ISDIR(sb.st_mode)) {
 			st = STATUS_ACCESS_DENIED;
-		else if (!strcmp(t.host_path, f->host_path))
-			st = STATUS_SUCCESS;
+		} else if (link_only && !same && unlink(t.host_path)) {
+			st = errno_status(errno);
+		}
 	}
+	free(given);
 	/* FIXME: replacing a file that is open elsewhere succeeds here; NT refuses it without
 	 * POSIX semantics. */
-	if (st == STATUS_SUCCESS && strcmp(t.host_path, f->host_path)) {
+	if (st == STATUS_SUCCESS && link_only) {
+		if (!same && link(f->host_path, t.host_path))
+			st = errno == EEXIST ? STATUS_OBJECT_NAME_COLLISION : errno_status(errno);
+	} else if (st == STATUS_SUCCESS && strcmp(t.host_path, f->host_path)) {
 		if (rename(f->host_path, t.host_path))
 			st = errno_status(errno);
 		else if ((st = fnode_set_path(f->node, t.host_path)) == STATUS_SUCCESS) {
@@ -968,6 +1002,7 @@ ntstatus_t nt_set_information_file(struct nt_call *c, handle_t handle, gptr_t io
 	} classes[] = {
 		{FileBasicInformation, 40, FILE_WRITE_ATTRIBUTES},
 		{FileRenameInformation, 0, DELETE},
+		{FileLinkInformation, 0, 0},
 		{FileDispositionInformation, 1, DELETE},
 		{FilePositionInformation, 8, 0},
 		{FileAllocationInformation, 8, FILE_WRITE_DATA},
@@ -1005,7 +1040,10 @@ ntstatus_t nt_set_information_file(struct nt_call *c, handle_t handle, gptr_t io
 			break;
 		case FileRenameInformation:
 		case FileRenameInformationEx:
-			st = set_rename(p, f, buffer, length, info_class == FileRenameInformationEx);
+			st = set_name(p, f, buffer, length, info_class == FileRenameInformationEx, false);
+			break;
+		case FileLinkInformation:
+			st = set_name(p, f, buffer, length, false, true);
 			break;
 		case FileDispositionInformation:
 			st = set_disposition(f, b[0] ? FILE_DISPOSITION_DELETE : 0);

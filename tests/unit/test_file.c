@@ -601,6 +601,20 @@ START_TEST(share_modes)
 }
 END_TEST
 
+/* FILE_RENAME_INFORMATION (x64 layout) naming `to`, set with class `cls`. */
+static ntstatus_t set_name(handle_t h, const char *to, uint32_t cls)
+{
+	size_t len;
+	uint16_t *w = utf8_to_utf16_dup(to, &len);
+	uint8_t ri[20] = {0};
+	uint32_t bytes = (uint32_t)len * 2;
+	memcpy(ri + 16, &bytes, 4);
+	guest_write(p, BUF, ri, 20);
+	guest_write(p, BUF + 20, w, bytes);
+	free(w);
+	return nt_set_information_file(&call, h, IOSB_P, BUF, 20 + bytes, cls);
+}
+
 START_TEST(deletion)
 {
 	handle_t h, h2;
@@ -664,6 +678,19 @@ START_TEST(deletion)
 	ck_assert(host_exists("new.txt"));
 	ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
 	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\new.txt");
+	/* Only the case changes: the same file, renamed. */
+	ck_assert_uint_eq(set_name(h, "\\??\\C:\\NEW.txt", 10), STATUS_SUCCESS);
+	ck_assert(host_exists("NEW.txt"));
+	ck_assert(!host_exists("new.txt"));
+	/* Another file there: a collision unless replacing. */
+	host_write("other.txt", "x");
+	ck_assert_uint_eq(set_name(h, "\\??\\C:\\OTHER.TXT", 10), STATUS_OBJECT_NAME_COLLISION);
+	/* A hard link (FileLinkInformation) leaves the file where it is. */
+	ck_assert_uint_eq(set_name(h, "\\??\\C:\\link.txt", 11), STATUS_SUCCESS);
+	ck_assert(host_exists("NEW.txt"));
+	ck_assert(host_exists("link.txt"));
+	ck_assert_uint_eq(query(h, 5, 24), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 16), 2);
 	nt_close(&call, h);
 }
 END_TEST

@@ -21,8 +21,6 @@
 
 /* Process and thread ids: the bootstrap writes 0x10 into TEB.ClientId.UniqueProcess. */
 #define PROCESS_ID 0x10
-/* NORMAL_PRIORITY_CLASS's base priority. */
-#define BASE_PRIORITY 8
 
 enum process_info_class {
 	ProcessBasicInformation = 0,
@@ -213,7 +211,9 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		rec_u32(&r, p->exited ? p->exit_status : STATUS_PENDING);
 		rec_ptr(&r, info_peb(p));
 		rec_ptr(&r, in->affinity);
-		rec_u32(&r, BASE_PRIORITY);
+		/* BasePriority: Wine's kernelbase (GetPriorityClass) reads the PROCESS_PRIOCLASS_*
+		 * value here where NT reports the class's base priority (8 for normal). */
+		rec_u32(&r, in->priority_class);
 		rec_ptr(&r, PROCESS_ID);
 		rec_ptr(&r, 0); /* InheritedFromUniqueProcessId: started by no guest process */
 		break;
@@ -441,8 +441,10 @@ ntstatus_t nt_query_information_thread(struct nt_call *c, handle_t thread, uint3
 		rec_ptr(&r, PROCESS_ID);
 		rec_ptr(&r, t->tid);
 		rec_ptr(&r, ti->affinity);
-		rec_u32(&r, BASE_PRIORITY + ti->base_priority); /* Priority */
-		rec_u32(&r, ti->base_priority);                 /* BasePriority */
+		/* Priority and BasePriority: the THREAD_PRIORITY_* increment, which Wine's
+		 * GetThreadPriority returns from Priority (NT: the current absolute priority). */
+		rec_u32(&r, ti->base_priority);
+		rec_u32(&r, ti->base_priority);
 		break;
 	case ThreadTimes:
 		/* FIXME: threads do not record their creation time; the process's stands in. */

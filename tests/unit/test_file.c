@@ -357,6 +357,15 @@ START_TEST(case_insensitive_names_and_forms)
 		ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\Program Files\\ReadMe.TXT");
 		nt_close(&call, h);
 	}
+	/* Non-ASCII names are UTF-8 on the host and fold case too. */
+	ck_assert_uint_eq(create("\\??\\C:\\\xc3\xa9t\xc3\xa9.txt", RW, 0, FILE_CREATE, SYNC, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert(host_exists("\xc3\xa9t\xc3\xa9.txt"));
+	ck_assert_uint_eq(create("\\??\\C:\\\xc3\x89T\xc3\x89.TXT", GENERIC_READ | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,
+				 SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(query(h, 9, 200), STATUS_SUCCESS);
+	ck_assert_str_eq(rdname(BUF + 4, rd32(BUF)), "\\\xc3\xa9t\xc3\xa9.txt");
+	nt_close(&call, h);
 	/* Relative to a directory handle. */
 	handle_t dir;
 	ck_assert_uint_eq(create("\\??\\C:\\PROGRAM FILES", FILE_READ_DATA | SYNCHRONIZE, SHARE_ALL, FILE_OPEN,

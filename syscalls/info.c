@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "kernel/clock.h"
+#include "kernel/drives.h"
 #include "kernel/guest.h"
 #include "kernel/info.h"
 #include "kernel/registry.h"
@@ -24,6 +25,7 @@
 
 enum process_info_class {
 	ProcessBasicInformation = 0,
+	ProcessQuotaLimits = 1,
 	ProcessIoCounters = 2,
 	ProcessVmCounters = 3,
 	ProcessTimes = 4,
@@ -33,9 +35,11 @@ enum process_info_class {
 	ProcessHandleCount = 20,
 	ProcessAffinityMask = 21,
 	ProcessPriorityBoost = 22,
+	ProcessDeviceMap = 23,
 	ProcessSessionInformation = 24,
 	ProcessWow64Information = 26,
 	ProcessImageFileName = 27,
+	ProcessLUIDDeviceMapsEnabled = 28,
 	ProcessBreakOnTermination = 29,
 	ProcessDebugObjectHandle = 30,
 	ProcessDebugFlags = 31,
@@ -46,6 +50,7 @@ enum process_info_class {
 	ProcessCycleTime = 38,
 	ProcessPagePriority = 39,
 	ProcessImageFileNameWin32 = 43,
+	ProcessMitigationPolicy = 52,
 };
 
 enum thread_info_class {
@@ -217,6 +222,16 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		rec_ptr(&r, PROCESS_ID);
 		rec_ptr(&r, 0); /* InheritedFromUniqueProcessId: started by no guest process */
 		break;
+	case ProcessQuotaLimits:
+		/* QUOTA_LIMITS {PagedPoolLimit; NonPagedPoolLimit; MinimumWorkingSetSize;
+		 * MaximumWorkingSetSize; PagefileLimit; TimeLimit}: NT's defaults, no limits. */
+		rec_ptr(&r, 0);
+		rec_ptr(&r, 0);
+		rec_ptr(&r, 204800);
+		rec_ptr(&r, 1413120);
+		rec_ptr(&r, p->ptr_size == 8 ? ~0ull : 0xffffffffu);
+		rec_u64(&r, ~0ull >> 1);
+		break;
 	case ProcessIoCounters:
 		/* IO_COUNTERS: six ULONGLONGs. FIXME: file I/O is not counted. */
 		for (int i = 0; i < 6; i++)
@@ -250,6 +265,38 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 	case ProcessPriorityBoost:
 		rec_u32(&r, in->priority_boost_disabled);
 		break;
+	case ProcessDeviceMap: {
+		/* PROCESS_DEVICEMAP_INFORMATION.Query {DriveMap; DriveType[32]}: C: and the mounted
+		 * drives, all fixed disks (DRIVE_FIXED). Wine's GetLogicalDrives reads this. */
+		uint8_t types[32] = {0};
+		uint32_t map = 0;
+		for (char l = 'C'; l <= 'Z'; l++) {
+			if (p->config && drive_dir(p->config, l, NULL)) {
+				map |= 1u << (l - 'A');
+				types[l - 'A'] = 3;
+			}
+		}
+		rec_u32(&r, map);
+		rec_bytes(&r, types, sizeof types, 1);
+		break;
+	}
+	case ProcessLUIDDeviceMapsEnabled:
+		rec_u32(&r, 0);
+		break;
+	case ProcessMitigationPolicy: {
+		/* PROCESS_MITIGATION_POLICY_INFORMATION {Policy (in); Flags}: only DEP is on
+		 * (ProcessDEPPolicy: Enable, and Permanent for 64-bit). */
+		uint32_t policy;
+		if (length != 8)
+			return STATUS_INFO_LENGTH_MISMATCH;
+		if ((st = guest_read(p, buffer, &policy, 4)) != STATUS_SUCCESS)
+			return st;
+		if (policy > 16) /* MaxProcessMitigationPolicy in Windows 10 1709 */
+			return STATUS_INVALID_PARAMETER;
+		rec_u32(&r, policy);
+		rec_u32(&r, policy == 0 ? 1 | (in->execute_flags & 0x8 ? 4 : 0) : 0);
+		break;
+	}
 	case ProcessSessionInformation:
 		rec_u32(&r, 1); /* as PEB.SessionId */
 		break;

@@ -158,6 +158,27 @@ START_TEST(process_debug_and_small_classes)
 	ck_assert_uint_eq(qproc(3, 50), STATUS_INFO_LENGTH_MISMATCH);
 	ck_assert_uint_eq(qproc(18, 2), STATUS_SUCCESS); /* ProcessPriorityClass */
 	ck_assert_uint_eq(rd32(BUF) >> 8 & 0xff, 2);
+	ck_assert_uint_eq(qproc(1, w == 8 ? 48 : 32), STATUS_SUCCESS); /* ProcessQuotaLimits */
+	ck_assert_uint_eq(rdptr(BUF + 2 * w), 204800);
+	wr32(BUF, 0); /* ProcessMitigationPolicy: ProcessDEPPolicy */
+	ck_assert_uint_eq(qproc(52, 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 4), w == 8 ? 5 : 1);
+	wr32(BUF, 99);
+	ck_assert_uint_eq(qproc(52, 8), STATUS_INVALID_PARAMETER);
+}
+END_TEST
+
+START_TEST(process_device_map)
+{
+	/* C: is the root; D: and Q: are mounted. */
+	static struct kconfig drives = {.root = "/tmp", .nmounts = 2,
+					.mounts = {{'D', "/tmp", false}, {'Q', "/tmp", true}}};
+	p->config = &drives;
+	ck_assert_uint_eq(qproc(23, 36), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 1u << 2 | 1u << 3 | 1u << 16);
+	ck_assert_uint_eq(rd32(BUF + 4) >> 16 & 0xff, 3); /* DriveType['C'] = DRIVE_FIXED */
+	ck_assert_uint_eq(rd32(BUF + 4) & 0xff, 0);
+	p->config = &cfg;
 }
 END_TEST
 
@@ -559,7 +580,7 @@ int main(void)
 	TCase *tc32 = tcase_create("x86");
 	tcase_add_checked_fixture(tc32, setup32, teardown);
 	const TTest *tests[] = {process_basic_information, process_debug_and_small_classes,
-				process_set_classes, thread_basic_and_last_thread, thread_set_classes,
+				process_set_classes, process_device_map, thread_basic_and_last_thread, thread_set_classes,
 				thread_description, token_user_groups_and_sizes, token_handles_and_privileges,
 				system_basic_cpu_and_time, system_processors, system_process_list};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

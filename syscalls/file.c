@@ -103,6 +103,7 @@ enum {
 enum {
 	IOCTL_CONDRV_GET_MODE = 0x504000,
 	IOCTL_CONDRV_SET_MODE = 0x508004,
+	IOCTL_CONDRV_READ_CONSOLE = 0x504028,
 	IOCTL_CONDRV_READ_FILE = 0x50402c,
 	IOCTL_CONDRV_FLUSH = 0x500054,
 	IOCTL_CONDRV_WRITE_CONSOLE = 0x508078,
@@ -1495,8 +1496,42 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 		free(buf);
 		return st;
 	}
+	case IOCTL_CONDRV_READ_CONSOLE: {
+		/* A cooked console line ends in "\r\n" where the tty gives "\n". One byte of UTF-8
+		 * never makes more than one UTF-16 unit, so reading units - 1 bytes leaves room for
+		 * the '\r'. FIXME: a UTF-8 sequence split by the read becomes U+FFFD. */
+		size_t units = out_size / 2;
+		if (!units)
+			return STATUS_INVALID_PARAMETER;
+		size_t want = units > 1 ? units - 1 : 1;
+		if (want > IO_CHUNK / 2)
+			want = IO_CHUNK / 2;
+		char *buf = malloc(want);
+		uint16_t *w = malloc((want + 1) * 2);
+		if (!buf || !w) {
+			free(buf);
+			free(w);
+			return STATUS_NO_MEMORY;
+		}
+		ssize_t n;
+		do
+			n = read(f->fd, buf, want);
+		while (n < 0 && errno == EINTR);
+		size_t len = n > 0 ? utf8_to_utf16(buf, (size_t)n, w, want) : 0;
+		if (len > want)
+			len = want;
+		if (len && w[len - 1] == '\n' && (len == 1 || w[len - 2] != '\r') && len < units) {
+			w[len - 1] = '\r';
+			w[len++] = '\n';
+		}
+		st = n < 0 ? errno_status(errno) : guest_write(p, out, w, len * 2);
+		*info = len * 2;
+		free(buf);
+		free(w);
+		return st;
+	}
 	default:
-		/* FIXME: READ_CONSOLE, GET_OUTPUT_INFO and the other ConDrv requests. */
+		/* FIXME: READ_CONSOLE_CONTROL, GET_OUTPUT_INFO and the other ConDrv requests. */
 		return STATUS_NOT_SUPPORTED;
 	}
 }

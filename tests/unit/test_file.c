@@ -861,6 +861,13 @@ START_TEST(console_on_a_tty)
 	}
 	ck_assert_uint_eq(n, 11);
 	ck_assert_str_eq(got, "h\xc3\xa9!\xe2\x82\xac" "abcd");
+	/* ReadConsoleW: a line as UTF-16 ending in "\r\n". */
+	ck_assert_int_eq(write(master, "h\xc3\xa9\n", 4), 4);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x504028, 0, 0, BUF, 64), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 8);
+	uint16_t line[4];
+	guest_read(p, BUF, line, 8);
+	ck_assert(line[0] == 'h' && line[1] == 0xe9 && line[2] == '\r' && line[3] == '\n');
 	/* Not a ConDrv request. */
 	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x90000, 0, 0, 0, 0),
 			  STATUS_INVALID_DEVICE_REQUEST);

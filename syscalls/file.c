@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
@@ -104,6 +105,7 @@ enum {
 	IOCTL_CONDRV_GET_MODE = 0x504000,
 	IOCTL_CONDRV_SET_MODE = 0x508004,
 	IOCTL_CONDRV_READ_CONSOLE = 0x504028,
+	IOCTL_CONDRV_GET_OUTPUT_INFO = 0x504088,
 	IOCTL_CONDRV_READ_FILE = 0x50402c,
 	IOCTL_CONDRV_FLUSH = 0x500054,
 	IOCTL_CONDRV_WRITE_CONSOLE = 0x508078,
@@ -1496,6 +1498,35 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 		free(buf);
 		return st;
 	}
+	case IOCTL_CONDRV_GET_OUTPUT_INFO: {
+		/* struct condrv_output_info (Wine's include/wine/condrv.h): 18 shorts, then a
+		 * 16-entry COLORREF table. The window is the tty's size; FIXME: the cursor position
+		 * is not tracked (reported at 0,0). */
+		static const uint32_t colors[16] = {
+			0x000000, 0x800000, 0x008000, 0x808000, 0x000080, 0x800080, 0x008080, 0xc0c0c0,
+			0x808080, 0xff0000, 0x00ff00, 0xffff00, 0x0000ff, 0xff00ff, 0x00ffff, 0xffffff,
+		};
+		struct winsize ws;
+		int16_t cols = 80, rows = 25;
+		if (!ioctl(f->fd, TIOCGWINSZ, &ws) && ws.ws_col && ws.ws_row && ws.ws_col < 0x8000 &&
+		    ws.ws_row < 0x8000)
+			cols = (int16_t)ws.ws_col, rows = (int16_t)ws.ws_row;
+		const int16_t fields[18] = {
+			25, 1,              /* cursor size (percent), visible */
+			0, 0,               /* cursor x, y */
+			cols, rows,         /* screen buffer */
+			0x07, 0xf5,         /* attributes, pop-up attributes */
+			0, 0, (int16_t)(cols - 1), (int16_t)(rows - 1), /* window */
+			cols, rows,         /* maximum window */
+			8, 16, 400, 0,      /* font width, height, weight, pitch and family */
+		};
+		uint8_t b[100];
+		memcpy(b, fields, sizeof fields);
+		memcpy(b + sizeof fields, colors, sizeof colors);
+		uint32_t n = out_size < sizeof b ? out_size : (uint32_t)sizeof b;
+		*info = n;
+		return guest_write(p, out, b, n);
+	}
 	case IOCTL_CONDRV_READ_CONSOLE: {
 		/* A cooked console line ends in "\r\n" where the tty gives "\n". One byte of UTF-8
 		 * never makes more than one UTF-16 unit, so reading units - 1 bytes leaves room for
@@ -1531,7 +1562,7 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 		return st;
 	}
 	default:
-		/* FIXME: READ_CONSOLE_CONTROL, GET_OUTPUT_INFO and the other ConDrv requests. */
+		/* FIXME: READ_CONSOLE_CONTROL, SET_OUTPUT_INFO and the other ConDrv requests. */
 		return STATUS_NOT_SUPPORTED;
 	}
 }

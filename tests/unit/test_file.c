@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -868,6 +869,14 @@ START_TEST(console_on_a_tty)
 	uint16_t line[4];
 	guest_read(p, BUF, line, 8);
 	ck_assert(line[0] == 'h' && line[1] == 0xe9 && line[2] == '\r' && line[3] == '\n');
+	/* GetConsoleScreenBufferInfo: the tty's size. */
+	struct winsize ws = {.ws_row = 30, .ws_col = 100};
+	ck_assert_int_eq(ioctl(slave, TIOCSWINSZ, &ws), 0);
+	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x504088, 0, 0, BUF, 100), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 100);
+	ck_assert_uint_eq(rd32(BUF + 8), 100 | 30 << 16);   /* width, height */
+	ck_assert_uint_eq(rd32(BUF + 20), 99 | 29 << 16);   /* win_right, win_bottom */
+	ck_assert_uint_eq(rd32(BUF + 36 + 7 * 4), 0xc0c0c0);
 	/* Not a ConDrv request. */
 	ck_assert_uint_eq(nt_device_io_control_file(&call, h, 0, 0, 0, IOSB_P, 0x90000, 0, 0, 0, 0),
 			  STATUS_INVALID_DEVICE_REQUEST);

@@ -1,6 +1,7 @@
 /* File services: NtCreateFile, NtOpenFile, NtReadFile, NtWriteFile, NtQuery/SetInformationFile,
- * NtQueryVolumeInformationFile, NtQuery(Full)AttributesFile, NtQueryDirectoryFile,
- * NtFsControlFile, NtDeviceIoControlFile (console requests), NtFlushBuffersFile, NtCancelIoFile.
+ * NtQueryVolumeInformationFile, NtQuery(Full)AttributesFile, NtQueryDirectoryFile, NtDeleteFile,
+ * NtLockFile/NtUnlockFile, NtFsControlFile, NtDeviceIoControlFile (console requests),
+ * NtFlushBuffersFile, NtCancelIoFile(Ex).
  * Paths and file objects are kernel/vfs.c's; structure layouts follow ntifs.h / winternl.h.
  *
  * All I/O completes synchronously: STATUS_PENDING is never returned.

@@ -32,8 +32,10 @@ bool info_init(struct kprocess *p)
 	if (!t)
 		return false;
 	/* LUIDs are arbitrary but fixed: the same run shows the same ids. */
-	t->id = 0x3e8a1;
-	t->modified_id = 0x3e8a2;
+	in->next_luid = 0x3e8a1;
+	t->id = in->next_luid++;
+	t->modified_id = in->next_luid++;
+	t->type = TOKEN_PRIMARY;
 	t->privilege[1] = SE_PRIVILEGE_ENABLED_BY_DEFAULT | SE_PRIVILEGE_ENABLED;
 	in->token = t;
 	/* 64-bit processes always have DEP on (MEM_EXECUTE_OPTION_DISABLE |
@@ -52,11 +54,37 @@ void info_destroy(struct kprocess *p)
 	if (!in)
 		return;
 	object_unref(in->token);
-	for (size_t i = 0; i < in->nthreads; i++)
+	for (size_t i = 0; i < in->nthreads; i++) {
 		free(in->threads[i].description);
+		object_unref(in->threads[i].impersonation);
+	}
 	free(in->threads);
 	free(in);
 	p->info = NULL;
+}
+
+struct ktoken *token_duplicate(struct kprocess *p, const struct ktoken *from, uint32_t type,
+			       uint32_t level)
+{
+	struct ktoken *t = object_alloc(OBJ_TOKEN, sizeof *t);
+	if (!t)
+		return NULL;
+	t->id = p->info->next_luid++;
+	t->modified_id = from->modified_id;
+	t->type = type;
+	t->level = type == TOKEN_IMPERSONATION ? level : 0;
+	for (unsigned i = 0; i < TOKEN_PRIVILEGES_HELD; i++)
+		t->privilege[i] = from->privilege[i];
+	return t;
+}
+
+struct ktoken *info_thread_token(struct kprocess *p, const struct kthread *t)
+{
+	struct kinfo *in = p->info;
+	for (size_t i = 0; i < in->nthreads; i++)
+		if (in->threads[i].tid == t->tid)
+			return in->threads[i].impersonation ? object_ref(in->threads[i].impersonation) : NULL;
+	return NULL;
 }
 
 struct thread_info *info_thread(struct kprocess *p, const struct kthread *t)

@@ -2,9 +2,11 @@
  * access token — the state behind kprocess.info (syscalls/info.c and syscalls/system.c are its
  * services).
  *
- * The token (OBJ_TOKEN) is the one primary token of the process: a standard, non-elevated user
- * (REGISTRY_USER_SID) at medium integrity in session 1. Its SIDs and privilege names are
- * constants; only the privileges' enabled state changes (NtAdjustPrivilegesToken). */
+ * Tokens (OBJ_TOKEN) all describe one standard, non-elevated user (REGISTRY_USER_SID) at
+ * medium integrity in session 1: the process's primary token and the copies NtDuplicateToken
+ * makes of it, primary or impersonation, which a thread may impersonate with. SIDs and
+ * privilege names are constants; a token's own state is its type, impersonation level and the
+ * privileges' enabled state (NtAdjustPrivilegesToken). */
 #ifndef NTEMU_KERNEL_INFO_H
 #define NTEMU_KERNEL_INFO_H
 
@@ -40,11 +42,21 @@ enum {
 /* The privileges a standard user's token holds (LUIDs are the SE_*_PRIVILEGE values). */
 #define TOKEN_PRIVILEGES_HELD 5
 
+/* TOKEN_TYPE and SECURITY_IMPERSONATION_LEVEL values. */
+enum { TOKEN_PRIMARY = 1, TOKEN_IMPERSONATION = 2 };
+enum { SECURITY_ANONYMOUS, SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION, SECURITY_DELEGATION };
+
 struct ktoken {
 	struct kobject obj;
 	uint64_t id, modified_id;                  /* TokenStatistics LUIDs */
+	uint32_t type;                             /* TOKEN_PRIMARY / TOKEN_IMPERSONATION */
+	uint32_t level;                            /* impersonation tokens: SECURITY_* */
 	uint32_t privilege[TOKEN_PRIVILEGES_HELD]; /* SE_PRIVILEGE_* of each held privilege */
 };
+
+/* A copy of `from` (new ids, same privileges) of the given type and level. */
+struct ktoken *token_duplicate(struct kprocess *p, const struct ktoken *from, uint32_t type,
+			       uint32_t level);
 
 /* The LUID (low part) of held privilege i. */
 uint32_t token_privilege_luid(unsigned i);
@@ -59,6 +71,7 @@ struct thread_info {
 	bool hide_from_debugger;
 	uint16_t *description;          /* ThreadNameInformation, NULL if none */
 	size_t description_len;
+	struct ktoken *impersonation;   /* the token the thread impersonates with, NULL if none */
 };
 
 struct kinfo {
@@ -71,6 +84,7 @@ struct kinfo {
 	uint32_t io_priority, page_priority;
 	struct thread_info *threads;
 	size_t nthreads;
+	uint64_t next_luid;             /* token ids handed out */
 };
 
 /* One processor: every affinity mask is a subset of this. */
@@ -81,6 +95,9 @@ void info_destroy(struct kprocess *p);
 
 /* The attributes of thread t, created with defaults on first use (NULL when out of memory). */
 struct thread_info *info_thread(struct kprocess *p, const struct kthread *t);
+
+/* The token a thread impersonates with (a new reference), NULL if it does not. */
+struct ktoken *info_thread_token(struct kprocess *p, const struct kthread *t);
 
 /* The thread a handle names (CURRENT_THREAD: c->thread, else the process's current thread).
  * A new reference. */

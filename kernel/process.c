@@ -21,10 +21,15 @@ ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type t
 	    h == CURRENT_THREAD_TOKEN) {
 		if (type != OBJ_ANY && type != OBJ_TOKEN)
 			return STATUS_OBJECT_TYPE_MISMATCH;
-		/* No thread impersonates: the effective token is the process's. */
-		if (h == CURRENT_THREAD_TOKEN || !p->info)
+		if (!p->info)
 			return STATUS_NO_TOKEN;
-		*out = object_ref(p->info->token);
+		/* The thread's impersonation token, if any; the effective token falls back to
+		 * the process's. */
+		struct ktoken *t = h != CURRENT_PROCESS_TOKEN && p->current ?
+				   info_thread_token(p, p->current) : NULL;
+		if (!t && h == CURRENT_THREAD_TOKEN)
+			return STATUS_NO_TOKEN;
+		*out = t ? t : object_ref(p->info->token);
 		return STATUS_SUCCESS;
 	}
 	if (h == CURRENT_THREAD) {

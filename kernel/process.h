@@ -94,8 +94,9 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 void kprocess_destroy(struct kprocess *p);
 
 /* The object a handle of this process names, with a new reference: pseudo-handles included
- * (-1 is the process itself, -2 the current thread; -4 and -6 the process's token, -5 the
- * thread's token, which no thread has: STATUS_NO_TOKEN). */
+ * (-1 is the process itself, -2 the current thread; -4 the process's token, -5 the current
+ * thread's impersonation token (STATUS_NO_TOKEN without one), -6 whichever of the two is in
+ * effect). */
 ntstatus_t process_ref_handle(struct kprocess *p, handle_t h, enum object_type type,
 			      uint32_t access, void **out);
 

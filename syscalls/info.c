@@ -609,17 +609,20 @@ ntstatus_t nt_set_information_thread(struct nt_call *c, handle_t thread, uint32_
 	case ThreadImpersonationToken: {
 		if ((st = read_arg(p, buffer, length, true, &v)))
 			break;
-		/* 0 reverts to the process's token, which is what every thread uses already. Only
-		 * impersonation tokens can be assigned, and there are none.
-		 * FIXME: NtDuplicateToken / impersonation. */
+		/* 0 reverts to the process's token; otherwise an impersonation token. */
+		struct ktoken *tok = NULL;
 		if (v) {
-			void *tok;
 			handle_t h = p->ptr_size == 8 ? v : (handle_t)(int64_t)(int32_t)v;
-			if ((st = process_ref_handle(p, h, OBJ_TOKEN, TOKEN_IMPERSONATE, &tok)) == STATUS_SUCCESS) {
+			if ((st = process_ref_handle(p, h, OBJ_TOKEN, TOKEN_IMPERSONATE, (void **)&tok)))
+				break;
+			if (tok->type != TOKEN_IMPERSONATION) {
 				object_unref(tok);
 				st = STATUS_BAD_TOKEN_TYPE;
+				break;
 			}
 		}
+		object_unref(ti->impersonation);
+		ti->impersonation = tok;
 		break;
 	}
 	case ThreadQuerySetWin32StartAddress:
@@ -678,6 +681,22 @@ out:
 
 /* ---- tokens ---- */
 
+/* A handle to token t with `access` (MAXIMUM_ALLOWED: every right), written to `out`. */
+static ntstatus_t put_token_handle(struct kprocess *p, struct ktoken *t, uint32_t access,
+				   uint32_t attributes, gptr_t out)
+{
+	uint32_t granted = object_map_access(OBJ_TOKEN, access);
+	if (granted & MAXIMUM_ALLOWED)
+		granted = object_types[OBJ_TOKEN].valid_access;
+	handle_t h;
+	ntstatus_t st = handle_alloc(&p->handles, t, granted & object_types[OBJ_TOKEN].valid_access,
+				     attributes & OBJ_INHERIT, &h);
+	if (st == STATUS_SUCCESS && (st = guest_write_ptr(p, out, h)) != STATUS_SUCCESS)
+		handle_close(&p->handles, h);
+	return st;
+}
+
+
 ntstatus_t nt_open_process_token_ex(struct nt_call *c, handle_t process, uint32_t access,
 				    uint32_t attributes, gptr_t handle)
 {
@@ -687,15 +706,7 @@ ntstatus_t nt_open_process_token_ex(struct nt_call *c, handle_t process, uint32_
 		return st;
 	if ((st = info_check_process(c, process, 0)) != STATUS_SUCCESS)
 		return st;
-	uint32_t granted = object_map_access(OBJ_TOKEN, access);
-	if (granted & MAXIMUM_ALLOWED)
-		granted = object_types[OBJ_TOKEN].valid_access;
-	handle_t h;
-	st = handle_alloc(&p->handles, p->info->token, granted & object_types[OBJ_TOKEN].valid_access,
-			  attributes & OBJ_INHERIT, &h);
-	if (st == STATUS_SUCCESS && (st = guest_write_ptr(p, handle, h)) != STATUS_SUCCESS)
-		handle_close(&p->handles, h);
-	return st;
+	return put_token_handle(p, p->info->token, access, attributes, handle);
 }
 
 ntstatus_t nt_open_process_token(struct nt_call *c, handle_t process, uint32_t access, gptr_t handle)
@@ -706,15 +717,66 @@ ntstatus_t nt_open_process_token(struct nt_call *c, handle_t process, uint32_t a
 ntstatus_t nt_open_thread_token_ex(struct nt_call *c, handle_t thread, uint32_t access, uint32_t as_self,
 				   uint32_t attributes, gptr_t handle)
 {
-	ntstatus_t st = guest_write_ptr(c->proc, handle, 0);
+	struct kprocess *p = c->proc;
+	ntstatus_t st = guest_write_ptr(p, handle, 0);
 	if (st != STATUS_SUCCESS)
 		return st;
 	struct kthread *t;
 	if ((st = info_ref_thread(c, thread, THREAD_QUERY_LIMITED_INFORMATION, &t)) != STATUS_SUCCESS)
 		return st;
+	/* as_self (open with the process's identity rather than the impersonated one) changes
+	 * nothing here: no security descriptor restricts a token. */
+	struct ktoken *tok = info_thread_token(p, t);
 	object_unref(t);
-	/* No thread impersonates anyone. */
-	return STATUS_NO_TOKEN;
+	if (!tok)
+		return STATUS_NO_TOKEN;
+	st = put_token_handle(p, tok, access, attributes, handle);
+	object_unref(tok);
+	return st;
+}
+
+ntstatus_t nt_duplicate_token(struct nt_call *c, handle_t token, uint32_t access, gptr_t attr,
+			      uint32_t effective_only, uint32_t type, gptr_t handle)
+{
+	struct kprocess *p = c->proc;
+	unsigned w = p->ptr_size;
+	ntstatus_t st = guest_write_ptr(p, handle, 0);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (type != TOKEN_PRIMARY && type != TOKEN_IMPERSONATION)
+		return STATUS_INVALID_PARAMETER;
+	struct ktoken *from;
+	if ((st = process_ref_handle(p, token, OBJ_TOKEN, TOKEN_DUPLICATE, (void **)&from)))
+		return st;
+	/* The level comes from OBJECT_ATTRIBUTES.SecurityQualityOfService
+	 * {Length; ImpersonationLevel; ContextTrackingMode; EffectiveOnly}, else from the source. */
+	uint32_t level = from->type == TOKEN_IMPERSONATION ? from->level : SECURITY_ANONYMOUS;
+	uint32_t attributes = 0;
+	uint64_t sqos = 0;
+	if (attr && ((st = guest_read(p, attr + 3 * w, &attributes, 4)) ||
+		     (st = guest_read_ptr(p, attr + 5 * w, &sqos)) ||
+		     (sqos && (st = guest_read(p, sqos + 4, &level, 4)))))
+		goto out;
+	if (level > SECURITY_DELEGATION ||
+	    (from->type == TOKEN_IMPERSONATION && level > from->level)) {
+		st = STATUS_BAD_IMPERSONATION_LEVEL;
+		goto out;
+	}
+	/* FIXME: EffectiveOnly would drop the disabled privileges and groups. */
+	struct ktoken *t = token_duplicate(p, from, type, level);
+	if (!t) {
+		st = STATUS_NO_MEMORY;
+		goto out;
+	}
+	if (!access) {
+		struct handle_entry *e = handle_entry(&p->handles, token);
+		access = e ? e->access : MAXIMUM_ALLOWED;
+	}
+	st = put_token_handle(p, t, access, attributes, handle);
+	object_unref(t);
+out:
+	object_unref(from);
+	return st;
 }
 
 ntstatus_t nt_open_thread_token(struct nt_call *c, handle_t thread, uint32_t access, uint32_t as_self,
@@ -908,12 +970,16 @@ ntstatus_t nt_query_information_token(struct nt_call *c, handle_t token, uint32_
 		rec_luid(&r, 0);
 		break;
 	case TokenType:
-		rec_u32(&r, 1); /* TokenPrimary */
+		rec_u32(&r, t->type);
 		break;
 	case TokenImpersonationLevel:
 		/* Only impersonation tokens have one. */
-		st = STATUS_INVALID_INFO_CLASS;
-		goto out;
+		if (t->type != TOKEN_IMPERSONATION) {
+			st = STATUS_INVALID_INFO_CLASS;
+			goto out;
+		}
+		rec_u32(&r, t->level);
+		break;
 	case TokenStatistics:
 		/* TOKEN_STATISTICS {TokenId; AuthenticationId; ExpirationTime; TokenType;
 		 * ImpersonationLevel; DynamicCharged; DynamicAvailable; GroupCount; PrivilegeCount;
@@ -921,8 +987,8 @@ ntstatus_t nt_query_information_token(struct nt_call *c, handle_t token, uint32_
 		rec_luid(&r, t->id);
 		rec_luid(&r, 0x3e7f1); /* the logon session */
 		rec_u64(&r, 0x7fffffffffffffffull);
-		rec_u32(&r, 1);
-		rec_u32(&r, 0);
+		rec_u32(&r, t->type);
+		rec_u32(&r, t->level);
 		rec_u32(&r, 0x1000);
 		rec_u32(&r, 0x1000 - 0x200);
 		rec_u32(&r, NGROUPS);

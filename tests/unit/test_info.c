@@ -452,6 +452,67 @@ START_TEST(token_handles_and_privileges)
 }
 END_TEST
 
+/* OBJECT_ATTRIBUTES at ARG_P + 0x40 with a SECURITY_QUALITY_OF_SERVICE asking for `level`. */
+static gptr_t sqos_attr(uint32_t level)
+{
+	unsigned w = p->ptr_size;
+	gptr_t oa = ARG_P + 0x40, qos = ARG_P + 0xa0;
+	uint8_t zero[0x30] = {0};
+	guest_write(p, oa, zero, sizeof zero);
+	wr32(oa, w == 8 ? 0x30 : 0x18);
+	guest_write_ptr(p, oa + 5 * w, qos);
+	uint32_t q[3] = {12, level, 0};
+	guest_write(p, qos, q, sizeof q);
+	return oa;
+}
+
+START_TEST(token_duplicate_and_impersonate)
+{
+	unsigned w = p->ptr_size;
+	p->current = thread;
+	ck_assert_uint_eq(nt_open_process_token(&call, CURRENT_PROCESS, TOKEN_DUPLICATE, HANDLE_P), STATUS_SUCCESS);
+	handle_t primary = rdptr(HANDLE_P);
+	/* DuplicateTokenEx(SecurityImpersonation, TokenImpersonation), as CheckTokenMembership does. */
+	ck_assert_uint_eq(nt_duplicate_token(&call, primary, TOKEN_QUERY | TOKEN_IMPERSONATE | TOKEN_DUPLICATE,
+					     sqos_attr(2), 0, 2, HANDLE_P), STATUS_SUCCESS);
+	handle_t imp = rdptr(HANDLE_P);
+	ck_assert_uint_eq(qtoken(imp, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2); /* TokenImpersonation */
+	ck_assert_uint_eq(qtoken(imp, 9, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2); /* SecurityImpersonation */
+	ck_assert_uint_eq(qtoken(imp, 2, BUF_SIZE), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 5);
+	/* A copy cannot raise the level of an impersonation token. */
+	ck_assert_uint_eq(nt_duplicate_token(&call, imp, 0, sqos_attr(3), 0, 2, HANDLE_P),
+			  STATUS_BAD_IMPERSONATION_LEVEL);
+	ck_assert_uint_eq(nt_duplicate_token(&call, imp, 0, 0, 0, 7, HANDLE_P), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(nt_duplicate_token(&call, imp, 0, 0, 0, 1, HANDLE_P), STATUS_SUCCESS); /* back to primary */
+	ck_assert_uint_eq(qtoken(rdptr(HANDLE_P), 9, 4), STATUS_INVALID_INFO_CLASS);
+
+	/* The thread impersonates; its token is what -5 and -6 name, until it reverts. */
+	guest_write_ptr(p, ARG_P, imp);
+	ck_assert_uint_eq(nt_set_information_thread(&call, CURRENT_THREAD, 5, ARG_P, w), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_open_thread_token(&call, CURRENT_THREAD, TOKEN_QUERY, 1, HANDLE_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(qtoken(rdptr(HANDLE_P), 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2);
+	ck_assert_uint_eq(qtoken(CURRENT_THREAD_TOKEN, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2);
+	ck_assert_uint_eq(qtoken(CURRENT_THREAD_EFFECTIVE_TOKEN, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2);
+	ck_assert_uint_eq(qtoken(CURRENT_PROCESS_TOKEN, 8, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 1);
+	guest_write_ptr(p, ARG_P, 0);
+	ck_assert_uint_eq(nt_set_information_thread(&call, CURRENT_THREAD, 5, ARG_P, w), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_open_thread_token(&call, CURRENT_THREAD, TOKEN_QUERY, 1, HANDLE_P), STATUS_NO_TOKEN);
+	ck_assert_uint_eq(qtoken(CURRENT_THREAD_TOKEN, 8, 4), STATUS_NO_TOKEN);
+	/* The impersonation survives its handle being closed. */
+	guest_write_ptr(p, ARG_P, imp);
+	ck_assert_uint_eq(nt_set_information_thread(&call, CURRENT_THREAD, 5, ARG_P, w), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_close(&call, imp), STATUS_SUCCESS);
+	ck_assert_uint_eq(qtoken(CURRENT_THREAD_TOKEN, 9, 4), STATUS_SUCCESS);
+}
+END_TEST
+
 /* ---- system ---- */
 
 START_TEST(system_basic_cpu_and_time)
@@ -582,6 +643,7 @@ int main(void)
 	const TTest *tests[] = {process_basic_information, process_debug_and_small_classes,
 				process_set_classes, process_device_map, thread_basic_and_last_thread, thread_set_classes,
 				thread_description, token_user_groups_and_sizes, token_handles_and_privileges,
+				token_duplicate_and_impersonate,
 				system_basic_cpu_and_time, system_processors, system_process_list};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
 		tcase_add_test(tc, tests[i]);

@@ -726,9 +726,8 @@ char *vfs_nt_path(char drive, const char *path)
 	return s;
 }
 
-char *vfs_nt_path_of_host(struct kprocess *p, const char *host_path)
+char *vfs_nt_path_of_host(const struct kconfig *cfg, const char *host_path)
 {
-	const struct kconfig *cfg = p->config;
 	char dos[PATH_MAX + 8];
 	if (cfg->sysroot) {
 		static const char *const views[] = {"system32", "syswow64"};

@@ -162,9 +162,11 @@ ntstatus_t file_ref_handle(struct kprocess *p, handle_t h, uint32_t access, stru
 ntstatus_t vfs_file_for_section(struct kprocess *p, handle_t h, uint32_t access, char **host_path,
 				char **nt_name);
 
-/* The NT path ("\??\X:\...", malloc'd UTF-8) of a host file inside a drive or the system
- * image, NULL if it lies in none: what the bootstrap reports for images it maps itself. */
-char *vfs_nt_path_of_host(struct kprocess *p, const char *host_path);
+/* The NT path ("\??\X:\...", malloc'd UTF-8) of a host file inside the system image's
+ * system32/syswow64 (as C:\windows\...) or a drive, NULL if it lies in none: what the
+ * bootstrap reports for images it maps itself, and the name a program inside the system image
+ * runs under. */
+char *vfs_nt_path_of_host(const struct kconfig *cfg, const char *host_path);
 /* "\??\X:" + a guest path without drive (malloc'd). */
 char *vfs_nt_path(char drive, const char *path);
 

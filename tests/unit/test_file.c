@@ -458,8 +458,17 @@ START_TEST(system_image_is_read_only)
 	char expect[PATH_MAX + 32];
 	snprintf(expect, sizeof expect, "%s/system32/ntdll.dll", sysroot_abs);
 	ck_assert_str_eq(host, expect);
-	free(host);
 	free(nt);
+	/* The same name for the host file, as the bootstrap asks. */
+	nt = vfs_nt_path_of_host(&cfg, host);
+	ck_assert_str_eq(nt, "\\??\\C:\\windows\\system32\\ntdll.dll");
+	free(nt);
+	free(host);
+	snprintf(expect, sizeof expect, "%s/sub/x.exe", root);
+	nt = vfs_nt_path_of_host(&cfg, expect);
+	ck_assert_str_eq(nt, "\\??\\C:\\sub\\x.exe");
+	free(nt);
+	ck_assert_ptr_null(vfs_nt_path_of_host(&cfg, "/etc/passwd"));
 	/* FSCTL_GET_OBJECT_ID: a 16-byte id unique per file. */
 	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x9009c, 0, 0, BUF, 64), STATUS_SUCCESS);
 	uint64_t id1[2] = {rd64(BUF), rd64(BUF + 8)};

@@ -267,7 +267,7 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		break;
 	case ProcessDeviceMap: {
 		/* PROCESS_DEVICEMAP_INFORMATION.Query {DriveMap; DriveType[32]}: C: and the mounted
-		 * drives, all fixed disks (DRIVE_FIXED). Wine's GetLogicalDrives reads this. */
+		 * drives, all fixed disks (DRIVE_FIXED). (Wine's GetLogicalDrives lists \?? instead.) */
 		uint8_t types[32] = {0};
 		uint32_t map = 0;
 		for (char l = 'C'; l <= 'Z'; l++) {

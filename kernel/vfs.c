@@ -647,6 +647,10 @@ ntstatus_t vfs_resolve(struct kprocess *p, handle_t root, const uint16_t *name, 
 				out->kind = len == 6 ? TARGET_CONSOLE_IN : TARGET_CONSOLE_OUT;
 				goto out;
 			}
+			if (wequal(name, len, "CON")) {
+				out->kind = TARGET_CONSOLE;
+				goto out;
+			}
 			bool letter = len >= 2 && name[1] == ':' &&
 				      ((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'));
 			if (!letter || (len > 2 && name[2] != '\\')) {

@@ -174,7 +174,8 @@ char *vfs_nt_path(char drive, const char *path);
 
 /* What an NT path names, resolved. */
 struct vfs_target {
-	enum { TARGET_DISK, TARGET_NULL, TARGET_CONSOLE_IN, TARGET_CONSOLE_OUT } kind;
+	/* TARGET_CONSOLE ("CON") is the input or the output by the access asked. */
+	enum { TARGET_DISK, TARGET_NULL, TARGET_CONSOLE_IN, TARGET_CONSOLE_OUT, TARGET_CONSOLE } kind;
 	char drive;
 	char *host_path;   /* where the file is or would be created */
 	char *path;        /* guest path without drive, "\dir\name" (UTF-8) */

@@ -325,6 +325,8 @@ static ntstatus_t open_target(struct kprocess *p, struct vfs_target *t, uint32_t
 		*info = FILE_OPENED;
 		return STATUS_SUCCESS;
 	}
+	if (t->kind == TARGET_CONSOLE)
+		t->kind = access & (FILE_WRITE_DATA | FILE_APPEND_DATA) ? TARGET_CONSOLE_OUT : TARGET_CONSOLE_IN;
 	if (t->kind == TARGET_CONSOLE_IN || t->kind == TARGET_CONSOLE_OUT) {
 		ntstatus_t st = vfs_make_host_fd_file(p, t->kind == TARGET_CONSOLE_IN ? 0 : 1, access, out);
 		if (st == STATUS_SUCCESS) {

@@ -389,6 +389,9 @@ START_TEST(case_insensitive_names_and_forms)
 			  STATUS_SUCCESS);
 	ck_assert_uint_eq(write_str(h, ""), STATUS_SUCCESS);
 	nt_close(&call, h);
+	ck_assert_uint_eq(create("\\??\\CON", GENERIC_WRITE | SYNCHRONIZE, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(write_str(h, ""), STATUS_SUCCESS);
+	nt_close(&call, h);
 	/* The null device swallows writes and reads as empty. */
 	ck_assert_uint_eq(create("\\Device\\Null", RW, SHARE_ALL, FILE_OPEN, SYNC, &h), STATUS_SUCCESS);
 	ck_assert_uint_eq(write_str(h, "gone"), STATUS_SUCCESS);

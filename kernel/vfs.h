@@ -7,17 +7,18 @@
  *
  * Resolution never leaves a drive: '..' is applied lexically and stops at the drive's root,
  * every component is looked up case-insensitively in its host directory, and the host path of
- * the result must lie inside the drive's directory once symlinks are resolved (realpath), so a
- * symlink pointing out of the drive is refused as if the file did not exist.
+ * the result must lie inside the drive's directory once symlinks are resolved (realpath): a
+ * symlink pointing out of the drive (or dangling) is refused with STATUS_ACCESS_DENIED, and
+ * directory listings leave it out.
  *
  * Every drive is also a device: drive X: is \Device\HarddiskVolumeN with N = X - 'C' + 1, and
  * paths under that device name resolve as X:\... . The names file objects and mapped files report
  * (NtQueryObject, MemoryMappedFilenameInformation) are the DOS-device form "\??\C:\dir\file"
  * that Wine's server reports and Wine's kernelbase parses (GetFinalPathNameByHandleW).
  *
- * A file object is a host fd (or none for a synthesised directory) plus what NT keeps per open:
+ * A file object is a host fd (none for the null device) plus what NT keeps per open:
  * granted access, share mode, position, options, and a per-file node shared by every open of the
- * same host file (share checks, delete-pending). Standard handles are file objects on dup'd host
+ * same host file (share checks, delete-pending, byte-range locks). Standard handles are file objects on dup'd host
  * fds 0/1/2. */
 #ifndef NTEMU_KERNEL_VFS_H
 #define NTEMU_KERNEL_VFS_H
@@ -122,7 +123,7 @@ struct kfile {
 	struct kobject obj;
 	struct vfs *vfs;
 	enum kfile_kind kind;
-	int fd;                  /* -1: none (synthesised directory, null device) */
+	int fd;                  /* -1: none (the null device) */
 	bool is_dir;
 	bool read_only;          /* on a read-only drive or view */
 	char drive;              /* 'C'..'Z' for KFILE_DISK */
@@ -231,6 +232,5 @@ void dir_listing_free(struct dir_listing *l);
 
 /* Case folding of one UTF-16 unit for name comparisons. */
 uint16_t vfs_fold(uint16_t c);
-
 
 #endif

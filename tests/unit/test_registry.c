@@ -158,6 +158,12 @@ START_TEST(seeded_keys_open_and_missing_ones_are_not_found)
 	ck_assert_uint_eq(query_value(h, "LocaleName", 2, 182, &ret), STATUS_SUCCESS);
 	ck_assert(wide_eq(BUF + 12, "en-US"));
 	nt_close(&call, h);
+	/* The roots of HKEY_CLASSES_ROOT and HKEY_CURRENT_CONFIG. */
+	ck_assert_uint_eq(open_key(0, "\\Registry\\Machine\\Software\\Classes", MAXIMUM_ALLOWED, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
+	ck_assert_uint_eq(open_key(0, "\\Registry\\Machine\\System\\CurrentControlSet\\Hardware Profiles\\Current",
+				   MAXIMUM_ALLOWED, &h), STATUS_SUCCESS);
+	nt_close(&call, h);
 }
 END_TEST
 

@@ -83,6 +83,7 @@ struct kprocess {
 	/* Diagnostics. */
 	FILE *trace_out;            /* --trace=syscall: one line per call; NULL when off */
 	struct dispatch_log log;    /* unimplemented services */
+	bool refused_child_process; /* NtCreateUserProcess's refusal was reported */
 	uint64_t quantum;           /* instructions a thread runs before the next one gets a turn */
 	uint64_t max_insns;         /* stop the process after this many instructions (0: never) */
 };

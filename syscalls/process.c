@@ -38,3 +38,24 @@ ntstatus_t nt_terminate_thread(struct nt_call *c, handle_t thread, uint32_t exit
 	kthread_terminate(t, exit_status);
 	return STATUS_SUCCESS;
 }
+
+/* ntemu runs one guest process. Creating another one (CreateProcess, and the debugger that
+ * UnhandledExceptionFilter tries to start for a crash) is refused as a deliberate answer,
+ * named once on stderr so nobody mistakes it for a silent failure.
+ * FIXME: child processes (a second kprocess driven by the same scheduler) are a later issue. */
+ntstatus_t nt_create_user_process(struct nt_call *c, gptr_t process, gptr_t thread,
+				  uint32_t process_access, uint32_t thread_access, gptr_t process_attr,
+				  gptr_t thread_attr, uint32_t process_flags, uint32_t thread_flags,
+				  gptr_t params, gptr_t create_info, gptr_t attributes)
+{
+	static const handle_t none = 0;
+	if (process)
+		guest_write_ptr(c->proc, process, none);
+	if (thread)
+		guest_write_ptr(c->proc, thread, none);
+	if (c->proc->log.out && !c->proc->refused_child_process) {
+		fprintf(c->proc->log.out, "ntemu: refusing to create a child process: not supported yet\n");
+		c->proc->refused_child_process = true;
+	}
+	return STATUS_NOT_SUPPORTED;
+}

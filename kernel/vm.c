@@ -1,13 +1,15 @@
 /* The allocation list of a guest process (see vm.h).
  *
  * Regions are kept in an array sorted by base address. Each region has one 16-bit state per
- * page: 0 = reserved, otherwise the page's PAGE_* protection (committed), plus PG_LOCKED.
+ * page: 0 = reserved, otherwise the page's PAGE_* protection (committed), plus PG_LOCKED and,
+ * in MEM_WRITE_WATCH allocations, PG_WRITTEN.
  * Committed pages are mapped onto the region's host memory; reserved pages are unmapped.
  *
  * Write-copy pages turn into read-write ones on their first write, as NT reports them once it
  * has copied the page. The first write is seen through guest memory's code tracking: write-copy
  * pages are marked like pages holding decoded code, so their first store reports the page
- * (vm_page_written, chained in front of the block cache's callback). */
+ * (vm_page_written, chained in front of the block cache's callback). Write watches
+ * (MEM_WRITE_WATCH, NtGetWriteWatch) use the same marks on committed pages not yet written. */
 #include "kernel/vm.h"
 
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #define PAGE ((uint64_t)GUEST_PAGE_SIZE)
 #define PG_PROT 0x07ffu
 #define PG_LOCKED 0x8000u
+#define PG_WRITTEN 0x4000u
 
 struct region {
 	uint64_t base, size;
@@ -29,6 +32,7 @@ struct region {
 	bool owns_host;             /* munmap this region's part of the host block on release */
 	struct ksection *section;   /* views: the section they keep alive */
 	uint64_t offset;            /* views: where they start in the section */
+	bool write_watch;           /* MEM_WRITE_WATCH: PG_WRITTEN is tracked */
 };
 
 struct file_view {
@@ -128,6 +132,8 @@ static void vm_page_written(void *ctx, uint64_t page)
 	struct region *r = vm->quiet ? NULL : region_at(vm, page);
 	if (r) {
 		uint16_t *pg = &r->pages[(page - r->base) / PAGE];
+		if (r->write_watch && (*pg & PG_PROT))
+			*pg |= PG_WRITTEN;
 		if ((*pg & 0xff) == PAGE_WRITECOPY)
 			*pg = (uint16_t)((*pg & ~0xffu) | PAGE_READWRITE);
 		else if ((*pg & 0xff) == PAGE_EXECUTE_WRITECOPY)
@@ -271,7 +277,7 @@ static struct region *new_region(uint64_t base, uint64_t size, uint32_t alloc_pr
 		free(pages);
 		return NULL;
 	}
-	*r = (struct region){base, size, alloc_protect, type, pages, host, owns_host, NULL, 0};
+	*r = (struct region){base, size, alloc_protect, type, pages, host, owns_host, NULL, 0, false};
 	return r;
 }
 
@@ -281,6 +287,12 @@ static uint8_t *host_alloc(uint64_t size)
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);
 	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Whether page state `pg` of r needs its first write reported. */
+static bool wants_mark(const struct region *r, uint16_t pg)
+{
+	return is_writecopy(pg & PG_PROT) || (r->write_watch && (pg & PG_PROT) && !(pg & PG_WRITTEN));
 }
 
 /* Map pages [first, first+count) of r into guest memory as their states say. */
@@ -298,21 +310,22 @@ static void map_pages(struct kprocess *p, struct region *r, uint64_t first, uint
 			gmem_map(p->mem, addr, len, r->host + i * PAGE, vm_gmem_prot(prot));
 		else
 			gmem_unmap(p->mem, addr, len);
-		if (is_writecopy(prot))
-			for (uint64_t a = addr; a < addr + len; a += PAGE)
-				gmem_mark_code(p->mem, a);
+		for (uint64_t k = i; k < j; k++)
+			if (wants_mark(r, r->pages[k]))
+				gmem_mark_code(p->mem, r->base + k * PAGE);
 		i = j;
 	}
 	p->vm->quiet = false;
 }
 
-/* Give a mapped page its protection again (dropping its decoded code), keeping a write-copy
- * page's first-write mark. */
-static void reprotect(struct kprocess *p, uint64_t page, uint16_t prot)
+/* Give a mapped page of r its protection again (dropping its decoded code), keeping its
+ * first-write mark. */
+static void reprotect(struct kprocess *p, const struct region *r, uint64_t page)
 {
+	uint16_t pg = r->pages[(page - r->base) / PAGE];
 	p->vm->quiet = true;
-	gmem_protect(p->mem, page, PAGE, vm_gmem_prot(prot));
-	if (is_writecopy(prot))
+	gmem_protect(p->mem, page, PAGE, vm_gmem_prot(pg & PG_PROT));
+	if (wants_mark(r, pg))
 		gmem_mark_code(p->mem, page);
 	p->vm->quiet = false;
 }
@@ -321,7 +334,7 @@ static void set_pages(struct kprocess *p, struct region *r, uint64_t first, uint
 		      uint32_t protect)
 {
 	for (uint64_t i = first; i < first + count; i++)
-		r->pages[i] = protect ? (uint16_t)(protect | (r->pages[i] & PG_LOCKED)) : 0;
+		r->pages[i] = protect ? (uint16_t)(protect | (r->pages[i] & (PG_LOCKED | PG_WRITTEN))) : 0;
 	map_pages(p, r, first, count);
 }
 
@@ -459,9 +472,9 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 	 * (VirtualAlloc documentation). */
 	if ((type & MEM_RESET) && ((type & (MEM_COMMIT | MEM_RESERVE)) || !addr))
 		return STATUS_INVALID_PARAMETER;
-	/* FIXME: write watches (GetWriteWatch) are not tracked. */
-	if (type & MEM_WRITE_WATCH)
-		return STATUS_NOT_SUPPORTED;
+	/* A write watch is a property of a reservation. */
+	if ((type & MEM_WRITE_WATCH) && addr && !(type & MEM_RESERVE))
+		return STATUS_INVALID_PARAMETER;
 
 	if (addr) {
 		base = addr & ~((type & MEM_RESERVE ? VM_GRANULARITY : PAGE) - 1);
@@ -500,6 +513,7 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 				munmap(host, size);
 			return STATUS_NO_MEMORY;
 		}
+		r->write_watch = type & MEM_WRITE_WATCH;
 		if (type & MEM_COMMIT)
 			vm_set_pages(p, base, size, protect);
 	} else {
@@ -677,8 +691,61 @@ bool vm_clear_guard(struct kprocess *p, uint64_t addr)
 	if (!(*pg & PG_PROT) || !(*pg & PAGE_GUARD))
 		return false;
 	*pg &= ~PAGE_GUARD;
-	reprotect(p, page, *pg & PG_PROT);
+	reprotect(p, r, page);
 	return true;
+}
+
+/* The write-watch allocation holding [base, base+size), or NULL. */
+static struct region *watched(struct kprocess *p, uint64_t base, uint64_t size)
+{
+	struct region *r = size ? region_holding(p->vm, base, size) : NULL;
+	return r && r->write_watch ? r : NULL;
+}
+
+/* Forget the writes to [base, base+size) of r and watch for the next ones. */
+static void reset_watch(struct kprocess *p, struct region *r, uint64_t base, uint64_t size)
+{
+	for (uint64_t a = base; a < base + size; a += PAGE) {
+		uint16_t *pg = &r->pages[(a - r->base) / PAGE];
+		if (*pg & PG_WRITTEN) {
+			*pg &= ~PG_WRITTEN;
+			gmem_mark_code(p->mem, a);
+		}
+	}
+}
+
+ntstatus_t vm_get_write_watch(struct kprocess *p, uint64_t addr, uint64_t size, bool reset,
+			      uint64_t *pages, uint64_t *count)
+{
+	uint64_t base = addr & ~(PAGE - 1);
+	if (addr + size < addr)
+		return STATUS_INVALID_PARAMETER;
+	size = round_up(addr + size, PAGE) - base;
+	struct region *r = watched(p, base, size);
+	if (!r)
+		return STATUS_INVALID_PARAMETER;
+	uint64_t n = 0, a = base;
+	for (; a < base + size && n < *count; a += PAGE)
+		if (r->pages[(a - r->base) / PAGE] & PG_WRITTEN)
+			pages[n++] = a;
+	/* Wine resets what it looked at: up to where the list filled up. */
+	if (reset)
+		reset_watch(p, r, base, a - base);
+	*count = n;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t vm_reset_write_watch(struct kprocess *p, uint64_t addr, uint64_t size)
+{
+	uint64_t base = addr & ~(PAGE - 1);
+	if (addr + size < addr)
+		return STATUS_INVALID_PARAMETER;
+	size = round_up(addr + size, PAGE) - base;
+	struct region *r = watched(p, base, size);
+	if (!r)
+		return STATUS_INVALID_PARAMETER;
+	reset_watch(p, r, base, size);
+	return STATUS_SUCCESS;
 }
 
 ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
@@ -721,9 +788,8 @@ void vm_flush_code(struct kprocess *p, uint64_t addr, uint64_t size)
 		uint64_t from = addr > r->base ? addr & ~(PAGE - 1) : r->base;
 		uint64_t to = end < r->base + r->size ? end : r->base + r->size;
 		for (uint64_t a = from; a < to; a += PAGE) {
-			uint16_t prot = r->pages[(a - r->base) / PAGE] & PG_PROT;
-			if (prot)
-				reprotect(p, a, prot);
+			if (r->pages[(a - r->base) / PAGE] & PG_PROT)
+				reprotect(p, r, a);
 		}
 	}
 }

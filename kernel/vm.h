@@ -118,6 +118,13 @@ ntstatus_t vm_query_region(struct kprocess *p, uint64_t addr, struct vm_region_i
  * returns true if it was a guard page (STATUS_GUARD_PAGE_VIOLATION is then raised once). */
 bool vm_clear_guard(struct kprocess *p, uint64_t addr);
 
+/* Write watches of a MEM_WRITE_WATCH allocation holding [addr, addr+size) (else
+ * STATUS_INVALID_PARAMETER): up to *count addresses of pages written since the last reset go
+ * to `pages`, *count gets their number; `reset` restarts watching the pages looked at. */
+ntstatus_t vm_get_write_watch(struct kprocess *p, uint64_t addr, uint64_t size, bool reset,
+			      uint64_t *pages, uint64_t *count);
+ntstatus_t vm_reset_write_watch(struct kprocess *p, uint64_t addr, uint64_t size);
+
 /* A guard-page fault at `addr` inside a thread's stack, whose reserved bottom is
  * `dealloc_stack` (TEB.DeallocationStack): the stack grows as Wine's virtual_handle_stack_fault
  * grows it. The touched page loses its guard and the page below becomes the new committed

@@ -3,6 +3,7 @@
  * NtFlushInstructionCache, NtLock/UnlockVirtualMemory. The state lives in kernel/vm.c; these
  * handlers read and write the guest's arguments (pointer width aware) and check them in the
  * order Wine's dlls/ntdll/unix/virtual.c does. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/guest.h"
@@ -399,6 +400,58 @@ ntstatus_t nt_flush_virtual_memory(struct nt_call *c, handle_t process, gptr_t b
 	if ((st = write_base_size(p, base_ptr, size_ptr, base, size)) != STATUS_SUCCESS)
 		return st;
 	return iosb ? guest_write_iosb(p, iosb, STATUS_SUCCESS, 0) : STATUS_SUCCESS;
+}
+
+enum { WRITE_WATCH_FLAG_RESET = 1 };
+
+ntstatus_t nt_get_write_watch(struct nt_call *c, handle_t process, uint32_t flags, gptr_t base,
+			      uint64_t size, gptr_t addresses, gptr_t count_ptr, gptr_t granularity_ptr)
+{
+	struct kprocess *p = c->proc;
+	uint64_t count;
+	/* Wine's order of checks. */
+	if (!count_ptr || !granularity_ptr)
+		return STATUS_ACCESS_VIOLATION;
+	ntstatus_t st = guest_read_ptr(p, count_ptr, &count);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!count || !size || (flags & ~WRITE_WATCH_FLAG_RESET))
+		return STATUS_INVALID_PARAMETER;
+	if (!addresses)
+		return STATUS_ACCESS_VIOLATION;
+	if ((st = vm_check_process(p, process, PROCESS_VM_OPERATION)) != STATUS_SUCCESS)
+		return st;
+	/* The range lies in one allocation (vm_get_write_watch checks the rest): no more entries
+	 * than its pages. */
+	struct vm_region_info ri;
+	if (vm_query_region(p, base, &ri) != STATUS_SUCCESS || size > ri.alloc_base + ri.size - base)
+		return STATUS_INVALID_PARAMETER;
+	uint64_t pages = size / GUEST_PAGE_SIZE + 2;
+	if (count > pages)
+		count = pages;
+	/* The caller's array must take them all before any watch is reset. */
+	uint32_t granularity = GUEST_PAGE_SIZE;
+	if (!accessible(p, addresses, count * p->ptr_size, GMEM_WRITE) ||
+	    (st = guest_write(p, granularity_ptr, &granularity, 4)) != STATUS_SUCCESS)
+		return STATUS_ACCESS_VIOLATION;
+	uint64_t *found = malloc(count * sizeof *found);
+	if (!found)
+		return STATUS_NO_MEMORY;
+	st = vm_get_write_watch(p, base, size, flags & WRITE_WATCH_FLAG_RESET, found, &count);
+	for (uint64_t i = 0; st == STATUS_SUCCESS && i < count; i++)
+		st = guest_write_ptr(p, addresses + i * p->ptr_size, found[i]);
+	free(found);
+	if (st == STATUS_SUCCESS)
+		st = guest_write_ptr(p, count_ptr, count);
+	return st;
+}
+
+ntstatus_t nt_reset_write_watch(struct nt_call *c, handle_t process, gptr_t base, uint64_t size)
+{
+	if (!size)
+		return STATUS_INVALID_PARAMETER;
+	ntstatus_t st = vm_check_process(c->proc, process, PROCESS_VM_OPERATION);
+	return st != STATUS_SUCCESS ? st : vm_reset_write_watch(c->proc, base, size);
 }
 
 ntstatus_t nt_flush_process_write_buffers(struct nt_call *c)

@@ -228,7 +228,8 @@ START_TEST(fixed_addresses_and_rounding)
 	rb = 0x30000000;
 	ck_assert_uint_eq(alloc(&rb, &rs, 0, MEM_RESET, 0), STATUS_NOT_MAPPED_VIEW);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE | MEM_LARGE_PAGES, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
-	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE), STATUS_NOT_SUPPORTED);
+	uint64_t wb = 0x20000000, ws = 0x1000;
+	ck_assert_uint_eq(alloc(&wb, &ws, 0, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE), STATUS_INVALID_PARAMETER);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE, PAGE_WRITECOPY), STATUS_INVALID_PAGE_PROTECTION);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE, PAGE_READONLY | PAGE_READWRITE), STATUS_INVALID_PAGE_PROTECTION);
 	ck_assert_uint_eq(alloc(&b, &s, 0, MEM_RESERVE, PAGE_NOACCESS | PAGE_GUARD), STATUS_INVALID_PAGE_PROTECTION);
@@ -434,6 +435,75 @@ START_TEST(stack_growth_through_guard_pages)
 }
 END_TEST
 
+/* NtGetWriteWatch into BUF: the count, and the addresses in `out`. */
+static uint64_t get_watch(uint64_t base, uint64_t size, uint64_t max, uint32_t flags, uint64_t *out,
+			  ntstatus_t expect)
+{
+	guest_write_ptr(p, SIZE_P, max);
+	ck_assert_uint_eq(nt_get_write_watch(&call, CURRENT_PROCESS, flags, base, size, BUF, SIZE_P, OLD_P),
+			  expect);
+	uint64_t n = 0;
+	guest_read_ptr(p, SIZE_P, &n);
+	for (uint64_t i = 0; expect == STATUS_SUCCESS && i < n; i++)
+		guest_read_ptr(p, BUF + i * p->ptr_size, &out[i]);
+	return n;
+}
+
+START_TEST(write_watches)
+{
+	uint64_t base = 0, size = 0x5000, got[8];
+	ck_assert_uint_eq(alloc(&base, &size, 0, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE), STATUS_SUCCESS);
+	uint64_t c = base, cs = 0x4000;
+	ck_assert_uint_eq(alloc(&c, &cs, 0, MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 0);
+	uint32_t granularity;
+	guest_read(p, OLD_P, &granularity, 4);
+	ck_assert_uint_eq(granularity, 0x1000);
+	/* Writes (by the guest or on its behalf) are seen; reads are not. */
+	uint32_t v = 1;
+	ck_assert_uint_eq(guest_write(p, base + 0x1ffc, &v, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_read(p, base + 0x2000, &v, 4), STATUS_SUCCESS);
+	ck_assert(gmem_write(p->mem, base + 0x3000, &v, 4, NULL));
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 2);
+	ck_assert_uint_eq(got[0], base + 0x1000);
+	ck_assert_uint_eq(got[1], base + 0x3000);
+	/* A protection change keeps what was seen. */
+	uint32_t old;
+	ck_assert_uint_eq(protect(base + 0x1000, 0x1000, PAGE_READONLY, &old), STATUS_SUCCESS);
+	ck_assert_uint_eq(protect(base + 0x1000, 0x1000, PAGE_READWRITE, &old), STATUS_SUCCESS);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 2);
+	/* WRITE_WATCH_FLAG_RESET resets what it looked at: with room for one entry, the first. */
+	ck_assert_uint_eq(get_watch(base, 0x5000, 1, 1, got, STATUS_SUCCESS), 1);
+	ck_assert_uint_eq(got[0], base + 0x1000);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 1);
+	ck_assert_uint_eq(got[0], base + 0x3000);
+	/* Watched again after a reset. */
+	ck_assert_uint_eq(guest_write(p, base + 0x1000, &v, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(get_watch(base + 0x1000, 0x1000, 8, 0, got, STATUS_SUCCESS), 1);
+	ck_assert_uint_eq(nt_reset_write_watch(&call, CURRENT_PROCESS, base, 0x5000), STATUS_SUCCESS);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 0);
+	ck_assert(gmem_write(p->mem, base, &v, 4, NULL));
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 1, got, STATUS_SUCCESS), 1);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 0);
+	/* Decommitted pages forget. */
+	ck_assert(gmem_write(p->mem, base + 0x2000, &v, 4, NULL));
+	uint64_t d = base + 0x2000, ds = 0x1000;
+	ck_assert_uint_eq(release(&d, &ds, MEM_DECOMMIT), STATUS_SUCCESS);
+	ck_assert_uint_eq(get_watch(base, 0x5000, 8, 0, got, STATUS_SUCCESS), 0);
+	/* Errors: no watch, outside the allocation, bad arguments. */
+	ck_assert_uint_eq(get_watch(SCRATCH, 0x1000, 8, 0, got, STATUS_INVALID_PARAMETER), 8);
+	get_watch(base, 0x6000, 8, 0, got, STATUS_INVALID_PARAMETER);
+	get_watch(base, 0x1000, 0, 0, got, STATUS_INVALID_PARAMETER);
+	get_watch(base, 0x1000, 8, 2, got, STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(nt_get_write_watch(&call, CURRENT_PROCESS, 0, base, 0x1000, BUF, 0, OLD_P),
+			  STATUS_ACCESS_VIOLATION);
+	ck_assert_uint_eq(nt_get_write_watch(&call, CURRENT_PROCESS, 0, base, 0x1000, RO_PAGE, SIZE_P, OLD_P),
+			  STATUS_ACCESS_VIOLATION);
+	ck_assert_uint_eq(nt_reset_write_watch(&call, CURRENT_PROCESS, SCRATCH, 0x1000), STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(nt_reset_write_watch(&call, CURRENT_PROCESS, base, 0), STATUS_INVALID_PARAMETER);
+}
+END_TEST
+
 START_TEST(bad_pointers_leave_state_unchanged)
 {
 	uint64_t v;
@@ -628,6 +698,7 @@ int main(void)
 	tcase_add_test(t64, protection_changes);
 	tcase_add_test(t64, guard_pages);
 	tcase_add_test(t64, stack_growth_through_guard_pages);
+	tcase_add_test(t64, write_watches);
 	tcase_add_test(t64, bad_pointers_leave_state_unchanged);
 	tcase_add_test(t64, release_whole_allocations_only);
 	tcase_add_test(t64, read_write_virtual_memory);

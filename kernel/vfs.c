@@ -274,6 +274,7 @@ void file_destroy(struct kobject *obj)
 	if (f->fd >= 0)
 		close(f->fd);
 	dir_listing_free(f->listing);
+	free(f->peek);
 	free(f->host_path);
 	free(f->path);
 }

@@ -139,6 +139,9 @@ struct kfile {
 	bool delete_on_close;
 	struct fnode *node;      /* shared per host file; NULL for devices */
 	struct dir_listing *listing; /* NtQueryDirectoryFile state */
+	/* Bytes FSCTL_PIPE_PEEK took out of a host pipe: the next reads return them first. */
+	char *peek;
+	size_t peek_len;
 };
 
 bool vfs_init(struct kprocess *p);

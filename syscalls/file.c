@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -100,6 +101,9 @@ enum {
 };
 
 #define FSCTL_GET_OBJECT_ID 0x9009c
+#define FSCTL_PIPE_PEEK 0x11400c
+/* FILE_PIPE_PEEK_BUFFER.NamedPipeState */
+#define FILE_PIPE_CONNECTED_STATE 3
 
 /* ConDrv requests (Wine's include/wine/condrv.h; GUEST-CONTRACT.md §6). */
 enum {
@@ -560,6 +564,18 @@ static bool is_stream(const struct kfile *f)
 	return f->kind == KFILE_HOST_FD;
 }
 
+/* read(2) on a stream, bytes a peek already took out first. */
+static ssize_t stream_read(struct kfile *f, char *buf, size_t want)
+{
+	if (!f->peek_len)
+		return read(f->fd, buf, want);
+	size_t n = want < f->peek_len ? want : f->peek_len;
+	memcpy(buf, f->peek, n);
+	memmove(f->peek, f->peek + n, f->peek_len - n);
+	f->peek_len -= n;
+	return (ssize_t)n;
+}
+
 ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
 			gptr_t apc_context, gptr_t iosb, gptr_t buffer, uint32_t length,
 			gptr_t offset, gptr_t key)
@@ -590,7 +606,7 @@ ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 	}
 	while (st == STATUS_SUCCESS && done < length) {
 		size_t want = length - done < IO_CHUNK ? length - done : IO_CHUNK;
-		ssize_t n = is_stream(f) ? read(f->fd, buf, want) : pread(f->fd, buf, want, (off_t)(off + done));
+		ssize_t n = is_stream(f) ? stream_read(f, buf, want) : pread(f->fd, buf, want, (off_t)(off + done));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1417,6 +1433,52 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 
 /* ---- control requests ---- */
 
+/* PeekNamedPipe on a host pipe: FILE_PIPE_PEEK_BUFFER {ULONG NamedPipeState, ReadDataAvailable,
+ * NumberOfMessages, MessageLength; CHAR Data[]}. The bytes returned are read out of the pipe
+ * into the file object's peek buffer, where the next reads find them. */
+static ntstatus_t pipe_peek(struct kprocess *p, struct kfile *f, gptr_t out, uint32_t out_size,
+			    uint64_t *info)
+{
+	if (out_size < 16)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	int avail = 0;
+	if (ioctl(f->fd, FIONREAD, &avail) || avail < 0)
+		avail = 0;
+	if (!avail && !f->peek_len) {
+		struct pollfd pfd = {.fd = f->fd, .events = POLLIN};
+		/* Nothing buffered and the writer gone. */
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR)))
+			return STATUS_PIPE_BROKEN;
+	}
+	size_t want = out_size - 16;
+	if (want > IO_CHUNK)
+		want = IO_CHUNK;
+	if (want > f->peek_len && avail) {
+		size_t more = want - f->peek_len < (size_t)avail ? want - f->peek_len : (size_t)avail;
+		char *grown = realloc(f->peek, f->peek_len + more);
+		if (!grown)
+			return STATUS_NO_MEMORY;
+		f->peek = grown;
+		ssize_t n;
+		do
+			n = read(f->fd, f->peek + f->peek_len, more);
+		while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			f->peek_len += (size_t)n;
+			avail -= (int)n;
+		}
+	}
+	size_t copy = want < f->peek_len ? want : f->peek_len;
+	uint32_t hdr[4] = {FILE_PIPE_CONNECTED_STATE, (uint32_t)(f->peek_len + (size_t)avail), 0, 0};
+	ntstatus_t st = guest_write(p, out, hdr, sizeof hdr);
+	if (st == STATUS_SUCCESS && copy)
+		st = guest_write(p, out + 16, f->peek, copy);
+	*info = 16 + copy;
+	if (st == STATUS_SUCCESS && copy < f->peek_len + (size_t)avail)
+		st = STATUS_BUFFER_OVERFLOW;
+	return st;
+}
+
 ntstatus_t nt_fs_control_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
 			      gptr_t apc_context, gptr_t iosb, uint32_t code, gptr_t in_buffer,
 			      uint32_t in_size, gptr_t out_buffer, uint32_t out_size)
@@ -1428,11 +1490,14 @@ ntstatus_t nt_fs_control_file(struct nt_call *c, handle_t handle, handle_t event
 	if (st != STATUS_SUCCESS)
 		return st;
 	struct finfo i;
-	if (code != FSCTL_GET_OBJECT_ID || f->kind != KFILE_DISK)
+	uint64_t info = 0;
+	if (code == FSCTL_PIPE_PEEK && f->device_type == FILE_DEVICE_NAMED_PIPE && f->fd >= 0) {
+		st = pipe_peek(p, f, out_buffer, out_size, &info);
+	} else if (code != FSCTL_GET_OBJECT_ID || f->kind != KFILE_DISK) {
 		st = STATUS_INVALID_DEVICE_REQUEST; /* FIXME: other FSCTLs */
-	else if (out_size < 64)
+	} else if (out_size < 64) {
 		st = STATUS_BUFFER_TOO_SMALL;
-	else if ((st = file_info(f, &i)) == STATUS_SUCCESS) {
+	} else if ((st = file_info(f, &i)) == STATUS_SUCCESS) {
 		/* FILE_OBJECTID_BUFFER {BYTE ObjectId[16]; BYTE ExtendedInfo[48]}: the host's
 		 * (device, inode) pair, unique per file as the loader's module lookup needs
 		 * (GUEST-CONTRACT §3 step 8.2). */
@@ -1440,9 +1505,10 @@ ntstatus_t nt_fs_control_file(struct nt_call *c, handle_t handle, handle_t event
 		put64(b, 0, i.dev);
 		put64(b, 8, i.ino);
 		st = guest_write(p, out_buffer, b, sizeof b);
-		if (st == STATUS_SUCCESS && iosb)
-			guest_write_iosb(p, iosb, st, sizeof b);
+		info = sizeof b;
 	}
+	if ((st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) && iosb)
+		guest_write_iosb(p, iosb, st, info);
 	object_unref(f);
 	return st;
 }
@@ -1494,7 +1560,7 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 			return STATUS_NO_MEMORY;
 		ssize_t n;
 		do
-			n = read(f->fd, buf, want);
+			n = stream_read(f, buf, want);
 		while (n < 0 && errno == EINTR);
 		st = n < 0 ? errno_status(errno) : guest_write(p, out, buf, (size_t)n);
 		*info = n > 0 ? (uint64_t)n : 0;
@@ -1549,7 +1615,7 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 		}
 		ssize_t n;
 		do
-			n = read(f->fd, buf, want);
+			n = stream_read(f, buf, want);
 		while (n < 0 && errno == EINTR);
 		size_t len = n > 0 ? utf8_to_utf16(buf, (size_t)n, w, want) : 0;
 		if (len > want)

@@ -809,6 +809,29 @@ START_TEST(std_handles_device_types)
 	char got[16] = {0};
 	ck_assert_int_eq(read(fds[0], got, sizeof got), 11);
 	ck_assert_str_eq(got, "to the pipe");
+	/* PeekNamedPipe: the bytes stay for the next read. */
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_uint_eq(vfs_make_host_fd_file(p, fds[0], GENERIC_READ | SYNCHRONIZE, &f), STATUS_SUCCESS);
+	handle_alloc(&p->handles, f, f->access, 0, &h);
+	object_unref(f);
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x11400c, 0, 0, BUF, 16), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF + 4), 0);
+	ck_assert_int_eq(write(fds[1], "peekaboo", 8), 8);
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x11400c, 0, 0, BUF, 20), STATUS_BUFFER_OVERFLOW);
+	ck_assert_uint_eq(rd32(BUF + 4), 8);
+	ck_assert_uint_eq(iosb_info(), 20);
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x11400c, 0, 0, BUF, 64), STATUS_SUCCESS);
+	ck_assert_uint_eq(iosb_info(), 24);
+	ck_assert_uint_eq(read_at(h, 4, NULL, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "peek");
+	close(fds[1]);
+	ck_assert_uint_eq(read_at(h, 8, NULL, got), STATUS_SUCCESS);
+	ck_assert_str_eq(got, "aboo");
+	ck_assert_uint_eq(nt_fs_control_file(&call, h, 0, 0, 0, IOSB_P, 0x11400c, 0, 0, BUF, 16), STATUS_PIPE_BROKEN);
+	ck_assert_uint_eq(read_at(h, 8, NULL, got), STATUS_END_OF_FILE);
+	nt_close(&call, h);
+	close(fds[0]);
+	ck_assert_int_eq(pipe(fds), 0);
 	/* A pipe nobody reads any more: STATUS_PIPE_BROKEN, and no SIGPIPE for ntemu. */
 	close(fds[0]);
 	ck_assert_uint_eq(vfs_make_host_fd_file(p, fds[1], GENERIC_WRITE | SYNCHRONIZE, &f), STATUS_SUCCESS);

@@ -120,6 +120,8 @@ enum {
 	MemoryBasicInformation = 0,
 	MemoryMappedFilenameInformation = 2,
 	MemoryRegionInformation = 3,
+	MemoryWorkingSetExInformation = 4,
+	MemoryImageInformation = 6,
 	MemoryWineUnixFuncs = 1000,
 	MemoryWineUnixWow64Funcs = 1001,
 };
@@ -232,6 +234,56 @@ static ntstatus_t query_filename(struct kprocess *p, uint64_t addr, gptr_t buffe
 	return st == STATUS_INFO_LENGTH_MISMATCH ? STATUS_BUFFER_OVERFLOW : st;
 }
 
+static ntstatus_t query_working_set_ex(struct kprocess *p, gptr_t buffer, uint64_t length,
+				       gptr_t result_length)
+{
+	/* An array of MEMORY_WORKING_SET_EX_INFORMATION {PVOID VirtualAddress; ULONG_PTR
+	 * VirtualAttributes}: the caller names the pages, the attributes are filled in. Nothing is
+	 * ever paged out, so a committed, accessible page is Valid (bit 0), with its protection
+	 * (bits 4-14), Shared (bit 15) and a ShareCount of 1 (bits 1-3) for views. */
+	unsigned w = p->ptr_size;
+	if (length < 2u * w)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	uint64_t n = length / (2u * w);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr, attrs = 0;
+		gptr_t entry = buffer + i * 2 * w;
+		ntstatus_t st = guest_read_ptr(p, entry, &addr);
+		if (st != STATUS_SUCCESS)
+			return st;
+		struct vm_basic_info mbi;
+		if (vm_query(p, addr, &mbi) == STATUS_SUCCESS && mbi.state == MEM_COMMIT &&
+		    !(mbi.protect & PAGE_GUARD) && (mbi.protect & 0xff) != PAGE_NOACCESS) {
+			bool shared = mbi.type != MEM_PRIVATE;
+			attrs = 1 | (uint64_t)(mbi.protect & 0x7ff) << 4 | (shared ? 1u << 1 | 1u << 15 : 0);
+		}
+		if ((st = guest_write_ptr(p, entry + w, attrs)) != STATUS_SUCCESS)
+			return st;
+	}
+	return put_result(p, result_length, n * 2 * w);
+}
+
+static ntstatus_t query_image(struct kprocess *p, uint64_t addr, gptr_t buffer, uint64_t length,
+			      gptr_t result_length)
+{
+	/* MEMORY_IMAGE_INFORMATION {PVOID ImageBase; SIZE_T SizeOfImage; ULONG ImageFlags}: zero
+	 * outside image views (as Wine answers); ImageSigningLevel (bits 2-5) is 12,
+	 * SE_SIGNING_LEVEL_WINDOWS, as Wine reports for every image. */
+	unsigned w = p->ptr_size, size = w == 8 ? 24 : 12;
+	if (length < size)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	struct layout l = {.len = 0};
+	memset(l.buf, 0, sizeof l.buf);
+	uint64_t base, view_size, offset;
+	struct ksection *s = vm_view_info(p, addr, &base, &view_size, &offset);
+	bool image = s && (s->attributes & SEC_IMAGE);
+	put(&l, image ? base : 0, w);
+	put(&l, image ? view_size : 0, w);
+	put(&l, image ? 12u << 2 : 0, 4);
+	ntstatus_t st = guest_write(p, buffer, l.buf, size);
+	return st != STATUS_SUCCESS ? st : put_result(p, result_length, size);
+}
+
 ntstatus_t nt_query_virtual_memory(struct nt_call *c, handle_t process, gptr_t addr,
 				   uint32_t info_class, gptr_t buffer, uint64_t length,
 				   gptr_t result_length)
@@ -247,6 +299,10 @@ ntstatus_t nt_query_virtual_memory(struct nt_call *c, handle_t process, gptr_t a
 		return query_filename(p, addr, buffer, length, result_length);
 	case MemoryRegionInformation:
 		return query_region(p, addr, buffer, length, result_length);
+	case MemoryWorkingSetExInformation:
+		return query_working_set_ex(p, buffer, length, result_length);
+	case MemoryImageInformation:
+		return query_image(p, addr, buffer, length, result_length);
 	case MemoryWineUnixFuncs:
 	case MemoryWineUnixWow64Funcs:
 		/* No module has a Wine unix library here (GUEST-CONTRACT.md §3 step 2, §4): the

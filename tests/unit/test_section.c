@@ -405,6 +405,13 @@ START_TEST(image_section_at_base_and_relocated)
 	guest_read_ptr(p, RET_P, &ret);
 	ck_assert_uint_eq(ret, 90);
 
+	/* MemoryImageInformation: the image view holding the address. */
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, transfer, 6, BUF, 24, RET_P), STATUS_SUCCESS);
+	guest_read(p, BUF, q, sizeof q);
+	ck_assert_uint_eq(q[0], a);
+	ck_assert_uint_eq(q[1], pe.mapped_size);
+	ck_assert_uint_eq((uint32_t)q[2], 12u << 2);
+
 	/* The base is taken: mapped elsewhere, relocated by the delta, header ImageBase updated. */
 	uint64_t b = 0, bs = 0;
 	ck_assert_uint_eq(map(h, &b, 0, &bs, PAGE_EXECUTE_READ), STATUS_IMAGE_NOT_AT_BASE);

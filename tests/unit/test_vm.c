@@ -645,6 +645,24 @@ START_TEST(other_classes_locks_and_flush)
 	ck_assert_uint_eq(q[3], 0x2000);
 	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, 0x20000000, 3, BUF, 48, RET_P),
 			  STATUS_INVALID_ADDRESS);
+	/* MemoryWorkingSetExInformation: committed readable pages are valid, with their
+	 * protection; reserved and free ones are not. */
+	uint64_t ws[6] = {base + 0x1000, 0xdead, base, 0xdead, 0x20000000, 0xdead};
+	guest_write(p, BUF, ws, sizeof ws);
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, 0, 4, BUF, sizeof ws, RET_P), STATUS_SUCCESS);
+	guest_read(p, BUF, ws, sizeof ws);
+	ck_assert_uint_eq(ws[0], base + 0x1000);
+	ck_assert_uint_eq(ws[1], 1 | PAGE_READONLY << 4);
+	ck_assert_uint_eq(ws[3], 0);
+	ck_assert_uint_eq(ws[5], 0);
+	guest_read_ptr(p, RET_P, &ws[0]);
+	ck_assert_uint_eq(ws[0], sizeof ws);
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, 0, 4, BUF, 15, RET_P),
+			  STATUS_INFO_LENGTH_MISMATCH);
+	/* MemoryImageInformation: zero outside image views. */
+	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, base, 6, BUF, 24, RET_P), STATUS_SUCCESS);
+	guest_read(p, BUF, q, 24);
+	ck_assert_uint_eq(q[0] | q[1] | q[2], 0);
 	/* MemoryMappedFilenameInformation: private memory has no file. */
 	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, base + 0x1000, 2, BUF, 0x200, RET_P),
 			  STATUS_INVALID_ADDRESS);

@@ -4,8 +4,11 @@
  * (NtAllocateVirtualMemory), a view of a section (MEM_MAPPED) or an image view (MEM_IMAGE).
  * A region has an AllocationBase, an AllocationProtect, a type and per-page state (reserved, or
  * committed with a PAGE_* protection). Its host memory is one mmap'd block per region (private
- * memory, image views) or the section's memory (data views, so two views share their bytes);
- * committed pages are mapped into guest memory with gmem_map, reserved pages are not mapped.
+ * memory, image views, write-copy data views) or the section's memory (other data views, so
+ * two views share their bytes); committed pages are mapped into guest memory with gmem_map,
+ * reserved pages are not mapped. The allocation granularity is 64 KiB; NULL-address
+ * allocations search bottom-up from VM_LOW_LIMIT (vm_set_alloc_start moves that start), or
+ * top-down from the end of user space with MEM_TOP_DOWN.
  *
  * Anything the bootstrap puts in guest memory (stacks, TEB, PEB, KUSER_SHARED_DATA) must come
  * from here too, so allocations never land on it and NtQueryVirtualMemory describes it. */

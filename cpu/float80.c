@@ -176,6 +176,13 @@ static struct rounded round_pack(struct fpctx *x, const struct fmt *f, bool sign
 		} else if (!(masks & FPX_UE) && f->wrap) {
 			x->flags |= FPX_UE;
 			be += f->wrap;
+			if (be <= 0) {
+				/* Still tiny after the bias adjust (only FSCALE gets this far): the
+				 * hardware delivers a signed zero, inexact, whatever the rounding. */
+				x->flags |= FPX_PE;
+				x->c1 = false;
+				return r;
+			}
 		}
 		if (be <= 0) {
 			if (!(masks & FPX_UE))
@@ -201,9 +208,18 @@ static struct rounded round_pack(struct fpctx *x, const struct fmt *f, bool sign
 		be++;
 	}
 	if (be > f->emax) {
-		if (!(masks & FPX_OE) && f->wrap) {
+		/* Unmasked, a register result is bias-adjusted; if that still overflows (only FSCALE
+		 * gets there) the hardware delivers an infinity whatever the rounding. */
+		bool unmasked_reg = !(masks & FPX_OE) && f->wrap;
+		if (unmasked_reg && be - f->wrap <= f->emax) {
 			x->flags |= FPX_OE;
 			be -= f->wrap;
+		} else if (unmasked_reg) {
+			x->flags |= FPX_OE | FPX_PE;
+			x->c1 = true;
+			r.be = f->emax + 1;
+			r.sig = TOP64;
+			return r;
 		} else {
 			x->flags |= FPX_OE | FPX_PE;
 			int rc = FPCW_RC(x->cw);
@@ -380,7 +396,7 @@ static uint64_t isqrt128(u128 rad, u128 *rem)
 	uint64_t r = (uint64_t)x;
 	while ((u128)r * r > rad)
 		r--;
-	while ((u128)r * r + 2 * (u128)r + 1 <= rad) /* (r+1)^2 <= rad */
+	while (r != ~0ull && (u128)r * r + 2 * (u128)r + 1 <= rad) /* (r+1)^2 <= rad, no 2^128 wrap */
 		r++;
 	*rem = rad - (u128)r * r;
 	return r;
@@ -469,12 +485,14 @@ struct float80 f80_rem(struct fpctx *x, struct float80 a, struct float80 b, bool
 	if (ka == F80_INF || kb == F80_ZERO)
 		return invalid(x);
 	*cc = 0;
-	if (kb == F80_INF || ka == F80_ZERO) {
-		if (ka == F80_DENORMAL || kb == F80_DENORMAL)
+	if (ka == F80_ZERO) {
+		if (kb == F80_DENORMAL)
 			x->flags |= FPX_DE;
 		return a;
 	}
 	struct unp ua = unpack(x, a), ub = unpack(x, b);
+	if (kb == F80_INF)
+		return round80(x, false, ua.sign, ua.e - 63, ua.m);
 	int32_t d = ua.e - ub.e;
 	bool sign = ua.sign;
 	u128 r;
@@ -487,7 +505,9 @@ struct float80 f80_rem(struct fpctx *x, struct float80 a, struct float80 b, bool
 		xexp = ua.e - n - 63;
 		*cc = 0x400;
 	} else if (d < -1 || (d == -1 && !ieee)) {
-		return a;
+		/* The remainder is ST(0) itself, delivered like any result: a pseudo-denormal comes
+		 * back normal, a denormal underflows (bias-adjusted when UE is unmasked). */
+		return round80(x, false, ua.sign, ua.e - 63, ua.m);
 	} else {
 		int32_t s = d < 0 ? ua.e : ub.e;
 		u128 an = (u128)ua.m << (ua.e - s), bn = (u128)ub.m << (ub.e - s);
@@ -536,13 +556,18 @@ static uint64_t round_mag(struct fpctx *x, bool sign, int32_t e, uint64_t m, boo
 	return ip + up;
 }
 
+/* Exact: a 64-bit magnitude always fits the significand. */
+static struct float80 from_mag(bool sign, uint64_t mag)
+{
+	if (!mag)
+		return zero80(sign);
+	int s = clz64(mag);
+	return f80_make(sign, (unsigned)(BIAS80 + 63 - s), mag << s);
+}
+
 struct float80 f80_from_int(int64_t v)
 {
-	if (!v)
-		return zero80(false);
-	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	int s = clz64(mag);
-	return f80_make(v < 0, (unsigned)(BIAS80 + 63 - s), mag << s);
+	return from_mag(v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 struct float80 f80_round_int(struct fpctx *x, struct float80 a)
@@ -556,12 +581,7 @@ struct float80 f80_round_int(struct fpctx *x, struct float80 a)
 	struct unp u = unpack(x, a);
 	if (u.e >= 63)
 		return a;
-	uint64_t mag = round_mag(x, u.sign, u.e, u.m, false);
-	if (!mag)
-		return zero80(u.sign);
-	struct float80 r = f80_from_int((int64_t)mag);
-	r.sign_exp |= u.sign ? 0x8000 : 0;
-	return r;
+	return from_mag(u.sign, round_mag(x, u.sign, u.e, u.m, false)); /* up to 2^63 */
 }
 
 int64_t f80_to_int(struct fpctx *x, struct float80 a, unsigned bits, bool truncate)
@@ -718,12 +738,7 @@ struct float80 f80_from_bcd(const uint8_t bcd[10])
 	uint64_t v = 0;
 	for (int k = 8; k >= 0; k--)
 		v = v * 100 + (bcd[k] >> 4) * 10 + (bcd[k] & 15);
-	bool sign = bcd[9] >> 7;
-	if (!v)
-		return zero80(sign);
-	struct float80 r = f80_from_int((int64_t)v);
-	r.sign_exp |= sign ? 0x8000 : 0;
-	return r;
+	return from_mag(bcd[9] >> 7, v);
 }
 
 void f80_to_bcd(struct fpctx *x, struct float80 a, uint8_t bcd[10])

@@ -49,11 +49,12 @@ struct fpctx {
 	uint16_t cw;
 	uint16_t flags; /* FPX_* raised by the operation (or operations) */
 	bool c1;        /* the inexact result was rounded away from zero */
+	bool stack_fault; /* x87.c: the instruction hit a stack fault, C1 tells which */
 };
 
 static inline struct fpctx fpctx_make(uint16_t cw)
 {
-	return (struct fpctx){ .cw = cw, .flags = 0, .c1 = false };
+	return (struct fpctx){ .cw = cw, .flags = 0, .c1 = false, .stack_fault = false };
 }
 
 /* Operand classes (FXAM and operand checks). */

@@ -106,6 +106,7 @@ static bool stack_fault(struct cpu *c, struct fpctx *x, bool overflow)
 {
 	x->flags |= FPX_IE;
 	x->c1 = overflow;
+	x->stack_fault = true;
 	c->fpu.sw |= SW_SF;
 	return c->fpu.cw & FPX_IE;
 }
@@ -115,10 +116,13 @@ static bool stack_fault(struct cpu *c, struct fpctx *x, bool overflow)
 static void finish(struct cpu *c, const struct insn *i, const struct fpctx *x, uint16_t cc_mask, uint16_t cc)
 {
 	uint16_t flags = x->flags;
-	if (blocked(c, x))
+	bool c1 = x->c1;
+	if (blocked(c, x)) { /* nothing delivered: no rounding to report, only a stack fault */
 		flags &= FPX_IE | FPX_DE | FPX_ZE;
+		c1 = x->stack_fault && x->c1;
+	}
 	uint16_t sw = (uint16_t)((c->fpu.sw & ~(SW_C1 | cc_mask)) | flags | (cc & cc_mask));
-	if (x->c1)
+	if (c1)
 		sw |= SW_C1;
 	if (unmasked(c, flags))
 		sw |= SW_ES | SW_B;
@@ -359,21 +363,18 @@ static const uint16_t cmp_cc[] = {
 static void compare_cc(struct cpu *c, const struct insn *i, struct fpctx *x, bool b_empty, struct float80 b,
 		       bool quiet, unsigned pops, uint16_t src_de)
 {
+	/* The condition codes are written even when an unmasked exception stops the instruction
+	 * (unordered then); only the pops are skipped, as on the host x87. */
 	uint16_t cc = SW_C0 | SW_C2 | SW_C3;
+	bool run;
 	if (is_empty(c, 0) || b_empty) {
-		if (!stack_fault(c, x, false)) {
-			finish(c, i, x, 0, 0);
-			return;
-		}
+		run = stack_fault(c, x, false);
 	} else {
 		cc = cmp_cc[f80_compare(x, st_get(c, 0), b, quiet)];
 		add_src_de(x, src_de, st_get(c, 0));
-		if (blocked(c, x)) {
-			finish(c, i, x, 0, 0);
-			return;
-		}
+		run = !blocked(c, x);
 	}
-	while (pops--)
+	while (run && pops--)
 		st_pop(c);
 	finish(c, i, x, SW_CC & ~SW_C1, cc);
 }
@@ -456,24 +457,19 @@ void x87_comi(struct cpu *c, const struct insn *i)
 	struct fpctx x = begin(c);
 	unsigned k = i->rm & 7;
 	uint64_t fl = FL_ZF | FL_PF | FL_CF;
-	bool fault = is_empty(c, 0) || is_empty(c, k);
+	bool fault = is_empty(c, 0) || is_empty(c, k), run;
 	if (fault) {
-		if (!stack_fault(c, &x, false)) {
-			finish(c, i, &x, 0, 0);
-			return;
-		}
+		run = stack_fault(c, &x, false);
 	} else {
 		static const uint64_t rel_flags[] = {
 			[F80_GT] = 0, [F80_LT] = FL_CF, [F80_EQ] = FL_ZF, [F80_UNORDERED] = FL_ZF | FL_PF | FL_CF,
 		};
 		fl = rel_flags[f80_compare(&x, st_get(c, 0), st_get(c, k), i->param & 2)];
-		if (blocked(c, &x)) {
-			finish(c, i, &x, 0, 0);
-			return;
-		}
+		run = !blocked(c, &x);
 	}
+	/* EFLAGS are written even when an unmasked exception stops the pop (host x87). */
 	flags_set_arith(c, FL_ARITH, fl);
-	if (i->param & 1)
+	if (run && (i->param & 1))
 		st_pop(c);
 	finish(c, i, &x, fault ? 0 : SW_C1, c->fpu.sw); /* C1 changes only on a stack fault */
 }
@@ -594,7 +590,10 @@ void x87_st0_st1(struct cpu *c, const struct insn *i)
 		r = f80_scale(&x, a, b);
 	} else {
 		r = f80_rem(&x, a, b, i->param == S_PREM1, &cc);
-		cc_mask = cc == F80_REM_NO_QUOTIENT ? SW_C2 : SW_C0 | SW_C2 | SW_C3;
+		bool no_quotient = cc == F80_REM_NO_QUOTIENT || blocked(c, &x);
+		cc_mask = no_quotient ? SW_C2 : SW_C0 | SW_C2 | SW_C3;
+		if (no_quotient)
+			cc = 0;
 		x.c1 = cc & SW_C1;
 	}
 	if (!blocked(c, &x))

@@ -2,9 +2,12 @@
  * exceptions and memory images, and (on x86-64 hosts) every sequence in `seqs` run natively
  * too, comparing the whole FPU state, the flags, AX and the data area with the host's x87. */
 #include <check.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "cpu_fixture.h"
 #include "cpu/float80.h"
@@ -470,15 +473,17 @@ struct fstate {
 	uint8_t ftw;
 	uint8_t st[8][10]; /* ST(0)..ST(7) */
 	uint64_t rax, flags;
+	int trap; /* offset of the instruction that raised #MF, -1 if none */
 	uint8_t data[DATA_SIZE];
 };
 
 static void emu_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
 {
 	memcpy(fx->data, init, DATA_SIZE);
+	memset(fx->cpu.fpu.st, 0, sizeof fx->cpu.fpu.st);
 	fx->cpu.r[R_BX] = FX_DATA;
 	enum trap_kind t = fx_run(fx, s->code, s->n);
-	ck_assert_msg(t == TRAP_BREAKPOINT, "%s: trap %s at +%llx (%02x %02x)", s->name, cpu_trap_name(t),
+	ck_assert_msg(t == TRAP_BREAKPOINT || t == TRAP_X87, "%s: trap %s at +%llx (%02x %02x)", s->name, cpu_trap_name(t),
 		      (unsigned long long)(fx->cpu.trap.insn_rip - FX_CODE), s->code[fx->cpu.trap.insn_rip - FX_CODE],
 		      s->code[fx->cpu.trap.insn_rip - FX_CODE + 1]);
 	const struct x87_state *f = &fx->cpu.fpu;
@@ -495,6 +500,7 @@ static void emu_run_with(const struct seq *s, const uint8_t *init, struct fstate
 	}
 	out->rax = fx->cpu.r[R_AX];
 	out->flags = cpu_get_rflags(&fx->cpu) & FL_ARITH;
+	out->trap = t == TRAP_X87 ? (int)(fx->cpu.trap.insn_rip - FX_CODE) : -1;
 	memcpy(out->data, fx->data, DATA_SIZE);
 }
 
@@ -506,26 +512,57 @@ static void emu_run(const struct seq *s, struct fstate *out)
 }
 
 #ifdef __x86_64__
+/* A sequence that leaves an unmasked exception pending traps (#MF, SIGFPE) at its next waiting
+ * instruction natively too: the handler keeps the state at the trap and jumps back. */
+static sigjmp_buf native_jmp;
+static struct fstate *native_out;
+static uint8_t *native_page;
+
+static void native_fpe(int sig, siginfo_t *si, void *ctx)
+{
+	const ucontext_t *uc = ctx;
+	const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+	native_out->cw = fp->cwd;
+	native_out->sw = fp->swd;
+	native_out->ftw = (uint8_t)fp->ftw;
+	for (unsigned k = 0; k < 8; k++)
+		memcpy(native_out->st[k], &fp->_st[k], 10);
+	native_out->rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	native_out->flags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL] & FL_ARITH;
+	native_out->trap = (int)((uint8_t *)uc->uc_mcontext.gregs[REG_RIP] - native_page);
+	siglongjmp(native_jmp, 1);
+}
+
 static void native_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
 {
-	static uint8_t *page;
 	static uint8_t data[DATA_SIZE] __attribute__((aligned(16)));
 	static uint8_t fxs[512] __attribute__((aligned(16)));
-	if (!page) {
-		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ck_assert(page != MAP_FAILED);
+	if (!native_page) {
+		native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ck_assert(native_page != MAP_FAILED);
+		struct sigaction sa = { .sa_sigaction = native_fpe, .sa_flags = SA_SIGINFO };
+		sigaction(SIGFPE, &sa, NULL);
 	}
-	memcpy(page, s->code, s->n);
-	page[s->n] = 0xc3; /* ret */
+	memcpy(native_page, s->code, s->n);
+	native_page[s->n] = 0xc3; /* ret */
 	memcpy(data, init, DATA_SIZE);
+	memset(out, 0, sizeof *out);
+	native_out = out;
+	if (sigsetjmp(native_jmp, 1)) {
+		__asm__ volatile("fninit");
+		memcpy(out->data, data, DATA_SIZE);
+		return;
+	}
 	uint64_t rax, fl;
 	/* Step over the red zone before the call; the sequences use rax and rbx. */
-	__asm__ volatile("sub $128, %%rsp\n\tmov %[d], %%rbx\n\tcall *%[f]\n\t"
+	/* Stale register contents (FNSAVE images, FXAM's C1 on empty registers) start as +0 on
+	 * both sides: fldz x8 then fninit. */
+	__asm__ volatile("fninit\n\t" "fldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\t"
+			 "sub $128, %%rsp\n\tmov %[d], %%rbx\n\tfninit\n\tcall *%[f]\n\t"
 			 "pushfq\n\tpop %[fl]\n\tadd $128, %%rsp\n\tfxsave %[fx]\n\tfninit"
 			 : "=a"(rax), [fl] "=&r"(fl), [fx] "=m"(fxs)
-			 : [d] "r"(data), [f] "r"(page)
+			 : [d] "r"(data), [f] "r"(native_page)
 			 : "rbx", "memory", "cc");
-	memset(out, 0, sizeof *out);
 	memcpy(&out->cw, fxs + 0, 2);
 	memcpy(&out->sw, fxs + 2, 2);
 	out->ftw = fxs[4];
@@ -533,6 +570,7 @@ static void native_run_with(const struct seq *s, const uint8_t *init, struct fst
 		memcpy(out->st[k], fxs + 32 + 16 * k, 10);
 	out->rax = rax;
 	out->flags = fl & FL_ARITH;
+	out->trap = -1;
 	memcpy(out->data, data, DATA_SIZE);
 }
 
@@ -559,6 +597,10 @@ static void mask_env(struct fstate *s, const char *name)
 static const char *state_diff(const struct fstate *e, const struct fstate *h)
 {
 	static char msg[200];
+	if (e->trap != h->trap) {
+		snprintf(msg, sizeof msg, "#MF at %d, host %d", e->trap, h->trap);
+		return msg;
+	}
 	if (e->cw != h->cw || e->sw != h->sw || e->ftw != h->ftw) {
 		snprintf(msg, sizeof msg, "cw %04x sw %04x ftw %02x, host %04x %04x %02x", e->cw, e->sw, e->ftw,
 			 h->cw, h->sw, h->ftw);
@@ -634,6 +676,7 @@ static void random_data(uint8_t *d)
 		case 0: se = (uint16_t)(rnd() & 0x8000); m >>= rnd() % 64; break; /* denormal */
 		case 1: se = 0x7fff | (rnd() & 0x8000); break;                   /* inf / NaN */
 		case 2: se = (uint16_t)(rnd() & 0x8000); m = 0; break;            /* zero */
+		case 3: se = (uint16_t)((rnd() & 0x8000) | (0x3ffe + (int)(rnd() % 68))); m = ~0ull; break;
 		default: se = (uint16_t)((rnd() & 0x8000) | (0x3fff + (int)(rnd() % 130) - 65)); break;
 		}
 		memcpy(d + k, &m, 8);
@@ -674,6 +717,19 @@ static void domain_data(uint8_t *init)
 			memcpy(init + k + o, &f, 4);
 		}
 	}
+}
+
+/* fninit; fldz x8; fninit: every register +0 and empty, so stale contents (which FXAM's C1
+ * shows) are the same natively, where a SIGFPE resets the registers, and emulated. */
+static size_t random_prologue(uint8_t *p)
+{
+	size_t n = 0;
+	p[n++] = 0xdb; p[n++] = 0xe3;
+	for (int k = 0; k < 8; k++) {
+		p[n++] = 0xd9; p[n++] = 0xee;
+	}
+	p[n++] = 0xdb; p[n++] = 0xe3;
+	return n;
 }
 
 static size_t emit_mem(uint8_t *p, uint8_t op, unsigned reg, unsigned disp)
@@ -740,19 +796,24 @@ static size_t random_insn(uint8_t *p)
 	}
 }
 
-START_TEST(random_sequences_match_host_x87)
+static void random_sequences(int count, bool unmask)
 {
 	uint8_t code[512], init[DATA_SIZE];
 	int bad = 0;
-	for (int n = 0; n < 20000; n++) {
-		size_t len = 0;
-		code[len++] = 0xdb; code[len++] = 0xe3; /* fninit */
+	for (int n = 0; n < count; n++) {
+		size_t len = random_prologue(code);
 		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
 		int count = 4 + (int)(rnd() % 24);
 		for (int k = 0; k < count; k++)
 			len += random_insn(code + len);
 		uint64_t data_seed = rng;
 		random_data(init);
+		if (unmask) { /* control words that unmask random exceptions */
+			for (unsigned k = 0; k < 8; k++) {
+				uint16_t cw = (uint16_t)(0x40 | (rnd() & 0xf3f));
+				memcpy(init + 0xf0 + 2 * k, &cw, 2);
+			}
+		}
 		struct seq s = { "random", code, len };
 		struct fstate e, h;
 		emu_run_with(&s, init, &e);
@@ -767,6 +828,19 @@ START_TEST(random_sequences_match_host_x87)
 		}
 	}
 	ck_assert_msg(bad == 0, "%d random sequences differ from the host x87", bad);
+}
+
+START_TEST(random_sequences_match_host_x87)
+{
+	random_sequences(20000, false);
+}
+END_TEST
+
+/* With exceptions unmasked: both stop with #MF at the same waiting instruction, in the same
+ * state (the native state is the one the SIGFPE handler sees). */
+START_TEST(random_sequences_with_unmasked_exceptions_match_host_x87)
+{
+	random_sequences(20000, true);
 }
 END_TEST
 /* Transcendental instructions in random sequences. ntemu's results are correctly rounded
@@ -832,8 +906,7 @@ START_TEST(random_transcendental_sequences_match_host_x87)
 	uint8_t code[256], init[DATA_SIZE];
 	int bad = 0;
 	for (int n = 0; n < 5000; n++) {
-		size_t len = 0;
-		code[len++] = 0xdb; code[len++] = 0xe3; /* fninit */
+		size_t len = random_prologue(code);
 		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
 		int count = 2 + (int)(rnd() % 12);
 		for (int k = 0; k < count; k++)
@@ -1057,10 +1130,12 @@ int main(void)
 {
 	Suite *s = suite_create("x87");
 	TCase *tc = tcase_create("x87");
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 #ifdef __x86_64__
 	tcase_add_loop_test(tc, sequences_match_host_x87, 0, (int)(sizeof seqs / sizeof seqs[0]));
 	tcase_add_test(tc, random_sequences_match_host_x87);
+	tcase_add_test(tc, random_sequences_with_unmasked_exceptions_match_host_x87);
 	tcase_add_test(tc, random_transcendental_sequences_match_host_x87);
 #endif
 	tcase_add_test(tc, unmasked_exception_traps_at_next_waiting_insn);

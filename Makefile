@@ -58,6 +58,9 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The registry seed is assembled into registry.o with .incbin, which -MMD cannot see.
+$(B)/obj/kernel/registry.o: kernel/registry.txt
+
 $(B)/libntemu.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -772,6 +772,18 @@ ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t deal
 	return STATUS_STACK_OVERFLOW;
 }
 
+ntstatus_t vm_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
+			  uint64_t stack_base, uint64_t guaranteed, uint64_t *stack_limit)
+{
+	if (addr >= dealloc_stack && addr < stack_base) {
+		ntstatus_t st = vm_stack_guard_fault(p, addr, dealloc_stack, guaranteed, stack_limit);
+		if (st != STATUS_GUARD_PAGE_VIOLATION)
+			return st;
+	}
+	vm_clear_guard(p, addr);
+	return STATUS_GUARD_PAGE_VIOLATION;
+}
+
 void vm_flush_code(struct kprocess *p, uint64_t addr, uint64_t size)
 {
 	struct vm_space *vm = p->vm;

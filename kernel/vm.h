@@ -139,6 +139,14 @@ ntstatus_t vm_reset_write_watch(struct kprocess *p, uint64_t addr, uint64_t size
 ntstatus_t vm_stack_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
 				uint64_t guaranteed, uint64_t *stack_limit);
 
+/* The whole guard-page fault path in one call, for the exception code: a fault at `addr`
+ * inside the faulting thread's stack [dealloc_stack, stack_base) grows it
+ * (vm_stack_guard_fault: STATUS_SUCCESS = resume silently with *stack_limit as the TEB's new
+ * StackLimit, STATUS_STACK_OVERFLOW = raise that); elsewhere the page loses its guard and
+ * STATUS_GUARD_PAGE_VIOLATION is to be raised, once. */
+ntstatus_t vm_guard_fault(struct kprocess *p, uint64_t addr, uint64_t dealloc_stack,
+			  uint64_t stack_base, uint64_t guaranteed, uint64_t *stack_limit);
+
 /* Invalidate decoded code of [addr, addr+size) (NtFlushInstructionCache); size 0 with addr 0
  * drops the whole block cache. Needed after writes through another view of shared memory,
  * which the written page's own code tracking cannot see. */

@@ -432,6 +432,21 @@ START_TEST(stack_growth_through_guard_pages)
 	check_mbi(stack, stack, stack, PAGE_READWRITE, 0x1000, MEM_RESERVE, 0, MEM_PRIVATE);
 	check_mbi(stack + 0x1000, stack + 0x1000, stack, PAGE_READWRITE, 0xf000, MEM_COMMIT, PAGE_READWRITE,
 		  MEM_PRIVATE);
+
+	/* The one-call path: inside the stack it grows; elsewhere the guard goes and the
+	 * violation is raised once. */
+	c = stack + 0x8000, cs = 0x1000;
+	ck_assert_uint_eq(alloc(&c, &cs, 0, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD), STATUS_SUCCESS);
+	ck_assert_uint_eq(vm_guard_fault(p, stack + 0x8010, stack, top, 0, &limit), STATUS_SUCCESS);
+	ck_assert_uint_eq(limit, stack + 0x8000);
+	check_mbi(stack + 0x7000, stack + 0x7000, stack, PAGE_READWRITE, 0x1000, MEM_COMMIT,
+		  PAGE_READWRITE | PAGE_GUARD, MEM_PRIVATE);
+	uint64_t g = 0, gs = 0x1000;
+	ck_assert_uint_eq(alloc(&g, &gs, 0, MEM_RESERVE | MEM_COMMIT, PAGE_READONLY | PAGE_GUARD), STATUS_SUCCESS);
+	limit = 0;
+	ck_assert_uint_eq(vm_guard_fault(p, g + 4, stack, top, 0, &limit), STATUS_GUARD_PAGE_VIOLATION);
+	ck_assert_uint_eq(limit, 0);
+	check_mbi(g, g, g, PAGE_READONLY | PAGE_GUARD, 0x1000, MEM_COMMIT, PAGE_READONLY, MEM_PRIVATE);
 }
 END_TEST
 

@@ -901,11 +901,11 @@ static size_t random_trans_insn(uint8_t *p)
 	}
 }
 
-START_TEST(random_transcendental_sequences_match_host_x87)
+static void random_transcendental_sequences(int count, bool unmask)
 {
 	uint8_t code[256], init[DATA_SIZE];
 	int bad = 0;
-	for (int n = 0; n < 5000; n++) {
+	for (int n = 0; n < count; n++) {
 		size_t len = random_prologue(code);
 		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
 		int count = 2 + (int)(rnd() % 12);
@@ -914,18 +914,24 @@ START_TEST(random_transcendental_sequences_match_host_x87)
 		uint64_t data_seed = rng;
 		random_data(init);
 		domain_data(init);
+		if (unmask) {
+			for (unsigned k = 0; k < 8; k++) {
+				uint16_t cw = (uint16_t)(0x40 | (rnd() & 0xf3f));
+				memcpy(init + 0xf0 + 2 * k, &cw, 2);
+			}
+		}
 		struct seq s = { "random-transcendental", code, len };
 		struct fstate e, h;
 		emu_run_with(&s, init, &e);
 		native_run_with(&s, init, &h);
-		bool ok = e.cw == h.cw && (e.sw & ~0x200) == (h.sw & ~0x200) && e.ftw == h.ftw &&
+		bool ok = e.trap == h.trap && e.cw == h.cw && (e.sw & ~0x200) == (h.sw & ~0x200) && e.ftw == h.ftw &&
 			  e.flags == h.flags;
 		for (unsigned k = 0; ok && k < 8; k++)
 			if ((h.ftw >> ((k + ((h.sw >> 11) & 7)) & 7)) & 1)
 				ok = close_values(e.st[k], h.st[k]);
 		if (!ok && bad++ < 5) {
-			fprintf(stderr, "transcendental sequence %d (data seed %#llx): sw %04x ftw %02x, host %04x %02x\n ",
-				n, (unsigned long long)data_seed, e.sw, e.ftw, h.sw, h.ftw);
+			fprintf(stderr, "transcendental sequence %d (data seed %#llx): #MF %d sw %04x ftw %02x, host %d %04x %02x\n ",
+				n, (unsigned long long)data_seed, e.trap, e.sw, e.ftw, h.trap, h.sw, h.ftw);
 			for (size_t k = 0; k < len; k++)
 				fprintf(stderr, " %02x", code[k]);
 			fprintf(stderr, "\n");
@@ -942,6 +948,17 @@ START_TEST(random_transcendental_sequences_match_host_x87)
 		}
 	}
 	ck_assert_msg(bad == 0, "%d random transcendental sequences differ from the host x87", bad);
+}
+
+START_TEST(random_transcendental_sequences_match_host_x87)
+{
+	random_transcendental_sequences(5000, false);
+}
+END_TEST
+
+START_TEST(random_transcendental_sequences_with_unmasked_exceptions_match_host_x87)
+{
+	random_transcendental_sequences(5000, true);
 }
 END_TEST
 #endif
@@ -1137,6 +1154,7 @@ int main(void)
 	tcase_add_test(tc, random_sequences_match_host_x87);
 	tcase_add_test(tc, random_sequences_with_unmasked_exceptions_match_host_x87);
 	tcase_add_test(tc, random_transcendental_sequences_match_host_x87);
+	tcase_add_test(tc, random_transcendental_sequences_with_unmasked_exceptions_match_host_x87);
 #endif
 	tcase_add_test(tc, unmasked_exception_traps_at_next_waiting_insn);
 	tcase_add_test(tc, fwait_delivers_pending_exception);

@@ -96,6 +96,8 @@ static const char *const default_env[] = {
 	"USERNAME=user",
 	"USERPROFILE=C:\\users\\user",
 	"windir=C:\\windows",
+	/* Wine's GetUserNameW reads the user name from here (its unix side sets it). */
+	"WINEUSERNAME=user",
 };
 
 struct env {
@@ -267,6 +269,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	char *sysroot_given = sysroot ? strdup(sysroot) : default_sysroot(argv[0]);
+	char probe[4096];
+	snprintf(probe, sizeof probe, "%s/system32/ntdll.dll", sysroot_given);
+	char *sysroot_path = absolute(sysroot_given);
+	if (!sysroot_path || access(probe, R_OK))
+		die(EXIT_SYSTEM_IMAGE, "no system image at %s (run `make sysroot`, or use --sysroot)",
+		    sysroot_given);
+	free(sysroot_given);
+	cfg.sysroot = sysroot_path;
+
 	/* Drives: C: is the root; a program outside every drive brings its folder as the next
 	 * free letter, read-only, so the DLLs beside it load too. */
 	char *root_abs = absolute(root);
@@ -281,7 +293,11 @@ int main(int argc, char **argv)
 	if (stat(program_abs, &st) || !S_ISREG(st.st_mode))
 		die(EXIT_CANNOT_RUN, "%s: not a regular file", program);
 	char program_dos[4096];
-	if (!drive_dos_path(&cfg, program_abs, program_dos, sizeof program_dos)) {
+	/* A program of the system image runs as C:\windows\system32\NAME, as on Windows. */
+	char *nt_name = vfs_nt_path_of_host(&cfg, program_abs);
+	if (nt_name && !strncmp(nt_name, "\\??\\", 4) && strlen(nt_name + 4) < sizeof program_dos) {
+		strcpy(program_dos, nt_name + 4);
+	} else if (!drive_dos_path(&cfg, program_abs, program_dos, sizeof program_dos)) {
 		char letter = drive_free_letter(&cfg);
 		if (!letter)
 			die(EXIT_USAGE, "%s", "no drive letter left for the program's folder");
@@ -290,20 +306,13 @@ int main(int argc, char **argv)
 		free(copy);
 		drive_dos_path(&cfg, program_abs, program_dos, sizeof program_dos);
 	}
+	free(nt_name);
 	char cwd_host[PATH_MAX], cwd_dos[4096] = "C:\\";
 	if (getcwd(cwd_host, sizeof cwd_host) && drive_dos_path(&cfg, cwd_host, cwd_dos, sizeof cwd_dos - 1)) {
 		size_t n = strlen(cwd_dos);
 		if (cwd_dos[n - 1] != '\\')
 			strcpy(cwd_dos + n, "\\");
 	}
-
-	char *sysroot_path = sysroot ? strdup(sysroot) : default_sysroot(argv[0]);
-	cfg.sysroot = sysroot_path;
-	char probe[4096];
-	snprintf(probe, sizeof probe, "%s/system32/ntdll.dll", sysroot_path);
-	if (access(probe, R_OK))
-		die(EXIT_SYSTEM_IMAGE, "no system image at %s (run `make sysroot`, or use --sysroot)",
-		    sysroot_path);
 
 	struct kprocess *p = kprocess_create(&cfg, 8);
 	if (!p)

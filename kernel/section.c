@@ -10,6 +10,7 @@
 #include "kernel/vm.h"
 
 #define PAGE ((uint64_t)GUEST_PAGE_SIZE)
+#define SECTION_MIN_ROOM 0x1000000ull
 
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
@@ -76,7 +77,10 @@ static bool valid_section_protect(uint32_t protect)
 	}
 }
 
-static struct ksection *new_section(uint64_t size, uint32_t protect, uint32_t attributes)
+/* A section of `size` bytes whose host block can hold `capacity` (NtExtendSection grows within
+ * it, since views keep pointing at the block). */
+static struct ksection *new_section(uint64_t size, uint64_t capacity, uint32_t protect,
+				    uint32_t attributes)
 {
 	struct ksection *s = object_alloc(OBJ_SECTION, sizeof *s);
 	if (!s)
@@ -84,7 +88,7 @@ static struct ksection *new_section(uint64_t size, uint32_t protect, uint32_t at
 	s->size = size;
 	s->protect = protect;
 	s->attributes = attributes;
-	s->host_size = round_up(size, PAGE);
+	s->host_size = round_up(capacity > size ? capacity : size, PAGE);
 	s->host = host_alloc(s->host_size);
 	if (!s->host) {
 		s->host_size = 0;
@@ -105,7 +109,7 @@ ntstatus_t section_create_anon(uint64_t size, uint32_t protect, uint32_t attribu
 		return STATUS_SECTION_TOO_BIG;
 	if (!(attributes & (SEC_COMMIT | SEC_RESERVE)))
 		attributes |= SEC_COMMIT;
-	struct ksection *s = new_section(size, protect, attributes);
+	struct ksection *s = new_section(size, size, protect, attributes);
 	if (s && (attributes & SEC_RESERVE) && !(s->committed = calloc(s->host_size / PAGE, 1))) {
 		object_unref(s);
 		s = NULL;
@@ -156,7 +160,7 @@ static ntstatus_t create_image(const uint8_t *data, size_t len, uint32_t protect
 		free(pe);
 		return STATUS_INVALID_IMAGE_FORMAT;
 	}
-	struct ksection *s = new_section(pe->mapped_size, protect, SEC_IMAGE | SEC_FILE);
+	struct ksection *s = new_section(pe->mapped_size, pe->mapped_size, protect, SEC_IMAGE | SEC_FILE);
 	if (!s) {
 		free(pe);
 		return STATUS_NO_MEMORY;
@@ -186,11 +190,15 @@ ntstatus_t section_create_from_buffer(const uint8_t *data, size_t len, uint64_t 
 			size = len;
 		if (!size)
 			return STATUS_MAPPED_FILE_SIZE_ZERO;
-		/* FIXME: a size beyond the file would extend a writable file on NT; here the tail
-		 * is zero and the file is left alone. */
-		/* A file's pages are always there: SEC_RESERVE means nothing for it. */
+		/* A size beyond the file extends it when the bytes are written back. A file's pages
+		 * are always there: SEC_RESERVE means nothing for it. */
 		attributes = (attributes & (SEC_NOCACHE | SEC_WRITECOMBINE)) | SEC_COMMIT | SEC_FILE;
-		s = new_section(size, protect, attributes);
+		/* Writable file sections may grow (NtExtendSection): room for as much again, at
+		 * least 16 MiB, costs address space only. */
+		uint64_t room = 0;
+		if (protect & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE))
+			room = size > SECTION_MIN_ROOM ? size : SECTION_MIN_ROOM;
+		s = new_section(size, size + room, protect, attributes);
 		st = s ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 		if (s)
 			memcpy(s->host, data, len < size ? len : size);

@@ -262,16 +262,16 @@ ntstatus_t nt_extend_section(struct nt_call *c, handle_t section, gptr_t size_pt
 	struct ksection *s;
 	if ((st = handle_ref(&p->handles, section, OBJ_SECTION, SECTION_EXTEND_SIZE, (void **)&s)))
 		return st;
-	/* Only sections backed by a data file grow (NT: MmExtendSection). */
-	if ((s->attributes & SEC_IMAGE) || !(s->attributes & SEC_FILE)) {
+	/* Only sections backed by a data file we can write grow (NT: MmExtendSection). */
+	if ((s->attributes & SEC_IMAGE) || !s->write_back) {
 		st = STATUS_SECTION_NOT_EXTENDED;
 	} else if (size > s->host_size) {
-		/* FIXME: growing past the host memory mapped by existing views needs the file
-		 * module (the file grows) and a host block that can grow in place. */
-		st = STATUS_NOT_SUPPORTED;
+		/* FIXME: growing past the host block reserved at creation would move the memory
+		 * existing views map. */
+		st = STATUS_SECTION_TOO_BIG;
 	} else {
-		/* Within the last page: the bytes are there already (zero). A smaller size leaves
-		 * the section as it is and reports its size. */
+		/* The new bytes are zero (the file grows when they are written back); a smaller
+		 * size leaves the section as it is. Either way *size gets the section's size. */
 		if (size > s->size)
 			s->size = size;
 		size = s->size;

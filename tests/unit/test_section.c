@@ -640,20 +640,11 @@ START_TEST(file_sections_ex_services_and_extend)
 	ck_assert_uint_eq(nt_query_virtual_memory(&call, CURRENT_PROCESS, c, 2, BUF, 0x100, RET_P),
 			  STATUS_INVALID_ADDRESS);
 
-	/* NtExtendSection: data-file sections only; within the host pages it grows, a smaller
-	 * size reports the current one. */
+	/* NtExtendSection: only sections over a file they can write to grow. */
 	uint64_t size = 0x1c00;
 	guest_write(p, SIZE_P, &size, 8);
 	ck_assert_uint_eq(nt_extend_section(&call, h3, SIZE_P), STATUS_SECTION_NOT_EXTENDED);
-	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_SUCCESS);
-	size = 0x100;
-	guest_write(p, SIZE_P, &size, 8);
-	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_SUCCESS);
-	guest_read(p, SIZE_P, &size, 8);
-	ck_assert_uint_eq(size, 0x1c00);
-	size = 0x10000;
-	guest_write(p, SIZE_P, &size, 8);
-	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_NOT_SUPPORTED);
+	ck_assert_uint_eq(nt_extend_section(&call, h1, SIZE_P), STATUS_SECTION_NOT_EXTENDED);
 
 	/* NtAllocateVirtualMemoryEx without extended parameters is NtAllocateVirtualMemory. */
 	guest_write_ptr(p, BASE_P, 0);
@@ -756,13 +747,37 @@ START_TEST(sections_over_opened_files)
 	ck_assert_str_eq(text, "SECTION bytes");
 	ck_assert_uint_eq(guest_write(p, w, "xx", 2), STATUS_SUCCESS);
 	ck_assert_uint_eq(nt_unmap_view_of_section(&call, CURRENT_PROCESS, w), STATUS_SUCCESS);
+	/* NtExtendSection: the section grows (a smaller size reports the current one, the host
+	 * block reserved at creation bounds it), later views see the new size, the file grows
+	 * when the bytes go back. */
+	uint64_t ext = 0x20000;
+	guest_write(p, SIZE_P, &ext, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, rw, SIZE_P), STATUS_SUCCESS);
+	ext = 0x100;
+	guest_write(p, SIZE_P, &ext, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, rw, SIZE_P), STATUS_SUCCESS);
+	guest_read(p, SIZE_P, &ext, 8);
+	ck_assert_uint_eq(ext, 0x20000);
+	ext = 0x40000000;
+	guest_write(p, SIZE_P, &ext, 8);
+	ck_assert_uint_eq(nt_extend_section(&call, rw, SIZE_P), STATUS_SECTION_TOO_BIG);
+	w = 0, ws = 0;
+	ck_assert_uint_eq(map(rw, &w, 0, &ws, PAGE_READWRITE), STATUS_SUCCESS);
+	ck_assert_uint_eq(ws, 0x20000);
+	ck_assert_uint_eq(guest_write(p, w + 0x1ff00, "end", 3), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_unmap_view_of_section(&call, CURRENT_PROCESS, w), STATUS_SUCCESS);
 	ck_assert_uint_eq(nt_close(&call, rw), STATUS_SUCCESS);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	memset(text, 0, sizeof text);
-	ck_assert_uint_eq(fread(text, 1, sizeof text - 1, f), 13);
+	ck_assert_uint_eq(fread(text, 1, sizeof text - 1, f), sizeof text - 1);
+	ck_assert_mem_eq(text, "xxCTION bytes", 13);
+	ck_assert_int_eq(fseek(f, 0x1ff00, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(text, 1, 3, f), 3);
+	ck_assert_mem_eq(text, "end", 3);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	ck_assert_int_eq(ftell(f), 0x20000);
 	fclose(f);
-	ck_assert_str_eq(text, "xxCTION bytes");
 	/* Free memory has nothing to flush. */
 	guest_write_ptr(p, BASE_P, 0x20000000);
 	ck_assert_uint_eq(nt_flush_virtual_memory(&call, CURRENT_PROCESS, BASE_P, SIZE_P, IOSB_P),

@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "cpu/decode.h"
 #include "cpu/opcode_defs.h"
@@ -13,25 +12,34 @@ struct page_entry {
 	struct page_entry *next;
 };
 
-struct block_cache {
-	struct guest_mem *mem;
-	struct block **table;     /* blocks by key */
-	size_t table_mask;
-	size_t count;
-	struct page_entry **pages; /* blocks by page */
-	size_t pages_mask;
-	uint32_t epoch;
-	struct block *dead;
-	struct cpu *running;      /* cpu inside cpu_run, told to leave its block on invalidation */
-	struct block_cache_stats stats;
-};
-
+/* Fibonacci hashing: keys are code addresses, whose low bits vary most; the multiply spreads
+ * them into the high bits, which are the ones kept. Far cheaper than a general hash on the
+ * lookup path, which runs on every unlinked block transition (returns, indirect jumps). */
 static size_t hash_u64(uint64_t v)
 {
-	return (size_t)XXH3_64bits(&v, sizeof v);
+	return (size_t)((v * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
 static void code_changed(void *ctx, uint64_t page);
+
+/* Instructions of a block that stops: leave cpu_run's block loop (see code_changed). */
+static void stop_here(struct cpu *c, const struct insn *i)
+{
+	longjmp(c->fault_jmp, BLOCK_JMP_RESUME);
+}
+
+/* The run loop checks for invalidation only between blocks. When the block being run is
+ * invalidated by one of its own instructions (self-modifying code), the instructions after it
+ * must not run from stale records: they become stop_here, which returns to cpu_run to look up
+ * the new code at that instruction. The records stay valid until the block is reaped. */
+static void stop_if_running(struct block_cache *bc, struct block *b)
+{
+	struct cpu *c = bc->running;
+	if (!c || !c->in_run || c->cur_block != b || !c->cur)
+		return;
+	for (struct insn *i = b->insns + (c->cur - b->insns) + 1; i < b->insns + b->n; i++)
+		i->fn = stop_here;
+}
 
 struct block_cache *block_cache_create(struct guest_mem *mem)
 {
@@ -91,6 +99,7 @@ void block_cache_flush(struct block_cache *bc)
 	for (size_t i = 0; i <= bc->table_mask; i++) {
 		for (struct block *b = bc->table[i], *next; b; b = next) {
 			next = b->hash_next;
+			stop_if_running(bc, b);
 			b->dead = true;
 			b->dead_next = bc->dead;
 			bc->dead = b;
@@ -173,6 +182,7 @@ static void code_changed(void *ctx, uint64_t page)
 		if (b->page[0] != b->page[1])
 			unlink_from_page(bc, b, !k);
 		unlink_from_table(bc, b);
+		stop_if_running(bc, b);
 		b->dead = true;
 		b->dead_next = bc->dead;
 		bc->dead = b;
@@ -287,7 +297,8 @@ static struct block *build(struct block_cache *bc, struct cpu *c, uint64_t start
 	b->key = block_key(start, c->mode);
 	b->page[0] = page0;
 	b->page[1] = last_byte & ~GUEST_PAGE_MASK;
-	b->link_epoch = bc->epoch - 1; /* no links yet */
+	b->succ_key[0] = b->succ_key[1] = BLOCK_NO_KEY;
+	b->link_epoch = bc->epoch;
 	if (!add_to_page(bc, b, 0) || (b->page[1] != b->page[0] && !add_to_page(bc, b, 1))) {
 		/* Out of memory while indexing: the block cannot be invalidated safely. */
 		abort();
@@ -323,11 +334,10 @@ struct block *block_lookup(struct block_cache *bc, struct cpu *c, struct block *
 		return NULL;
 	if (linkable) {
 		if (prev->link_epoch != bc->epoch) {
-			prev->succ[0] = prev->succ[1] = NULL;
-			prev->succ_key[0] = prev->succ_key[1] = 0;
+			prev->succ_key[0] = prev->succ_key[1] = BLOCK_NO_KEY;
 			prev->link_epoch = bc->epoch;
 		}
-		int slot = prev->succ[0] ? 1 : 0;
+		int slot = prev->succ_key[0] != BLOCK_NO_KEY ? 1 : 0;
 		prev->succ[slot] = b;
 		prev->succ_key[slot] = key;
 	}

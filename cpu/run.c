@@ -227,8 +227,23 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 	memset(&c->trap, 0, sizeof c->trap);
 	c->in_run = true;
 	c->exit_request &= ~EXIT_CODE_CHANGED;
+	block_cache_reap(bc);
 
-	if (setjmp(c->fault_jmp)) {
+	switch (setjmp(c->fault_jmp)) {
+	case 0:
+		break;
+	case BLOCK_JMP_RESUME: {
+		/* The running block was invalidated by its own instruction before c->cur: go on
+		 * from there with freshly decoded code. */
+		const struct insn *i = c->cur;
+		uint64_t done = (uint64_t)(i - c->cur_block->insns);
+		c->rip = i->next - i->len;
+		c->icount += done;
+		left -= done;
+		prev = NULL;
+		break;
+	}
+	default: {
 		const struct insn *i = c->cur;
 		struct block *b = c->cur_block;
 		uint64_t done = (uint64_t)(i - b->insns);
@@ -246,20 +261,26 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 		block_cache_reap(bc);
 		return finish(c, c->trap.kind);
 	}
+	}
 
 	while (left) {
-		if (c->exit_request & EXIT_STOP) {
-			c->exit_request &= ~EXIT_STOP;
-			return finish(c, TRAP_STOP);
+		/* Requests are honoured between blocks (at most BLOCK_MAX_INSNS instructions
+		 * late): checking after every instruction costs more than anything else in the
+		 * loop. An invalidated running block stops by itself (block.c, stop_if_running). */
+		if (unlikely(c->exit_request)) {
+			if (c->exit_request & EXIT_STOP) {
+				c->exit_request &= ~EXIT_STOP;
+				return finish(c, TRAP_STOP);
+			}
+			c->exit_request &= ~EXIT_CODE_CHANGED;
+			/* A block invalidated while it ran is freed now: never chain from it. */
+			if (prev && prev->dead)
+				prev = NULL;
+			block_cache_reap(bc);
 		}
-		c->exit_request &= ~EXIT_CODE_CHANGED;
-		/* A block invalidated while it ran is freed now: never chain from it. */
-		if (prev && prev->dead)
-			prev = NULL;
-		block_cache_reap(bc);
 
-		struct block *b = block_lookup(bc, c, prev);
-		if (!b) {
+		struct block *b = block_next(bc, c, prev);
+		if (unlikely(!b)) {
 			c->in_run = false;
 			return c->trap.kind;
 		}
@@ -267,31 +288,24 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 
 		bool step = c->rflags & FL_TF;
 		uint64_t n = b->n;
-		if (step)
+		if (unlikely(step))
 			n = 1;
-		if (n > left)
+		if (unlikely(n > left))
 			n = left;
 
 		const struct insn *i = b->insns, *last = b->insns + n - 1;
 		for (; i < last; i++) {
 			c->cur = i;
 			i->fn(c, i);
-			if (unlikely(c->exit_request))
-				break;
 		}
-		if (i == last) {
-			c->cur = i;
-			c->rip = i->next;
-			i->fn(c, i);
-		} else {
-			c->rip = i->next; /* left early after a non-END instruction */
-		}
-		uint64_t done = (uint64_t)(i - b->insns) + 1;
-		c->icount += done;
-		left -= done;
+		c->cur = i;
+		c->rip = i->next;
+		i->fn(c, i);
+		c->icount += n;
+		left -= n;
 		prev = b;
 
-		if (step) {
+		if (unlikely(step)) {
 			c->trap.insn_rip = i->next - i->len;
 			return finish(c, TRAP_SINGLE_STEP);
 		}

@@ -8,6 +8,7 @@
 #include "kernel/guest.h"
 #include "kernel/thread.h"
 #include "kernel/trace.h"
+#include "kernel/unixcall.h"
 
 #define DEFAULT_QUANTUM 100000
 
@@ -18,6 +19,10 @@ static void syscall_x64(struct kthread *t)
 	struct kprocess *p = t->proc;
 	struct cpu *c = &t->cpu;
 	uint32_t id = (uint32_t)c->r[R_AX];
+	if ((id & 0xffff) == UNIX_CALL_SERVICE) {
+		c->r[R_AX] = unix_call(t, c->r[R_10], (uint32_t)c->r[R_DX], c->r[R_8]);
+		return;
+	}
 	struct nt_call call = {.proc = p, .thread = t};
 	p->current = t;
 	struct dispatch_entry *d = dispatch_lookup(&p->syscalls, id);
@@ -92,7 +97,7 @@ uint32_t kernel_run(struct kprocess *p)
 	while (!p->exited && !p->fatal) {
 		bool ran = false;
 		for (struct kthread *t = p->threads; t && !p->exited && !p->fatal; t = t->next) {
-			if (t->state != THREAD_RUNNABLE)
+			if (!kthread_can_run(t))
 				continue;
 			ran = true;
 			uint64_t budget = quantum;
@@ -108,13 +113,26 @@ uint32_t kernel_run(struct kprocess *p)
 			clock_update_shared_data(p);
 			serve_trap(t, cpu_run(&t->cpu, budget));
 		}
-		if (!ran) {
+		if (ran) {
+			/* Deadlines that passed during the round. */
+			wait_update(p);
+			continue;
+		}
+		if (p->exited || p->fatal)
+			break;
+		bool alive = false;
+		for (struct kthread *t = p->threads; t; t = t->next)
+			alive |= t->state != THREAD_TERMINATED;
+		if (!alive) {
 			/* Every thread ended without NtTerminateProcess: the process ends with the
 			 * last thread's status (Windows: the last thread's exit ends the process). */
 			uint32_t status = 0;
 			for (struct kthread *t = p->threads; t; t = t->next)
 				status = t->exit_status;
 			kprocess_exit(p, status);
+		} else if (!wait_idle(p)) {
+			/* Nothing runs and no wait has a deadline: nothing can ever happen. */
+			p->fatal = "deadlock: every thread waits forever";
 		}
 	}
 	return p->exit_status;

@@ -9,6 +9,7 @@
 #include "kernel/context.h"
 #include "kernel/thread.h"
 #include "kernel/unicode.h"
+#include "kernel/unixcall.h"
 #include "kernel/vm.h"
 #include "loader/pe.h"
 #include "loader/syscall_scan.h"
@@ -25,9 +26,6 @@
  * initial CONTEXT. */
 #define MIN_STACK 0x100000ull
 
-/* The service number the __wine_unix_call trampoline uses: table 3, index 0xfff, which no
- * system image defines. kernel/scheduler.c serves it. */
-#define UNIX_CALL_SERVICE 0x3fff
 
 struct boot {
 	struct kprocess *p;

@@ -572,7 +572,7 @@ void x87_binary_pop(struct cpu *c, const struct insn *i)
 	finish(c, i, &x, 0, 0);
 }
 
-/* FSCALE, FPREM (param 0), FPREM1 (param 1): ST(0) = f(ST(0), ST(1)). */
+/* FSCALE (param 0), FPREM (1), FPREM1 (2): ST(0) = f(ST(0), ST(1)). */
 enum { S_SCALE, S_PREM, S_PREM1 };
 
 void x87_st0_st1(struct cpu *c, const struct insn *i)

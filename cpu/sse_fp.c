@@ -516,7 +516,7 @@ static void fp_src(struct cpu *c, const struct insn *i, bool scalar, unsigned w,
 
 /* addps ... cmpsd, haddps, hsubps, addsubps (param: FP_op | FP_format). Scalar forms change
  * only the low lane. */
-void sse_fp(struct cpu *c, const struct insn *i)
+static void sse_fp_any(struct cpu *c, const struct insn *i)
 {
 	unsigned op = i->param & 15;
 	bool scalar = i->param & FP_SS;
@@ -567,6 +567,52 @@ void sse_fp(struct cpu *c, const struct insn *i)
 	}
 	fp_end(c, &s);
 	lanes_store(&c->xmm[i->reg], &r, w, lanes);
+}
+
+/* The common case of add/sub/mul/div needs no access to the host's MXCSR at all: with MXCSR.RC
+ * nearest (the rounding the host runs with between instructions) and PE already set and masked,
+ * a result fast_arith accepts changes nothing in MXCSR. Instantiated per format, lane count and
+ * operation so that all of them are constants; anything else takes sse_fp_any. */
+static inline __attribute__((always_inline)) bool
+sse_fp_fast(struct cpu *c, const struct insn *i, const struct ffmt *f, unsigned lanes)
+{
+	const union xmm *a = &c->xmm[i->reg], *b;
+	union xmm bbuf, r;
+	if (lanes == 1) {
+		bbuf.q[0] = xmm_src_low(c, i, f->w);
+		b = &bbuf;
+	} else {
+		b = xmm_src_ptr(c, i, &bbuf, false);
+	}
+	bool ok;
+	switch (i->param & 15) {
+	case FP_ADD: ok = fast_arith(f, FP_ADD, FP_ADD, a, b, &r, lanes); break;
+	case FP_SUB: ok = fast_arith(f, FP_SUB, FP_SUB, a, b, &r, lanes); break;
+	case FP_MUL: ok = fast_arith(f, FP_MUL, FP_MUL, a, b, &r, lanes); break;
+	default: ok = fast_arith(f, FP_DIV, FP_DIV, a, b, &r, lanes); break;
+	}
+	if (likely(ok))
+		lanes_store(&c->xmm[i->reg], &r, f->w, lanes);
+	return ok;
+}
+
+void sse_fp(struct cpu *c, const struct insn *i)
+{
+	const uint32_t env_mask = MX_PE | MX_PE << MX_MASK_SHIFT | 3u << MX_RC_SHIFT;
+	if ((i->param & 15) <= FP_DIV && (c->mxcsr & env_mask) == (MX_PE | MX_PE << MX_MASK_SHIFT)) {
+		bool done;
+		switch (i->param & (FP_PD | FP_SS)) {
+		case FP_PS: done = sse_fp_fast(c, i, &F32, 4); break;
+		case FP_PD: done = sse_fp_fast(c, i, &F64, 2); break;
+		case FP_SS: done = sse_fp_fast(c, i, &F32, 1); break;
+		default: done = sse_fp_fast(c, i, &F64, 1); break;
+		}
+		if (likely(done))
+			return;
+		/* The lanes the host computed before one failed leave flags behind: sse_fp_any
+		 * starts by clearing the host's flags (fp_begin). */
+	}
+	sse_fp_any(c, i);
 }
 
 /* comiss/ucomiss/comisd/ucomisd (param: W4/W8 | COMIS_SIGNALING for comis): ZF PF CF as

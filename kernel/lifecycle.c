@@ -10,6 +10,7 @@
 #include "kernel/registry.h"
 #include "kernel/info.h"
 #include "kernel/vfs.h"
+#include "kernel/namespace.h"
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
 {
@@ -30,6 +31,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 	if (!p->cache)
 		goto fail;
 	/* module init: each `if (!<module>_init(p)) goto fail;` */
+	if (!namespace_init(p))
+		goto fail;
 	if (!vm_init(p))
 		goto fail;
 	if (!registry_init(p))
@@ -59,6 +62,7 @@ void kprocess_destroy(struct kprocess *p)
 	info_destroy(p);
 	registry_destroy(p);
 	vm_destroy(p);
+	namespace_destroy(p);
 	for (int k = 0; k < 2; k++) {
 		if (p->service_tables[k])
 			syscall_table_free(p->service_tables[k]);

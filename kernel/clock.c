@@ -30,7 +30,22 @@ uint64_t clock_uptime(const struct kprocess *p)
 {
 	if (p->config && p->config->realtime)
 		return host_100ns() - p->clock_start;
-	return clock_instructions(p) / 100;
+	return clock_instructions(p) / 100 + p->clock_skew;
+}
+
+void clock_advance_to(struct kprocess *p, uint64_t uptime)
+{
+	uint64_t now = clock_uptime(p);
+	if (uptime <= now)
+		return;
+	if (p->config && p->config->realtime) {
+		uint64_t d = uptime - now;
+		struct timespec ts = {(time_t)(d / 10000000), (long)(d % 10000000) * 100};
+		while (nanosleep(&ts, &ts))
+			;
+		return;
+	}
+	p->clock_skew += uptime - now;
 }
 
 uint64_t clock_system_time(const struct kprocess *p)

@@ -17,8 +17,12 @@
 void clock_init(struct kprocess *p);
 /* Retired instructions of all the process's threads. */
 uint64_t clock_instructions(const struct kprocess *p);
-/* Time since the process started, in 100 ns units. */
+/* Time since the process started, in 100 ns units: retired instructions / 100, plus the time
+ * the clock skipped while every thread waited. */
 uint64_t clock_uptime(const struct kprocess *p);
+/* Move time forward to `uptime` when no thread can run: a jump of the virtual clock, or a host
+ * sleep under config->realtime. */
+void clock_advance_to(struct kprocess *p, uint64_t uptime);
 /* Current system time (FILETIME, UTC). */
 uint64_t clock_system_time(const struct kprocess *p);
 /* Refresh the time fields of KUSER_SHARED_DATA (no-op before it exists). */

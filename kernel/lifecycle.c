@@ -11,6 +11,7 @@
 #include "kernel/info.h"
 #include "kernel/vfs.h"
 #include "kernel/namespace.h"
+#include "kernel/wait.h"
 
 struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size)
 {
@@ -41,6 +42,8 @@ struct kprocess *kprocess_create(const struct kconfig *config, unsigned ptr_size
 		goto fail;
 	if (!vfs_init(p))
 		goto fail;
+	if (!sync_init(p))
+		goto fail;
 	return p;
 fail:
 	kprocess_destroy(p);
@@ -58,6 +61,7 @@ void kprocess_destroy(struct kprocess *p)
 		object_unref(t);
 	}
 	/* module destroy, reverse order: `<module>_destroy(p);` */
+	sync_destroy(p);
 	vfs_destroy(p);
 	info_destroy(p);
 	registry_destroy(p);

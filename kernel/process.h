@@ -35,6 +35,7 @@ struct vm_space;   /* kernel/vm.c: regions, sections, views */
 struct vfs;        /* kernel/vfs.c: drives, paths, files */
 struct registry;   /* kernel/registry.c: the in-memory registry */
 struct kinfo;      /* kernel/info.c: token, settable process and thread attributes */
+struct ksync;      /* kernel/wait.c: keyed events, timers, wait order */
 
 struct kprocess {
 	struct kobject obj;         /* what process handles refer to */
@@ -49,6 +50,7 @@ struct kprocess {
 	struct vfs *vfs;
 	struct registry *registry;
 	struct kinfo *info;
+	struct ksync *sync;
 
 	/* Threads and the end of the process. */
 	struct kthread *threads;    /* creation order */
@@ -75,6 +77,7 @@ struct kprocess {
 
 	/* Time (kernel/clock.c). */
 	uint64_t clock_start;       /* host time at start, for config->realtime */
+	uint64_t clock_skew;        /* 100 ns the clock jumped ahead while every thread waited */
 	bool shared_data_ready;     /* KUSER_SHARED_DATA is mapped: keep its clocks current */
 
 	/* Service tables the loader scanned (ntdll, win32u): the dispatch table names point in. */

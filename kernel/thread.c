@@ -25,9 +25,31 @@ struct kthread *kthread_create(struct kprocess *p)
 
 void kthread_terminate(struct kthread *t, uint32_t status)
 {
+	if (t->state == THREAD_TERMINATED)
+		return;
 	t->state = THREAD_TERMINATED;
 	t->exit_status = status;
 	cpu_request_stop(&t->cpu);
+	wait_thread_ended(t);
+}
+
+struct kthread *kthread_by_tid(struct kprocess *p, uint32_t tid)
+{
+	for (struct kthread *t = p->threads; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+void kthread_destroy(struct kobject *obj)
+{
+	struct kthread *t = (struct kthread *)obj;
+	/* A process torn down with its threads still alive: mutants they hold lose their owner
+	 * without being abandoned (nobody can wait for them any more). */
+	for (struct kmutant *m = t->owned; m; m = m->next_owned)
+		m->owner = NULL;
+	t->owned = NULL;
+	wait_release(t);
 }
 
 void kprocess_exit(struct kprocess *p, uint32_t status)

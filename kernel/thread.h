@@ -5,8 +5,11 @@
 
 #include "cpu/cpu.h"
 #include "kernel/process.h"
+#include "kernel/wait.h"
 
-enum thread_state { THREAD_RUNNABLE, THREAD_TERMINATED };
+/* A waiting thread has a wait block (kernel/wait.h); a suspended one (suspend_count > 0) is
+ * runnable or waiting as well but gets no turn. */
+enum thread_state { THREAD_RUNNABLE, THREAD_WAITING, THREAD_TERMINATED };
 
 struct kthread {
 	struct kobject obj;          /* what thread handles refer to */
@@ -19,12 +22,26 @@ struct kthread {
 	/* Set by a service that replaced the register state (NtContinue, exception delivery):
 	 * the syscall's status must not overwrite rax. */
 	bool context_replaced;
+	struct wait_block wait;      /* kind WAIT_NONE unless the thread waits */
+	uint32_t suspend_count;
+	bool alerted;                /* NtAlertThread: ends an alertable wait with STATUS_ALERTED */
+	bool alert_by_id;            /* NtAlertThreadByThreadId, remembered until waited for */
+	struct kmutant *owned;       /* mutants the thread holds */
 	struct kthread *next;
 };
 
 /* A new runnable thread of p in 64-bit mode with a fresh CPU (the caller sets registers). */
 struct kthread *kthread_create(struct kprocess *p);
 void kthread_terminate(struct kthread *t, uint32_t status);
+/* Whether the scheduler gives t a turn. */
+static inline bool kthread_can_run(const struct kthread *t)
+{
+	return t->state == THREAD_RUNNABLE && !t->suspend_count;
+}
+/* The thread with id tid, NULL if there is none. */
+struct kthread *kthread_by_tid(struct kprocess *p, uint32_t tid);
+/* Destroy callback of OBJ_THREAD. */
+void kthread_destroy(struct kobject *obj);
 
 /* Run the process until it exits; returns its exit status. */
 uint32_t kernel_run(struct kprocess *p);

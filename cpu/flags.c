@@ -1,11 +1,5 @@
 #include "cpu/flags.h"
 
-static int64_t sign_extend(uint64_t v, unsigned size)
-{
-	unsigned shift = 64 - size * 8;
-	return (int64_t)(v << shift) >> shift;
-}
-
 /* Flag formulas: Intel SDM Vol. 1, Appendix A (EFLAGS cross-reference) and the per-instruction
  * pages of Vol. 2. */
 uint64_t flags_arith(const struct cpu *c)
@@ -121,36 +115,7 @@ static bool cond_from_flags(uint64_t f, enum cond cc)
 	return r ^ (cc & 1);
 }
 
-bool cond_eval(const struct cpu *c, enum cond cc)
+bool cond_eval_slow(const struct cpu *c, enum cond cc)
 {
-	const struct lazy_flags *lf = &c->lf;
-	/* Fast paths for the pairs compilers emit most: cmp/sub and test/and followed by Jcc. */
-	if (lf->op == LF_SUB) {
-		uint64_t mask = size_mask(lf->size);
-		uint64_t a = lf->src1 & mask, b = lf->src2 & mask;
-		int64_t sa = sign_extend(a, lf->size), sb = sign_extend(b, lf->size);
-		bool r;
-		switch (cc >> 1) {
-		case 1: r = a < b; break;
-		case 2: r = a == b; break;
-		case 3: r = a <= b; break;
-		case 6: r = sa < sb; break;
-		case 7: r = sa <= sb; break;
-		default: return cond_from_flags(flags_arith(c), cc);
-		}
-		return r ^ (cc & 1);
-	}
-	if (lf->op == LF_LOGIC) {
-		bool zf = lf->res == 0, sf = (lf->res & sign_bit(lf->size)) != 0;
-		bool r;
-		switch (cc >> 1) {
-		case 0: case 1: r = false; break;
-		case 2: case 3: r = zf; break;
-		case 4: case 6: r = sf; break;
-		case 7: r = zf || sf; break;
-		default: return cond_from_flags(flags_arith(c), cc);
-		}
-		return r ^ (cc & 1);
-	}
 	return cond_from_flags(flags_arith(c), cc);
 }

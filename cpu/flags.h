@@ -72,7 +72,34 @@ void flags_lazy_incdec(struct cpu *c, enum lazy_op op, unsigned size, uint64_t r
 
 bool flags_cf(const struct cpu *c);
 bool flags_zf(const struct cpu *c);
-bool cond_eval(const struct cpu *c, enum cond cc);
+/* Any condition from any flag state. */
+bool cond_eval_slow(const struct cpu *c, enum cond cc);
+
+/* Conditions straight from the record of the two operations compilers put before nearly every
+ * Jcc/SETcc/CMOVcc: cmp/sub and test/and/or/xor. Operands shifted to the top of a 64-bit word
+ * compare like the operand-sized values, unsigned and signed, so no mask or sign extension is
+ * needed. Each condition tests some of CF, ZF and "less" (SF != OF): bit 0, 1 and 2 of `m`;
+ * which ones comes from a table, so the compare needs no branch on the condition. 0 marks the
+ * conditions (O, S, P) left to cond_eval_slow. */
+static inline bool cond_eval(const struct cpu *c, enum cond cc)
+{
+	static const uint8_t sub_tests[8] = { 0, 1, 2, 3, 0, 0, 4, 6 };
+	const struct lazy_flags *lf = &c->lf;
+	unsigned sh = 64 - 8u * lf->size, t = sub_tests[cc >> 1];
+	if (__builtin_expect(lf->op == LF_SUB && t, 1)) {
+		uint64_t a = lf->src1 << sh, b = lf->src2 << sh;
+		unsigned m = (a < b) | (a == b) << 1 | ((int64_t)a < (int64_t)b) << 2;
+		return ((m & t) != 0) ^ (cc & 1);
+	}
+	if (__builtin_expect(lf->op == LF_LOGIC && (cc >> 1) != 5, 1)) {
+		/* CF = OF = 0: "less" is SF, and O and B are never true. */
+		uint64_t r = lf->res << sh;
+		unsigned m = (r == 0) << 1 | ((int64_t)r < 0) << 2;
+		static const uint8_t logic_tests[8] = { 0, 0, 2, 2, 4, 0, 4, 6 };
+		return ((m & logic_tests[cc >> 1]) != 0) ^ (cc & 1);
+	}
+	return cond_eval_slow(c, cc);
+}
 
 /* Even parity of the low byte (PF). */
 static inline uint64_t parity_flag(uint64_t res)

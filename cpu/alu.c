@@ -42,12 +42,30 @@ static inline bool alu_writes(unsigned op)
 	return op != ALU_CMP && op != ALU_TEST;
 }
 
+/* ADC/SBB with a register destination. Out of line: the carry-in may need a call
+ * (flags_cf), and a call inside alu_reg would make every ALU handler save and restore
+ * callee-saved registers. */
+static __attribute__((noinline)) void alu_reg_carry(struct cpu *c, const struct insn *i,
+						    unsigned dst, uint64_t b)
+{
+	unsigned size = i->osz, cin = flags_cf(c);
+	uint64_t a = reg_get(c, i, dst, size), r;
+	if (i->param == ALU_ADC) {
+		r = a + b + cin;
+		flags_lazy_carry(c, LF_ADC, size, r, a, b, cin);
+	} else {
+		r = a - b - cin;
+		flags_lazy_carry(c, LF_SBB, size, r, a, b, cin);
+	}
+	reg_set(c, i, dst, size, r);
+}
+
 /* Register destination, the hot case: nothing can fault, so one dispatch on the operation
  * computes the result and records the flags. */
 static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct insn *i,
 							  unsigned dst, uint64_t b)
 {
-	unsigned size = i->osz, cin;
+	unsigned size = i->osz;
 	uint64_t a = reg_get(c, i, dst, size), r;
 	switch (i->param) {
 	case ALU_ADD:
@@ -59,15 +77,9 @@ static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const s
 		flags_lazy(c, LF_LOGIC, size, r, a, b);
 		break;
 	case ALU_ADC:
-		cin = flags_cf(c);
-		r = a + b + cin;
-		flags_lazy_carry(c, LF_ADC, size, r, a, b, cin);
-		break;
 	case ALU_SBB:
-		cin = flags_cf(c);
-		r = a - b - cin;
-		flags_lazy_carry(c, LF_SBB, size, r, a, b, cin);
-		break;
+		alu_reg_carry(c, i, dst, b);
+		return;
 	case ALU_AND:
 		r = a & b;
 		flags_lazy(c, LF_LOGIC, size, r, a, b);

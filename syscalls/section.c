@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "kernel/guest.h"
+#include "kernel/namespace.h"
 #include "kernel/section.h"
 #include "kernel/vfs.h"
 #include "kernel/vm.h"
@@ -57,21 +58,8 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 {
 	struct kprocess *p = c->proc;
 	ntstatus_t st;
-	handle_t h = 0;
 	if ((st = guest_write_ptr(p, handle_ptr, 0)) != STATUS_SUCCESS)
 		return st;
-	uint32_t handle_attributes = 0;
-	if (attr) {
-		struct objattr oa;
-		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
-			return st;
-		bool named = oa.name.len != 0;
-		handle_attributes = oa.attributes & OBJ_INHERIT;
-		objattr_free(&oa);
-		/* FIXME: named sections need the object namespace (kernel/namespace.c). */
-		if (named)
-			return STATUS_NOT_SUPPORTED;
-	}
 	uint64_t max_size = 0;
 	if (max_size_ptr && (st = guest_read(p, max_size_ptr, &max_size, 8)) != STATUS_SUCCESS)
 		return st;
@@ -83,6 +71,9 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 	/* Large pages need SeLockMemoryPrivilege, which no ntemu token holds. */
 	if (attributes & SEC_LARGE_PAGES)
 		return STATUS_PRIVILEGE_NOT_HELD;
+	struct objattr oa = {0};
+	if (attr && (st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
+		return st;
 	struct ksection *s;
 	if (file)
 		st = section_from_file(p, file, max_size, protect, attributes, &s);
@@ -90,14 +81,11 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 		st = STATUS_INVALID_FILE_FOR_SECTION;
 	else
 		st = section_create_anon(max_size, protect, attributes, &s);
-	if (st != STATUS_SUCCESS)
-		return st;
-	if (access & MAXIMUM_ALLOWED)
-		access = object_types[OBJ_SECTION].valid_access;
-	st = handle_alloc(&p->handles, s, access, handle_attributes, &h);
-	object_unref(s);
-	if (st == STATUS_SUCCESS && (st = guest_write_ptr(p, handle_ptr, h)) != STATUS_SUCCESS)
-		handle_close(&p->handles, h);
+	/* Named or not, the namespace hands out the handle (OBJ_OPENIF: an existing section of
+	 * that name, STATUS_OBJECT_NAME_EXISTS). */
+	if (st == STATUS_SUCCESS)
+		st = namespace_create_handle(p, handle_ptr, access, &oa, s);
+	objattr_free(&oa);
 	return st;
 }
 
@@ -112,10 +100,9 @@ ntstatus_t nt_open_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access
 	struct objattr oa;
 	if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
 		return st;
-	bool named = oa.name.len != 0;
+	st = namespace_open_handle(p, handle_ptr, access, &oa, OBJ_SECTION);
 	objattr_free(&oa);
-	/* FIXME: no object namespace yet, so no named section can exist to be opened. */
-	return named ? STATUS_OBJECT_NAME_NOT_FOUND : STATUS_OBJECT_PATH_SYNTAX_BAD;
+	return st;
 }
 
 /* The section rights a view protection needs (Wine's virtual_map_section). */

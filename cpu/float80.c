@@ -1197,19 +1197,17 @@ struct float80 f80_yl2xp1(struct fpctx *x, struct float80 y, struct float80 xv)
 	struct float80 out;
 	if (nan_result(x, xv, kx, y, ky, true, &out))
 		return out;
+	bool sy = f80_sign(y), sx = f80_sign(xv);
+	/* 0 * log(inf) style operands are invalid before anything else: the host reports IE
+	 * alone, without DE for a denormal other operand (measured by diff-cpu). */
+	if ((kx == F80_ZERO && ky == F80_INF) || (kx == F80_INF && (sx || ky == F80_ZERO)))
+		return invalid(x);
 	if (ky == F80_DENORMAL || kx == F80_DENORMAL)
 		x->flags |= FPX_DE;
-	bool sy = f80_sign(y), sx = f80_sign(xv);
-	if (kx == F80_ZERO) {
-		if (ky == F80_INF)
-			return invalid(x);
+	if (kx == F80_ZERO)
 		return zero80(sy ^ sx);
-	}
-	if (kx == F80_INF) {
-		if (sx || ky == F80_ZERO)
-			return invalid(x);
+	if (kx == F80_INF)
 		return inf80(sy);
-	}
 	struct fpctx q = *x;
 	struct xf xx = xf_from_unp(unpack(&q, xv)), one = xf_int(1);
 	struct xf v = xf_add(one, xx);

@@ -107,7 +107,6 @@ static bool stack_fault(struct cpu *c, struct fpctx *x, bool overflow)
 	x->flags |= FPX_IE;
 	x->c1 = overflow;
 	x->stack_fault = true;
-	c->fpu.sw |= SW_SF;
 	return c->fpu.cw & FPX_IE;
 }
 
@@ -122,6 +121,10 @@ static void finish(struct cpu *c, const struct insn *i, const struct fpctx *x, u
 		c1 = x->stack_fault && x->c1;
 	}
 	uint16_t sw = (uint16_t)((c->fpu.sw & ~(SW_C1 | cc_mask)) | flags | (cc & cc_mask));
+	/* SF is recorded here, not when the stack fault is found, so a store whose memory
+	 * operand faults afterwards leaves the status word as it was (the host does). */
+	if (x->stack_fault)
+		sw |= SW_SF;
 	if (c1)
 		sw |= SW_C1;
 	if (unmasked(c, flags))
@@ -614,7 +617,7 @@ void x87_trig(struct cpu *c, const struct insn *i)
 			if (pushes)
 				st_push(c, F80_INDEFINITE);
 		}
-		finish(c, i, &x, 0, 0);
+		finish(c, i, &x, SW_C2, 0); /* a stack fault clears C2, as the host does */
 		return;
 	}
 	struct float80 a = st_get(c, 0), r0 = a, r1 = a;

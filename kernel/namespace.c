@@ -1,9 +1,11 @@
 /* The object namespace (see namespace.h): directories, symbolic links, name lookup. */
 #include "kernel/namespace.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/drives.h"
 #include "kernel/vfs.h" /* vfs_fold */
 
 struct ns_entry {
@@ -18,6 +20,7 @@ struct kdirectory {
 	struct ns_entry *v;     /* creation order: NtQueryDirectoryObject's index */
 	size_t count, cap;
 	bool foreign;           /* contents belong to the file or registry code */
+	bool dos_devices;       /* \?? and \GLOBAL??: the process's drive letters appear in it */
 };
 
 struct ksymlink {
@@ -212,6 +215,41 @@ void namespace_set_permanent(struct kobject *obj, bool permanent)
 
 /* ---- lookup ---- */
 
+/* "X:" in \?? for a drive of p: a link to \Device\HarddiskVolume<n> (C: is volume 1, as
+ * kernel/vfs.c numbers them), made for this lookup. Drives are the process's configuration,
+ * so these links are not entries of the machine-wide tree. */
+static struct kobject *drive_link(struct kprocess *p, const struct kdirectory *dir,
+				  const uint16_t *name, size_t len)
+{
+	if (len != 2 || name[1] != ':' || name[0] > 0x7f)
+		return NULL;
+	char letter = (char)vfs_fold(name[0]);
+	if (letter < 'C' || letter > 'Z' || !p->config || !drive_dir(p->config, letter, NULL))
+		return NULL;
+	char target[32];
+	snprintf(target, sizeof target, "\\Device\\HarddiskVolume%d", letter - 'C' + 1);
+	uint16_t w[32];
+	size_t n = strlen(target);
+	for (size_t i = 0; i < n; i++)
+		w[i] = (uint8_t)target[i];
+	struct kobject *link;
+	if (namespace_new_symlink(w, n, &link) != STATUS_SUCCESS)
+		return NULL;
+	size_t dlen = dir->obj.name_len;
+	link->name = malloc((dlen + 4) * 2);
+	if (!link->name) {
+		object_unref(link);
+		return NULL;
+	}
+	memcpy(link->name, dir->obj.name, dlen * 2);
+	link->name[dlen] = '\\';
+	link->name[dlen + 1] = (uint16_t)letter;
+	link->name[dlen + 2] = ':';
+	link->name[dlen + 3] = 0;
+	link->name_len = dlen + 3;
+	return link;
+}
+
 /* Where a name leads: the directory that holds (or would hold) its last component, that
  * component, and the object there if any. */
 struct resolved {
@@ -273,6 +311,7 @@ static ntstatus_t resolve(struct kprocess *p, const struct objattr *oa, bool cre
 	struct kdirectory *parent = NULL;
 	const uint16_t *leaf = NULL;
 	size_t leaf_len = 0;
+	struct kobject *drive = NULL; /* a drive link met on the way */
 	while (pos < len) {
 		size_t end = pos;
 		while (end < len && path[end] != '\\')
@@ -282,13 +321,25 @@ static ntstatus_t resolve(struct kprocess *p, const struct objattr *oa, bool cre
 			st = STATUS_OBJECT_NAME_INVALID;
 			break;
 		}
-		if (cur->foreign) {
-			st = STATUS_OBJECT_TYPE_MISMATCH;
+		struct kobject *child = NULL;
+		if (cur->dos_devices) {
+			if (drive)
+				object_unref(drive);
+			child = drive = drive_link(p, cur, path + pos, end - pos);
+		}
+		if (!child) {
+			dir_prune(cur);
+			struct ns_entry *e = dir_find(cur, path + pos, end - pos, fold);
+			child = e ? e->obj : NULL;
+		}
+		if (!child && cur->foreign) {
+			/* A file, device or key: not ours. A DOS device name that is none of the
+			 * links above does not exist (what QueryDosDeviceW sees). */
+			st = last && !create && cur->dos_devices ? STATUS_OBJECT_NAME_NOT_FOUND
+								  : STATUS_OBJECT_TYPE_MISMATCH;
 			break;
 		}
-		dir_prune(cur);
-		struct ns_entry *e = dir_find(cur, path + pos, end - pos, fold);
-		if (!e) {
+		if (!child) {
 			if (last && create) {
 				parent = cur;
 				found = NULL;
@@ -299,9 +350,9 @@ static ntstatus_t resolve(struct kprocess *p, const struct objattr *oa, bool cre
 			}
 			break;
 		}
-		if (e->obj->type == OBJ_SYMLINK && !(last && openlink)) {
+		if (child->type == OBJ_SYMLINK && !(last && openlink)) {
 			/* Resolve target + rest of the name from the root again. */
-			const struct ksymlink *l = (const struct ksymlink *)e->obj;
+			const struct ksymlink *l = (const struct ksymlink *)child;
 			if (++links > MAX_LINKS || !l->len || l->target[0] != '\\') {
 				st = STATUS_OBJECT_PATH_NOT_FOUND;
 				break;
@@ -325,17 +376,17 @@ static ntstatus_t resolve(struct kprocess *p, const struct objattr *oa, bool cre
 		}
 		if (last) {
 			parent = cur;
-			found = e->obj;
+			found = child;
 			leaf = path + pos;
 			leaf_len = end - pos;
 			break;
 		}
-		if (e->obj->type != OBJ_DIRECTORY) {
+		if (child->type != OBJ_DIRECTORY) {
 			/* Only directories hold names (NT: an object without a parse routine). */
 			st = STATUS_OBJECT_TYPE_MISMATCH;
 			break;
 		}
-		cur = (struct kdirectory *)e->obj;
+		cur = (struct kdirectory *)child;
 		pos = end + 1;
 		if (pos == len) {
 			st = STATUS_OBJECT_NAME_INVALID; /* trailing '\' */
@@ -351,6 +402,8 @@ static ntstatus_t resolve(struct kprocess *p, const struct objattr *oa, bool cre
 	} else {
 		free(path);
 	}
+	if (drive)
+		object_unref(drive);
 	object_unref(root);
 	return st;
 }
@@ -483,6 +536,17 @@ static bool add_link(struct kdirectory *parent, const char *name, const char *ta
 	return ok;
 }
 
+/* \?? and \GLOBAL?? with the device links Wine's server puts in \?? (server/directory.c). */
+static bool add_dos_devices(const char *name)
+{
+	struct kdirectory *d = add_dir(ns.root, name, true);
+	if (!d)
+		return false;
+	d->dos_devices = true;
+	return add_link(d, "NUL", "\\Device\\Null") && add_link(d, "PIPE", "\\Device\\NamedPipe") &&
+	       add_link(d, "MAILSLOT", "\\Device\\MailSlot");
+}
+
 /* \Sessions\1: the session of every ntemu process (PEB SessionId). */
 static bool build_tree(void)
 {
@@ -510,7 +574,7 @@ static bool build_tree(void)
 	       add_link(s1bno, "Session", "\\Sessions\\BNOLINKS") &&
 	       add_link(bnolinks, "1", "\\Sessions\\1\\BaseNamedObjects") &&
 	       add_dir(ns.root, "KernelObjects", false) && add_dir(ns.root, "KnownDlls", false) &&
-	       add_dir(ns.root, "??", true) && add_dir(ns.root, "GLOBAL??", true) &&
+	       add_dos_devices("??") && add_dos_devices("GLOBAL??") &&
 	       add_link(ns.root, "DosDevices", "\\??") && add_dir(ns.root, "Device", true) &&
 	       add_dir(ns.root, "Registry", true);
 }

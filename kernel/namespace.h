@@ -10,7 +10,10 @@
  *   \KernelObjects, \KnownDlls (empty: Wine 8's ntdll never opens it), \DosDevices -> \??
  *   \??, \GLOBAL??, \Device, \Registry: directories whose contents other modules own (files and
  *   devices: kernel/vfs.c; keys: kernel/registry.c). They can be opened, but a name that goes
- *   through them is not resolved here (see namespace_open).
+ *   through them is not resolved here (see namespace_open). The exception: "X:" in \?? and
+ *   \GLOBAL?? is a link to \Device\HarddiskVolume<n> (C: is 1) for each drive of the process
+ *   (QueryDosDeviceW opens \DosDevices\X: with NtOpenSymbolicLinkObject). FIXME: they are not
+ *   listed by NtQueryDirectoryObject.
  * kernelbase opens \Sessions\<id>\BaseNamedObjects with NtOpenDirectoryObject and passes that
  * handle as RootDirectory with names such as "name", "Local\name" or "Global\name".
  *

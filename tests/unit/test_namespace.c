@@ -28,6 +28,8 @@ static struct nt_call call;
 
 static void start(unsigned ptr_size)
 {
+	/* Drives C: and E: (only their letters matter here). */
+	cfg = (struct kconfig){.root = "/tmp", .mounts = {{'E', "/tmp", true}}, .nmounts = 1};
 	p = kprocess_create(&cfg, ptr_size);
 	ck_assert_ptr_nonnull(p);
 	call = (struct nt_call){.proc = p};
@@ -474,6 +476,48 @@ START_TEST(layouts_32bit)
 }
 END_TEST
 
+static void assert_link_target(handle_t link, const char *want)
+{
+	size_t n = strlen(want);
+	uint16_t hdr[2] = {0, 0x200};
+	guest_write(p, TARGET_P, hdr, 4);
+	guest_write_ptr(p, TARGET_P + p->ptr_size, STR2_P);
+	ck_assert_uint_eq(nt_query_symbolic_link_object(&call, link, TARGET_P, 0), STATUS_SUCCESS);
+	guest_read(p, TARGET_P, hdr, 4);
+	ck_assert_uint_eq(hdr[0], n * 2);
+	uint16_t w[64];
+	guest_read(p, STR2_P, w, n * 2);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(w[i], (uint8_t)want[i]);
+}
+
+/* QueryDosDeviceW("C:") opens \DosDevices\C: as a link: the process's drives are there. */
+START_TEST(drive_letters_in_dos_devices)
+{
+	ck_assert_uint_eq(nt_open_symbolic_link_object(&call, HANDLE_P, SYMBOLIC_LINK_QUERY,
+						       guest_oa(0, "\\DosDevices\\C:", 0)),
+			  STATUS_SUCCESS);
+	handle_t link = read_handle();
+	assert_name(link, "\\??\\C:");
+	assert_link_target(link, "\\Device\\HarddiskVolume1");
+	ck_assert_uint_eq(nt_open_symbolic_link_object(&call, HANDLE_P, SYMBOLIC_LINK_QUERY,
+						       guest_oa(0, "\\GLOBAL??\\e:", 0)),
+			  STATUS_SUCCESS);
+	assert_link_target(read_handle(), "\\Device\\HarddiskVolume3");
+	/* No drive D:; names below the drives are files. */
+	ck_assert_uint_eq(nt_open_symbolic_link_object(&call, HANDLE_P, SYMBOLIC_LINK_QUERY,
+						       guest_oa(0, "\\??\\D:", 0)),
+			  STATUS_OBJECT_NAME_NOT_FOUND);
+	ck_assert_uint_eq(nt_open_symbolic_link_object(&call, HANDLE_P, SYMBOLIC_LINK_QUERY,
+						       guest_oa(0, "\\??\\NUL", 0)),
+			  STATUS_SUCCESS);
+	assert_link_target(read_handle(), "\\Device\\Null");
+	handle_t h;
+	ck_assert_uint_eq(open_obj(OBJ_EVENT, 0, "\\??\\C:\\x", 0, &h), STATUS_OBJECT_TYPE_MISMATCH);
+	ck_assert_uint_eq(open_obj(OBJ_EVENT, 0, "\\??\\C:", 0, &h), STATUS_OBJECT_TYPE_MISMATCH);
+}
+END_TEST
+
 /* The tree is the machine's: a second process sees the first one's names. */
 START_TEST(shared_between_processes)
 {
@@ -502,6 +546,7 @@ int main(void)
 	tcase_add_test(tc, query_directory_object);
 	tcase_add_test(tc, symbolic_links);
 	tcase_add_test(tc, shared_between_processes);
+	tcase_add_test(tc, drive_letters_in_dos_devices);
 	suite_add_tcase(s, tc);
 	TCase *tc32 = tcase_create("32-bit");
 	tcase_add_checked_fixture(tc32, setup32, teardown);

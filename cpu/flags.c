@@ -64,10 +64,29 @@ void flags_materialize(struct cpu *c)
 	c->lf.op = LF_NONE;
 }
 
+/* SF, ZF, AF and PF of the lazy record: what survives an instruction that sets CF and OF itself
+ * (rotates, multiplies). AF is the carry or borrow into bit 4, (src1 ^ src2 ^ res) bit 4, for
+ * every arithmetic record: INC/DEC record src2 = 1, NEG src2 = 0. */
+static uint64_t flags_szap(const struct lazy_flags *lf)
+{
+	uint64_t f = (lf->res ? 0 : FL_ZF) | (lf->res & sign_bit(lf->size) ? FL_SF : 0) | parity_flag(lf->res);
+	if (lf->op != LF_LOGIC)
+		f |= (lf->src1 ^ lf->src2 ^ lf->res) & FL_AF;
+	return f;
+}
+
 void flags_set_arith(struct cpu *c, uint64_t mask, uint64_t value)
 {
-	flags_materialize(c);
 	mask &= FL_ARITH;
+	if (c->lf.op != LF_NONE) {
+		/* CF and OF are the costly, operation-specific part of a lazy record. */
+		if ((mask & (FL_CF | FL_OF)) == (FL_CF | FL_OF)) {
+			c->rflags = (c->rflags & ~(uint64_t)FL_ARITH) | flags_szap(&c->lf);
+			c->lf.op = LF_NONE;
+		} else {
+			flags_materialize(c);
+		}
+	}
 	c->rflags = (c->rflags & ~mask) | (value & mask);
 }
 

@@ -81,7 +81,7 @@ bool cond_eval_slow(const struct cpu *c, enum cond cc);
  * needed. Each condition tests some of CF, ZF and "less" (SF != OF): bit 0, 1 and 2 of `m`;
  * which ones comes from a table, so the compare needs no branch on the condition. 0 marks the
  * conditions (O, S, P) left to cond_eval_slow. */
-static inline bool cond_eval(const struct cpu *c, enum cond cc)
+static inline __attribute__((always_inline)) bool cond_eval_on(const struct cpu *c, enum cond cc)
 {
 	static const uint8_t sub_tests[8] = { 0, 1, 2, 3, 0, 0, 4, 6 };
 	const struct lazy_flags *lf = &c->lf;
@@ -99,6 +99,30 @@ static inline bool cond_eval(const struct cpu *c, enum cond cc)
 		return ((m & logic_tests[cc >> 1]) != 0) ^ (cc & 1);
 	}
 	return cond_eval_slow(c, cc);
+}
+
+/* One instance of cond_eval_on per condition: the condition becomes a constant and each case
+ * folds to the one or two compares it needs (callers with a constant condition get just that). */
+static inline bool cond_eval(const struct cpu *c, enum cond cc)
+{
+	switch (cc & 15) {
+	case CC_O: return cond_eval_on(c, CC_O);
+	case CC_NO: return cond_eval_on(c, CC_NO);
+	case CC_B: return cond_eval_on(c, CC_B);
+	case CC_AE: return cond_eval_on(c, CC_AE);
+	case CC_E: return cond_eval_on(c, CC_E);
+	case CC_NE: return cond_eval_on(c, CC_NE);
+	case CC_BE: return cond_eval_on(c, CC_BE);
+	case CC_A: return cond_eval_on(c, CC_A);
+	case CC_S: return cond_eval_on(c, CC_S);
+	case CC_NS: return cond_eval_on(c, CC_NS);
+	case CC_P: return cond_eval_on(c, CC_P);
+	case CC_NP: return cond_eval_on(c, CC_NP);
+	case CC_L: return cond_eval_on(c, CC_L);
+	case CC_GE: return cond_eval_on(c, CC_GE);
+	case CC_LE: return cond_eval_on(c, CC_LE);
+	default: return cond_eval_on(c, CC_G);
+	}
 }
 
 /* Even parity of the low byte (PF). */

@@ -415,19 +415,19 @@ static enum boot_error build_teb(struct boot *b, uint64_t peb, const struct stac
 	return ok ? BOOT_OK : fail(b, BOOT_NO_MEMORY, "cannot build the TEB");
 }
 
-/* The first thread: registers as Wine's call_init_thunk leaves them (GUEST-CONTRACT.md §2). */
-static enum boot_error start_thread(struct boot *b, const struct image *exe, uint64_t peb,
+/* A thread's start: registers as Wine's call_init_thunk leaves them (GUEST-CONTRACT.md §2),
+ * RtlUserThreadStart(entry, arg) reached through LdrInitializeThunk. */
+static enum boot_error start_thread(struct boot *b, uint64_t entry, uint64_t arg,
 				    uint64_t teb, const struct stack *s, struct kthread *t)
 {
 	struct kprocess *p = b->p;
 	struct cpu *c = &t->cpu;
-	uint64_t entry = exe->base + exe->pe.entry_rva;
 
 	/* The CONTEXT that LdrInitializeThunk finally NtContinue()s into RtlUserThreadStart. */
 	struct cpu init = *c;
 	memset(init.r, 0, sizeof init.r);
 	init.r[R_CX] = entry;
-	init.r[R_DX] = peb;
+	init.r[R_DX] = arg;
 	init.r[R_SP] = s->top - 0x28;
 	init.rip = p->ntdll.rtl_user_thread_start;
 	init.mxcsr = 0x1f80;
@@ -440,7 +440,7 @@ static enum boot_error start_thread(struct boot *b, const struct image *exe, uin
 		return fail(b, BOOT_NO_MEMORY, "cannot write the initial CONTEXT");
 
 	c->r[R_CX] = ctx_addr;
-	c->r[R_DX] = peb;
+	c->r[R_DX] = arg;
 	c->r[R_SP] = ctx_addr - 8;
 	c->rip = p->ntdll.ldr_initialize_thunk;
 	c->mxcsr = 0x1f80;
@@ -448,6 +448,25 @@ static enum boot_error start_thread(struct boot *b, const struct image *exe, uin
 	c->seg_base[SEG_GS] = teb;
 	t->teb = teb;
 	return BOOT_OK;
+}
+
+static enum boot_error build_thread(struct boot *b, uint64_t peb, uint64_t stack_reserve,
+				    uint64_t entry, uint64_t arg, struct kthread *t)
+{
+	struct stack stack;
+	uint64_t teb;
+	enum boot_error e;
+	if ((e = build_stack(b, stack_reserve, &stack)) || (e = build_teb(b, peb, &stack, t->tid, &teb)))
+		return e;
+	return start_thread(b, entry, arg, teb, &stack, t);
+}
+
+ntstatus_t bootstrap_thread(struct kprocess *p, struct kthread *t, uint64_t peb,
+			    uint64_t stack_reserve, gptr_t entry, gptr_t arg)
+{
+	char err[128];
+	struct boot b = {p, err, sizeof err};
+	return build_thread(&b, peb, stack_reserve, entry, arg, t) ? STATUS_NO_MEMORY : STATUS_SUCCESS;
 }
 
 /* __wine_unix_call_dispatcher's initial value calls itself (GUEST-CONTRACT.md §4): point it at
@@ -477,22 +496,20 @@ enum boot_error bootstrap_process(struct kprocess *p, const struct boot_spec *sp
 {
 	struct boot b = {p, err, errsize};
 	struct image nt = {0}, exe = {0};
-	uint64_t params = 0, peb = 0, teb = 0;
-	struct stack stack = {0};
+	uint64_t params = 0, peb = 0;
 	struct kthread *t = NULL;
 	enum boot_error e;
 	if ((e = map_ntdll(&b, &nt)) || (e = map_program(&b, spec, &exe)) || (e = patch_unix_call(&b, &nt)) ||
 	    (e = build_shared_data(&b)) || (e = build_params(&b, spec, &params)) ||
-	    (e = build_peb(&b, &exe, params, &peb)) ||
-	    (e = build_stack(&b, exe.pe.stack_reserve, &stack)))
+	    (e = build_peb(&b, &exe, params, &peb)))
 		goto out;
 	t = kthread_create(p);
 	if (!t) {
 		e = fail(&b, BOOT_NO_MEMORY, "out of memory");
 		goto out;
 	}
-	if ((e = build_teb(&b, peb, &stack, t->tid, &teb)) || (e = start_thread(&b, &exe, peb, teb, &stack, t)))
-		goto out;
+	/* The main thread runs the program's entry point with the PEB as its argument. */
+	e = build_thread(&b, peb, exe.pe.stack_reserve, exe.base + exe.pe.entry_rva, peb, t);
 out:
 	image_free(&nt);
 	image_free(&exe);

@@ -33,4 +33,11 @@ enum boot_error {
 enum boot_error bootstrap_process(struct kprocess *p, const struct boot_spec *spec, char *err,
 				  size_t errsize);
 
+/* Give thread t of a started process what the main thread got: a stack of stack_reserve bytes
+ * (at least 1 MiB, all committed), a TEB (Wine's layout) pointing at `peb`, and registers that
+ * enter ntdll's LdrInitializeThunk, which ends in RtlUserThreadStart(entry, arg)
+ * (NtCreateThreadEx; GUEST-CONTRACT.md §2). STATUS_NO_MEMORY if the address space is full. */
+ntstatus_t bootstrap_thread(struct kprocess *p, struct kthread *t, uint64_t peb,
+			    uint64_t stack_reserve, gptr_t entry, gptr_t arg);
+
 #endif

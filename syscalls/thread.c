@@ -1,0 +1,212 @@
+/* Threads: NtCreateThreadEx, NtSuspendThread, NtResumeThread, NtAlertResumeThread,
+ * NtGetContextThread, NtSetContextThread. */
+#include <string.h>
+
+#include "kernel/context.h"
+#include "kernel/guest.h"
+#include "kernel/info.h"
+#include "kernel/section.h"
+#include "kernel/thread.h"
+#include "loader/bootstrap.h"
+
+/* Thread access rights (winnt.h). */
+enum {
+	THREAD_SUSPEND_RESUME = 0x2,
+	THREAD_GET_CONTEXT = 0x8,
+	THREAD_SET_CONTEXT = 0x10,
+};
+
+enum {
+	THREAD_CREATE_FLAGS_CREATE_SUSPENDED = 0x1,
+	MAXIMUM_SUSPEND_COUNT = 0x7f,
+	PS_ATTRIBUTE_CLIENT_ID = 0x10003,
+	PS_ATTRIBUTE_TEB_ADDRESS = 0x10004,
+};
+
+/* The guest's ClientId.UniqueProcess, as kernel/info.c reports it. */
+#define PROCESS_ID 0x10
+
+/* PS_ATTRIBUTE_LIST {SIZE_T TotalLength; PS_ATTRIBUTE Attributes[]}, each attribute
+ * {ULONG_PTR Attribute; SIZE_T Size; ULONG_PTR ValuePtr; PSIZE_T ReturnLength}: the outputs
+ * the creator asked for. */
+static ntstatus_t fill_attributes(struct kprocess *p, gptr_t list, const struct kthread *t)
+{
+	unsigned w = p->ptr_size;
+	uint64_t total;
+	ntstatus_t st = guest_read_ptr(p, list, &total);
+	if (st != STATUS_SUCCESS)
+		return st;
+	for (uint64_t off = w; off + 4 * w <= total; off += 4 * w) {
+		uint64_t attr, size, value, ret_len;
+		gptr_t a = list + off;
+		if ((st = guest_read_ptr(p, a, &attr)) || (st = guest_read_ptr(p, a + w, &size)) ||
+		    (st = guest_read_ptr(p, a + 2 * w, &value)) || (st = guest_read_ptr(p, a + 3 * w, &ret_len)))
+			return st;
+		uint64_t out[2];
+		uint64_t n;
+		if (attr == PS_ATTRIBUTE_CLIENT_ID) {
+			out[0] = PROCESS_ID;
+			out[1] = t->tid;
+			n = 2;
+		} else if (attr == PS_ATTRIBUTE_TEB_ADDRESS) {
+			out[0] = t->teb;
+			n = 1;
+		} else {
+			/* FIXME: input attributes (stack limits, group affinity...) are not used. */
+			continue;
+		}
+		if (size < n * w)
+			return STATUS_INVALID_PARAMETER;
+		for (uint64_t i = 0; i < n; i++)
+			if ((st = guest_write_ptr(p, value + i * w, out[i])) != STATUS_SUCCESS)
+				return st;
+		if (ret_len && (st = guest_write_ptr(p, ret_len, n * w)) != STATUS_SUCCESS)
+			return st;
+	}
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t nt_create_thread_ex(struct nt_call *c, gptr_t handle, uint32_t access, gptr_t attr,
+			       handle_t process, gptr_t start, gptr_t param, uint32_t flags,
+			       uint64_t zero_bits, uint64_t stack_commit, uint64_t stack_reserve,
+			       gptr_t attr_list)
+{
+	struct kprocess *p = c->proc;
+	ntstatus_t st = info_check_process(c, process, 0x2 /* PROCESS_CREATE_THREAD */);
+	if (st != STATUS_SUCCESS)
+		return st;
+	/* FIXME: 32-bit threads arrive with WOW64. */
+	if (p->ptr_size != 8)
+		return STATUS_NOT_SUPPORTED;
+	uint32_t attributes = 0;
+	if (attr) {
+		struct objattr oa;
+		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
+			return st;
+		attributes = oa.attributes;
+		objattr_free(&oa);
+	}
+	/* The program's own stack size when the caller gives none (Wine: the exe header). */
+	struct ksection *exe = info_exe_section(p);
+	if (!stack_reserve && exe)
+		stack_reserve = exe->image_info.maximum_stack_size;
+	if (stack_commit > stack_reserve)
+		stack_reserve = stack_commit;
+
+	struct kthread *t = kthread_create(p);
+	if (!t)
+		return STATUS_NO_MEMORY;
+	struct thread_info *ti = info_thread(p, t);
+	if (!ti || (st = bootstrap_thread(p, t, info_peb(p), stack_reserve, start, param)) != STATUS_SUCCESS) {
+		/* It never runs; the process keeps it only as a dead entry. */
+		t->state = THREAD_TERMINATED;
+		return ti ? st : STATUS_NO_MEMORY;
+	}
+	ti->win32_start = start;
+	if (flags & THREAD_CREATE_FLAGS_CREATE_SUSPENDED)
+		t->suspend_count = 1;
+
+	handle_t h;
+	if ((st = handle_alloc(&p->handles, t, access, attributes & OBJ_INHERIT, &h)) != STATUS_SUCCESS) {
+		kthread_terminate(t, st);
+		return st;
+	}
+	if ((st = guest_write_ptr(p, handle, h)) != STATUS_SUCCESS ||
+	    (attr_list && (st = fill_attributes(p, attr_list, t)) != STATUS_SUCCESS)) {
+		handle_close(&p->handles, h);
+		kthread_terminate(t, st);
+		return st;
+	}
+	return STATUS_SUCCESS;
+}
+
+static ntstatus_t put_count(struct kprocess *p, gptr_t addr, uint32_t v)
+{
+	return addr ? guest_write(p, addr, &v, 4) : STATUS_SUCCESS;
+}
+
+ntstatus_t nt_suspend_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
+{
+	struct kthread *t;
+	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint32_t prev = t->suspend_count;
+	if (t->state == THREAD_TERMINATED)
+		st = STATUS_THREAD_IS_TERMINATING;
+	else if (prev >= MAXIMUM_SUSPEND_COUNT)
+		st = STATUS_SUSPEND_COUNT_EXCEEDED;
+	else
+		t->suspend_count++; /* takes effect at the end of the current turn */
+	object_unref(t);
+	return st == STATUS_SUCCESS ? put_count(c->proc, previous_count, prev) : st;
+}
+
+ntstatus_t nt_resume_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
+{
+	struct kthread *t;
+	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint32_t prev = t->suspend_count;
+	if (prev)
+		t->suspend_count--;
+	object_unref(t);
+	return put_count(c->proc, previous_count, prev);
+}
+
+ntstatus_t nt_alert_resume_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
+{
+	struct kthread *t;
+	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint32_t prev = t->suspend_count;
+	if (t->state != THREAD_TERMINATED) {
+		t->alerted = true;
+		if (prev)
+			t->suspend_count--;
+		wait_update(c->proc);
+	}
+	object_unref(t);
+	return put_count(c->proc, previous_count, prev);
+}
+
+ntstatus_t nt_get_context_thread(struct nt_call *c, handle_t thread, gptr_t context)
+{
+	struct kprocess *p = c->proc;
+	/* FIXME: a 32-bit guest's CONTEXT (WOW64) has another layout. */
+	if (p->ptr_size != 8)
+		return STATUS_NOT_SUPPORTED;
+	uint32_t flags;
+	ntstatus_t st = guest_read(p, context + CONTEXT64_FLAGS, &flags, 4);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct kthread *t;
+	if ((st = info_ref_thread(c, thread, THREAD_GET_CONTEXT, &t)) != STATUS_SUCCESS)
+		return st;
+	uint8_t ctx[CONTEXT64_SIZE];
+	context64_from_cpu(&t->cpu, flags, ctx);
+	object_unref(t);
+	return guest_write(p, context, ctx, sizeof ctx);
+}
+
+ntstatus_t nt_set_context_thread(struct nt_call *c, handle_t thread, gptr_t context)
+{
+	struct kprocess *p = c->proc;
+	if (p->ptr_size != 8)
+		return STATUS_NOT_SUPPORTED;
+	uint8_t ctx[CONTEXT64_SIZE];
+	ntstatus_t st = guest_read(p, context, ctx, sizeof ctx);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct kthread *t;
+	if ((st = info_ref_thread(c, thread, THREAD_SET_CONTEXT, &t)) != STATUS_SUCCESS)
+		return st;
+	if (!context64_to_cpu(&t->cpu, ctx))
+		st = STATUS_INVALID_PARAMETER;
+	else if (t == c->thread)
+		t->context_replaced = true;
+	object_unref(t);
+	return st;
+}

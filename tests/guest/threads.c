@@ -1,0 +1,76 @@
+/* Threads and the waits between them: CreateThread, a critical section under contention
+ * (RtlWaitOnAddress: NtWaitForAlertByThreadId / NtAlertThreadByThreadId), an event hand-off,
+ * a semaphore, WaitForMultipleObjects on thread handles, exit codes, a suspended start,
+ * Sleep on the virtual clock and a wait that times out. */
+#include <stdio.h>
+#include <windows.h>
+
+static CRITICAL_SECTION lock;
+static volatile LONG counter;
+static HANDLE ready, go;
+
+static DWORD WINAPI adder(void *arg)
+{
+    int n = (int)(INT_PTR)arg;
+    for (int i = 0; i < n; i++) {
+        EnterCriticalSection(&lock);
+        LONG v = counter;
+        /* Hold the lock across a few turns so the other thread has to wait for it. */
+        for (volatile int k = 0; k < 50; k++)
+            ;
+        counter = v + 1;
+        LeaveCriticalSection(&lock);
+    }
+    return n;
+}
+
+static DWORD WINAPI waiter(void *unused)
+{
+    (void)unused;
+    SetEvent(ready);
+    DWORD r = WaitForSingleObject(go, INFINITE);
+    printf("waiter woke: %lu\n", r);
+    return 7;
+}
+
+int main(void)
+{
+    InitializeCriticalSection(&lock);
+    HANDLE t[2];
+    t[0] = CreateThread(NULL, 0, adder, (void *)(INT_PTR)2000, 0, NULL);
+    t[1] = CreateThread(NULL, 0, adder, (void *)(INT_PTR)3000, 0, NULL);
+    DWORD r = WaitForMultipleObjects(2, t, TRUE, INFINITE);
+    DWORD c0 = 0, c1 = 0;
+    GetExitCodeThread(t[0], &c0);
+    GetExitCodeThread(t[1], &c1);
+    printf("wait all: %lu, counter %ld, exit codes %lu %lu\n", r, counter, c0, c1);
+    CloseHandle(t[0]);
+    CloseHandle(t[1]);
+    DeleteCriticalSection(&lock);
+
+    ready = CreateEventW(NULL, FALSE, FALSE, NULL);
+    go = CreateEventW(NULL, TRUE, FALSE, NULL);
+    DWORD tid;
+    HANDLE w = CreateThread(NULL, 0, waiter, NULL, CREATE_SUSPENDED, &tid);
+    printf("suspended thread still: %lu\n", WaitForSingleObject(ready, 0));
+    printf("resume: %lu\n", ResumeThread(w));
+    printf("ready: %lu\n", WaitForSingleObject(ready, INFINITE));
+    SetEvent(go);
+    printf("join: %lu\n", WaitForSingleObject(w, INFINITE));
+    DWORD code = 0;
+    GetExitCodeThread(w, &code);
+    printf("exit code %lu, tid nonzero %d\n", code, tid != 0);
+
+    HANDLE s = CreateSemaphoreW(NULL, 1, 2, NULL);
+    DWORD first = WaitForSingleObject(s, 0), second = WaitForSingleObject(s, 0);
+    LONG prev = -1;
+    BOOL released = ReleaseSemaphore(s, 2, &prev);
+    printf("semaphore: %lu %lu release %d prev %ld\n", first, second, released, prev);
+
+    ULONGLONG before = GetTickCount64();
+    Sleep(1500);
+    ULONGLONG slept = GetTickCount64() - before;
+    printf("slept at least 1500 ms: %d\n", slept >= 1500 && slept < 1600);
+    printf("timed wait: %lu\n", WaitForSingleObject(ready, 250));
+    return 0;
+}

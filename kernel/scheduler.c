@@ -9,6 +9,7 @@
 #include "kernel/thread.h"
 #include "kernel/trace.h"
 #include "kernel/unixcall.h"
+#include "kernel/vm.h"
 
 #define DEFAULT_QUANTUM 100000
 
@@ -49,6 +50,39 @@ static void syscall_x64(struct kthread *t)
 	t->context_replaced = false;
 }
 
+/* TEB fields of the thread's stack (x64 offsets, ../shared/reference). */
+enum { TEB_STACK_BASE = 0x8, TEB_STACK_LIMIT = 0x10, TEB_DEALLOCATION_STACK = 0x1478,
+       TEB_GUARANTEED_STACK_BYTES = 0x1748 };
+
+/* A guard page was touched. Inside the thread's stack this is stack growth: the guard moves
+ * down and the thread resumes without an exception (true), unless the stack is exhausted
+ * (STATUS_STACK_OVERFLOW). Elsewhere the page loses its guard and the fault is raised once as
+ * STATUS_GUARD_PAGE_VIOLATION (false: the caller delivers it). */
+static bool guard_page_fault(struct kthread *t)
+{
+	struct kprocess *p = t->proc;
+	struct cpu *c = &t->cpu;
+	uint64_t dealloc = 0, base = 0, limit = 0;
+	uint32_t guaranteed = 0;
+	if (t->teb) {
+		gmem_peek(p->mem, t->teb + TEB_DEALLOCATION_STACK, &dealloc, 8, NULL);
+		gmem_peek(p->mem, t->teb + TEB_STACK_BASE, &base, 8, NULL);
+		gmem_peek(p->mem, t->teb + TEB_GUARANTEED_STACK_BYTES, &guaranteed, 4, NULL);
+	}
+	ntstatus_t st = vm_guard_fault(p, c->trap.addr, dealloc, base, guaranteed, &limit);
+	if (st == STATUS_SUCCESS) {
+		gmem_poke(p->mem, t->teb + TEB_STACK_LIMIT, &limit, 8, NULL);
+		return true;
+	}
+	if (st == STATUS_STACK_OVERFLOW) {
+		struct exception_info e = {.code = STATUS_STACK_OVERFLOW, .address = c->trap.insn_rip,
+					   .nparams = 2, .params = {c->trap.access, c->trap.addr}};
+		exception_deliver(t, &e);
+		return true;
+	}
+	return false;
+}
+
 static void serve_trap(struct kthread *t, enum trap_kind kind)
 {
 	struct cpu *c = &t->cpu;
@@ -83,6 +117,10 @@ static void serve_trap(struct kthread *t, enum trap_kind kind)
 			exception_deliver(t, &e);
 			return;
 		}
+		break;
+	case TRAP_PAGE_FAULT:
+		if (c->trap.guard && guard_page_fault(t))
+			return;
 		break;
 	default:
 		break;

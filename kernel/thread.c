@@ -50,6 +50,7 @@ void kthread_destroy(struct kobject *obj)
 		m->owner = NULL;
 	t->owned = NULL;
 	wait_release(t);
+	apc_flush(t);
 }
 
 void kprocess_exit(struct kprocess *p, uint32_t status)

@@ -27,6 +27,7 @@ struct kthread {
 	bool alerted;                /* NtAlertThread: ends an alertable wait with STATUS_ALERTED */
 	bool alert_by_id;            /* NtAlertThreadByThreadId, remembered until waited for */
 	struct kmutant *owned;       /* mutants the thread holds */
+	struct kapc *apcs;           /* queued user APCs, oldest first */
 	struct kthread *next;
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kernel/clock.h"
+#include "kernel/context.h"
 #include "kernel/guest.h"
 #include "kernel/thread.h"
 
@@ -159,6 +160,10 @@ static bool try_wait(struct kthread *t, ntstatus_t *status)
 		*status = STATUS_ALERTED;
 		return true;
 	}
+	if (wb->alertable && t->apcs) {
+		*status = STATUS_USER_APC;
+		return true;
+	}
 	return false;
 }
 
@@ -177,6 +182,8 @@ void wait_end(struct kthread *t, ntstatus_t status)
 	if (t->state == THREAD_WAITING) {
 		t->state = THREAD_RUNNABLE;
 		t->cpu.r[R_AX] = status;
+		if (status == STATUS_USER_APC)
+			apc_deliver(t, status, false);
 	}
 }
 
@@ -211,6 +218,8 @@ ntstatus_t wait_start(struct nt_call *c)
 	ntstatus_t status;
 	if (try_wait(t, &status)) {
 		wait_release(t);
+		if (status == STATUS_USER_APC)
+			apc_deliver(t, status, false);
 		return status;
 	}
 	if (wb->timed && wb->deadline <= clock_uptime(c->proc)) {
@@ -222,6 +231,75 @@ ntstatus_t wait_start(struct nt_call *c)
 	t->state = THREAD_WAITING;
 	t->context_replaced = true;
 	return STATUS_PENDING;
+}
+
+/* ---- user APCs ---- */
+
+bool apc_queue(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t arg3)
+{
+	struct kapc *a = calloc(1, sizeof *a);
+	if (!a)
+		return false;
+	*a = (struct kapc){func, {arg1, arg2, arg3}, NULL};
+	struct kapc **tail = &t->apcs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = a;
+	wait_update(t->proc);
+	return true;
+}
+
+void apc_flush(struct kthread *t)
+{
+	while (t->apcs) {
+		struct kapc *a = t->apcs;
+		t->apcs = a->next;
+		free(a);
+	}
+}
+
+/* Wine's struct apc_stack_layout (unix signal_x86_64.c, call_user_apc_dispatcher), not
+ * Windows': {ULONG64 save_regs[4]; void *func; ULONG64 align; CONTEXT context; ULONG64 rbp,
+ * rip}, just below the interrupted stack, entered with rsp 8 below it (GUEST-CONTRACT.md §7). */
+#define APC_FRAME_SIZE (0x30 + CONTEXT64_SIZE + 0x10)
+#define APC_FRAME_FUNC 0x20
+#define APC_FRAME_CONTEXT 0x30
+#define CONTEXT64_RAX 0x78
+
+bool apc_deliver(struct kthread *t, ntstatus_t status, bool keep_rax)
+{
+	struct kprocess *p = t->proc;
+	struct kapc *a = t->apcs;
+	if (!a)
+		return false;
+	t->apcs = a->next;
+	struct cpu *c = &t->cpu;
+	uint8_t frame[APC_FRAME_SIZE] = {0};
+	uint8_t *ctx = frame + APC_FRAME_CONTEXT;
+	context64_from_cpu(c, CONTEXT_FULL, ctx);
+	if (!keep_rax) {
+		uint64_t rax = status;
+		memcpy(ctx + CONTEXT64_RAX, &rax, 8);
+	}
+	memcpy(frame + APC_FRAME_FUNC, &a->func, 8);
+	uint64_t base = (c->r[R_SP] & ~15ull) - APC_FRAME_SIZE;
+	/* FIXME: 32-bit guests enter KiUserApcDispatcher with a stdcall frame (WOW64). */
+	if (p->ptr_size != 8 || !p->ntdll.ki_user_apc_dispatcher ||
+	    guest_write(p, base, frame, sizeof frame) != STATUS_SUCCESS) {
+		/* No usable stack: as a fault on it would, this ends the process. */
+		free(a);
+		kprocess_exit(p, STATUS_ACCESS_VIOLATION);
+		return true;
+	}
+	c->r[R_SP] = base - 8;
+	c->rip = p->ntdll.ki_user_apc_dispatcher;
+	c->r[R_CX] = base + APC_FRAME_CONTEXT;
+	c->r[R_DX] = a->arg[0];
+	c->r[R_8] = a->arg[1];
+	c->r[R_9] = a->arg[2];
+	t->context_replaced = true;
+	free(a);
+	return true;
 }
 
 /* ---- timers ---- */
@@ -367,6 +445,7 @@ void wait_thread_ended(struct kthread *t)
 {
 	struct kprocess *p = t->proc;
 	wait_release(t);
+	apc_flush(t);
 	while (t->owned) {
 		struct kmutant *m = t->owned;
 		t->owned = m->next_owned;

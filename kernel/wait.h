@@ -81,6 +81,13 @@ struct wait_block {
 	bool releasing;           /* WAIT_KEYED: NtReleaseKeyedEvent waiting for a waiter */
 };
 
+/* A user APC queued by NtQueueApcThread: func(arg1, arg2, arg3) run through ntdll's
+ * KiUserApcDispatcher at the thread's next alertable wait, NtTestAlert or NtContinue(..., TRUE). */
+struct kapc {
+	gptr_t func, arg[3];
+	struct kapc *next;
+};
+
 /* Per-process state. */
 struct ksync {
 	uint64_t next_seq;
@@ -122,6 +129,15 @@ bool wait_idle(struct kprocess *p);
 void wait_thread_ended(struct kthread *t);
 /* Free what a thread's wait holds (thread destruction). */
 void wait_release(struct kthread *t);
+
+/* User APCs. Queue one (false: out of memory); wakes an alertable wait. */
+bool apc_queue(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t arg3);
+/* Enter the first queued APC from t's current register state, which becomes the CONTEXT the
+ * dispatcher resumes (with Rax = status unless keep_rax). Sets context_replaced. False when
+ * nothing is queued. */
+bool apc_deliver(struct kthread *t, ntstatus_t status, bool keep_rax);
+/* Drop every queued APC (the thread ended). */
+void apc_flush(struct kthread *t);
 
 /* Timers. */
 void timer_arm(struct kprocess *p, struct ktimer *tm, uint64_t due, uint64_t period);

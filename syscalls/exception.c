@@ -4,6 +4,7 @@
 #include "kernel/context.h"
 #include "kernel/exception.h"
 #include "kernel/guest.h"
+#include "kernel/thread.h"
 
 /* Restore the whole register state from a CONTEXT (RtlRestoreContext, the end of every
  * exception dispatch and of a new thread's LdrInitializeThunk). */
@@ -15,9 +16,10 @@ ntstatus_t nt_continue(struct nt_call *c, gptr_t context, uint32_t alertable)
 		return st;
 	if (!context64_to_cpu(&c->thread->cpu, ctx))
 		return STATUS_INVALID_PARAMETER;
-	/* FIXME: user APCs queued for the thread are delivered here when alertable; there are
-	 * no APCs until the scheduler issue adds them. */
 	c->thread->context_replaced = true;
+	/* Alertable: a queued user APC runs first, then resumes this context (Wine's NtContinue). */
+	if (alertable & 0xff)
+		apc_deliver(c->thread, STATUS_USER_APC, true);
 	return STATUS_SUCCESS;
 }
 
@@ -46,7 +48,12 @@ ntstatus_t nt_raise_exception(struct nt_call *c, gptr_t record, gptr_t context, 
 
 ntstatus_t nt_test_alert(struct nt_call *c)
 {
-	/* FIXME: delivers pending user APCs once APCs exist (scheduler issue); with none
-	 * queued, this is the answer Windows gives. */
+	struct kthread *t = c->thread;
+	if (t->alerted) {
+		t->alerted = false;
+		return STATUS_ALERTED;
+	}
+	/* A queued user APC runs now; the call then returns STATUS_USER_APC. */
+	apc_deliver(t, STATUS_USER_APC, false);
 	return STATUS_SUCCESS;
 }

@@ -1,5 +1,5 @@
 /* Threads: NtCreateThreadEx, NtSuspendThread, NtResumeThread, NtAlertResumeThread,
- * NtGetContextThread, NtSetContextThread. */
+ * NtGetContextThread, NtSetContextThread, NtQueueApcThread. */
 #include <string.h>
 
 #include "kernel/context.h"
@@ -207,6 +207,21 @@ ntstatus_t nt_set_context_thread(struct nt_call *c, handle_t thread, gptr_t cont
 		st = STATUS_INVALID_PARAMETER;
 	else if (t == c->thread)
 		t->context_replaced = true;
+	object_unref(t);
+	return st;
+}
+
+ntstatus_t nt_queue_apc_thread(struct nt_call *c, handle_t thread, gptr_t routine, uint64_t arg1,
+			       uint64_t arg2, uint64_t arg3)
+{
+	struct kthread *t;
+	ntstatus_t st = info_ref_thread(c, thread, THREAD_SET_CONTEXT, &t);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (t->state == THREAD_TERMINATED)
+		st = STATUS_UNSUCCESSFUL;
+	else if (!apc_queue(t, routine, arg1, arg2, arg3))
+		st = STATUS_NO_MEMORY;
 	object_unref(t);
 	return st;
 }

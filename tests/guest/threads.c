@@ -1,7 +1,8 @@
 /* Threads and the waits between them: CreateThread, a critical section under contention
  * (RtlWaitOnAddress: NtWaitForAlertByThreadId / NtAlertThreadByThreadId), an event hand-off,
  * a semaphore, WaitForMultipleObjects on thread handles, exit codes, a suspended start,
- * Sleep on the virtual clock and a wait that times out. */
+ * Sleep on the virtual clock, a wait that times out, user APCs (QueueUserAPC) run by alertable
+ * waits of the queueing thread and of another one. */
 #include <stdio.h>
 #include <windows.h>
 
@@ -31,6 +32,20 @@ static DWORD WINAPI waiter(void *unused)
     DWORD r = WaitForSingleObject(go, INFINITE);
     printf("waiter woke: %lu\n", r);
     return 7;
+}
+
+static void CALLBACK apc(ULONG_PTR arg)
+{
+    printf("apc %lu on %s\n", (unsigned long)(arg & 0xff), arg >> 8 ? "the waiter" : "main");
+}
+
+static DWORD WINAPI alertable_waiter(void *unused)
+{
+    (void)unused;
+    SetEvent(ready);
+    DWORD r = WaitForSingleObjectEx(go, INFINITE, TRUE);
+    printf("alertable wait: %lu\n", r);
+    return 0;
 }
 
 int main(void)
@@ -72,5 +87,16 @@ int main(void)
     ULONGLONG slept = GetTickCount64() - before;
     printf("slept at least 1500 ms: %d\n", slept >= 1500 && slept < 1600);
     printf("timed wait: %lu\n", WaitForSingleObject(ready, 250));
+
+    QueueUserAPC(apc, GetCurrentThread(), 1);
+    QueueUserAPC(apc, GetCurrentThread(), 2);
+    printf("non-alertable sleep: %lu\n", SleepEx(0, FALSE));
+    printf("alertable sleep: %lu\n", SleepEx(INFINITE, TRUE));
+    ResetEvent(go);
+    HANDLE aw = CreateThread(NULL, 0, alertable_waiter, NULL, 0, NULL);
+    WaitForSingleObject(ready, INFINITE);
+    Sleep(10);
+    QueueUserAPC(apc, aw, 0x103);
+    WaitForSingleObject(aw, INFINITE);
     return 0;
 }

@@ -388,6 +388,92 @@ START_TEST(timer_signals_on_the_virtual_clock)
 }
 END_TEST
 
+START_TEST(suspend_resume_and_context)
+{
+	struct nt_call c1 = on(t1);
+	handle_t th;
+	ck_assert_uint_eq(handle_alloc(&p->handles, t2, 0x1fffff, 0, &th), STATUS_SUCCESS);
+	uint32_t prev;
+	ck_assert_uint_eq(nt_suspend_thread(&c1, th, DATA + 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_suspend_thread(&c1, th, DATA + 8), STATUS_SUCCESS);
+	guest_read(p, DATA + 8, &prev, 4);
+	ck_assert_uint_eq(prev, 1);
+	ck_assert(!kthread_can_run(t2));
+	ck_assert_uint_eq(nt_resume_thread(&c1, th, DATA + 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_resume_thread(&c1, th, DATA + 8), STATUS_SUCCESS);
+	guest_read(p, DATA + 8, &prev, 4);
+	ck_assert_uint_eq(prev, 1);
+	ck_assert(kthread_can_run(t2));
+	ck_assert_uint_eq(nt_resume_thread(&c1, th, DATA + 8), STATUS_SUCCESS);
+	guest_read(p, DATA + 8, &prev, 4);
+	ck_assert_uint_eq(prev, 0);
+
+	/* CONTEXT_INTEGER out and back in: Rbx is at +0x90. */
+	t2->cpu.r[R_BX] = 0x55;
+	uint32_t flags = 0x100002;
+	guest_write(p, DATA + 0x1000 + 0x30, &flags, 4);
+	ck_assert_uint_eq(nt_get_context_thread(&c1, th, DATA + 0x1000), STATUS_SUCCESS);
+	uint64_t rbx;
+	guest_read(p, DATA + 0x1090, &rbx, 8);
+	ck_assert_uint_eq(rbx, 0x55);
+	rbx = 0x66;
+	guest_write(p, DATA + 0x1090, &rbx, 8);
+	ck_assert_uint_eq(nt_set_context_thread(&c1, th, DATA + 0x1000), STATUS_SUCCESS);
+	ck_assert_uint_eq(t2->cpu.r[R_BX], 0x66);
+	kthread_terminate(t2, 0);
+	ck_assert_uint_eq(nt_suspend_thread(&c1, th, 0), STATUS_THREAD_IS_TERMINATING);
+	ck_assert_uint_eq(nt_queue_apc_thread(&c1, th, 0x1234, 1, 2, 3), STATUS_UNSUCCESSFUL);
+}
+END_TEST
+
+START_TEST(user_apc_enters_the_dispatcher)
+{
+	p->ntdll.ki_user_apc_dispatcher = 0x7000;
+	t1->cpu.r[R_SP] = DATA + 0x8008;
+	t1->cpu.rip = 0x1111;
+	struct nt_call c1 = on(t1);
+	handle_t e = new_event(false, false), th;
+	ck_assert_uint_eq(handle_alloc(&p->handles, t1, 0x1fffff, 0, &th), STATUS_SUCCESS);
+	/* A non-alertable wait does not run it. */
+	ck_assert_uint_eq(nt_wait_for_single_object(&c1, e, 0, 0), STATUS_PENDING);
+	struct nt_call c2 = on(t2);
+	ck_assert_uint_eq(nt_queue_apc_thread(&c2, th, 0x1234, 1, 2, 3), STATUS_SUCCESS);
+	ck_assert_int_eq(t1->state, THREAD_WAITING);
+	ck_assert_uint_eq(nt_set_event(&c2, e, 0), STATUS_SUCCESS);
+	ck_woken(t1, STATUS_SUCCESS);
+	ck_assert_uint_eq(t1->cpu.rip, 0x1111);
+	/* An alertable one does: Wine's frame below the 16-byte aligned stack. */
+	c1 = on(t1);
+	ck_assert_uint_eq(nt_delay_execution(&c1, 1, 0), STATUS_USER_APC);
+	uint64_t frame = DATA + 0x8000 - 0x510;
+	ck_assert_uint_eq(t1->cpu.rip, 0x7000);
+	ck_assert_uint_eq(t1->cpu.r[R_SP], frame - 8);
+	ck_assert_uint_eq(t1->cpu.r[R_CX], frame + 0x30);
+	ck_assert_uint_eq(t1->cpu.r[R_DX], 1);
+	ck_assert_uint_eq(t1->cpu.r[R_8], 2);
+	ck_assert_uint_eq(t1->cpu.r[R_9], 3);
+	uint64_t func, rax, rsp, rip;
+	guest_read(p, frame + 0x20, &func, 8);
+	guest_read(p, frame + 0x30 + 0x78, &rax, 8);
+	guest_read(p, frame + 0x30 + 0x98, &rsp, 8);
+	guest_read(p, frame + 0x30 + 0xf8, &rip, 8);
+	ck_assert_uint_eq(func, 0x1234);
+	ck_assert_uint_eq(rax, STATUS_USER_APC);
+	ck_assert_uint_eq(rsp, DATA + 0x8008);
+	ck_assert_uint_eq(rip, 0x1111);
+	ck_assert_ptr_null(t1->apcs);
+	/* Queued to a thread already in an alertable wait: it wakes into the dispatcher. */
+	t1->cpu.r[R_SP] = DATA + 0x8008;
+	ck_assert_uint_eq(nt_wait_for_single_object(&c1, e, 1, 0), STATUS_PENDING);
+	ck_assert_uint_eq(nt_queue_apc_thread(&c2, th, 0x5678, 4, 5, 6), STATUS_SUCCESS);
+	ck_assert_int_eq(t1->state, THREAD_RUNNABLE);
+	ck_assert_uint_eq(t1->cpu.rip, 0x7000);
+	ck_assert_uint_eq(t1->cpu.r[R_DX], 4);
+	guest_read(p, frame + 0x30 + 0x78, &rax, 8);
+	ck_assert_uint_eq(rax, STATUS_USER_APC);
+}
+END_TEST
+
 /* OBJECT_ATTRIBUTES at DATA + 0x400 naming `name` (absolute). */
 static gptr_t objattr(const char *name)
 {
@@ -656,6 +742,8 @@ int main(void)
 	tcase_add_test(tc, signal_and_wait);
 	tcase_add_test(tc, timer_signals_on_the_virtual_clock);
 	tcase_add_test(tc, named_objects);
+	tcase_add_test(tc, suspend_resume_and_context);
+	tcase_add_test(tc, user_apc_enters_the_dispatcher);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("scheduler");
 	tcase_add_test(tg, event_ping_pong_between_threads);

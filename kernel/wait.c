@@ -235,7 +235,7 @@ ntstatus_t wait_start(struct nt_call *c)
 
 /* ---- user APCs ---- */
 
-bool apc_queue(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t arg3)
+static bool apc_push(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t arg3)
 {
 	struct kapc *a = calloc(1, sizeof *a);
 	if (!a)
@@ -245,6 +245,13 @@ bool apc_queue(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t 
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = a;
+	return true;
+}
+
+bool apc_queue(struct kthread *t, gptr_t func, gptr_t arg1, gptr_t arg2, gptr_t arg3)
+{
+	if (!apc_push(t, func, arg1, arg2, arg3))
+		return false;
 	wait_update(t->proc);
 	return true;
 }
@@ -352,6 +359,12 @@ static void fire_timers(struct kprocess *p, uint64_t now)
 			continue;
 		}
 		tm->signaled = true;
+		struct kthread *owner = tm->apc ? kthread_by_tid(p, tm->apc_tid) : NULL;
+		if (owner && owner->state != THREAD_TERMINATED) {
+			/* The routine gets the expiry as a FILETIME split in two (Wine's APC_TIMER). */
+			uint64_t when = clock_system_time(p) - (now - tm->due);
+			apc_push(owner, tm->apc, tm->apc_context, (uint32_t)when, when >> 32);
+		}
 		if (tm->period) {
 			/* Missed periods are not queued: the next expiry is the first one ahead. */
 			tm->due += ((now - tm->due) / tm->period + 1) * tm->period;
@@ -434,6 +447,17 @@ bool wait_idle(struct kprocess *p)
 			earliest = when;
 			found = true;
 		}
+	/* A timer's completion routine ends its owner's alertable wait. */
+	struct ksync *s = p->sync;
+	for (unsigned i = 0; i < s->ntimers; i++) {
+		struct ktimer *tm = s->timers[i];
+		struct kthread *owner = tm->apc ? kthread_by_tid(p, tm->apc_tid) : NULL;
+		if (owner && owner->state == THREAD_WAITING && owner->wait.alertable &&
+		    (!found || tm->due < earliest)) {
+			earliest = tm->due;
+			found = true;
+		}
+	}
 	if (!found)
 		return false;
 	clock_advance_to(p, earliest);

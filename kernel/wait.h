@@ -50,6 +50,10 @@ struct ktimer {
 	bool active;        /* set and not yet expired (or periodic) */
 	uint64_t due;       /* uptime (100 ns) of the next expiry */
 	uint64_t period;    /* 100 ns, 0: one-shot */
+	/* Completion routine (PTIMER_APC_ROUTINE) queued as a user APC at each expiry to the
+	 * thread that set the timer (by id: the timer holds no reference to it). */
+	gptr_t apc, apc_context;
+	uint32_t apc_tid;
 };
 
 struct kkeyed_event {

@@ -269,9 +269,6 @@ ntstatus_t nt_set_timer(struct nt_call *c, handle_t handle, gptr_t due_time, gpt
 	struct kprocess *p = c->proc;
 	if (period < 0)
 		return STATUS_INVALID_PARAMETER_6;
-	/* FIXME: completion routines need user APCs. */
-	if (apc)
-		return STATUS_NOT_SUPPORTED;
 	int64_t due;
 	ntstatus_t st = guest_read(p, due_time, &due, 8);
 	if (st != STATUS_SUCCESS)
@@ -280,6 +277,9 @@ ntstatus_t nt_set_timer(struct nt_call *c, handle_t handle, gptr_t due_time, gpt
 	if ((st = handle_ref(&p->handles, handle, OBJ_TIMER, STATE_MODIFY, (void **)&tm)) != STATUS_SUCCESS)
 		return st;
 	bool prev = tm->signaled;
+	tm->apc = apc;
+	tm->apc_context = apc_context;
+	tm->apc_tid = c->thread->tid;
 	/* period is in milliseconds. */
 	timer_arm(p, tm, wait_time_to_uptime(p, due), (uint64_t)period * 10000);
 	wait_update(p);

@@ -2,7 +2,7 @@
  * (RtlWaitOnAddress: NtWaitForAlertByThreadId / NtAlertThreadByThreadId), an event hand-off,
  * a semaphore, WaitForMultipleObjects on thread handles, exit codes, a suspended start,
  * Sleep on the virtual clock, a wait that times out, user APCs (QueueUserAPC) run by alertable
- * waits of the queueing thread and of another one. */
+ * waits of the queueing thread and of another one, a waitable timer's completion routine. */
 #include <stdio.h>
 #include <windows.h>
 
@@ -37,6 +37,13 @@ static DWORD WINAPI waiter(void *unused)
 static void CALLBACK apc(ULONG_PTR arg)
 {
     printf("apc %lu on %s\n", (unsigned long)(arg & 0xff), arg >> 8 ? "the waiter" : "main");
+}
+
+static void CALLBACK timer_done(void *arg, DWORD low, DWORD high)
+{
+    (void)low;
+    (void)high;
+    printf("timer routine: %s\n", (const char *)arg);
 }
 
 static DWORD WINAPI alertable_waiter(void *unused)
@@ -98,5 +105,11 @@ int main(void)
     Sleep(10);
     QueueUserAPC(apc, aw, 0x103);
     WaitForSingleObject(aw, INFINITE);
+
+    HANDLE tm = CreateWaitableTimerW(NULL, TRUE, NULL);
+    LARGE_INTEGER due = {.QuadPart = -2000000}; /* 200 ms */
+    printf("set timer: %d\n", SetWaitableTimer(tm, &due, 0, timer_done, "fired", FALSE));
+    printf("timer wait: %lu\n", SleepEx(INFINITE, TRUE));
+    printf("timer signalled: %lu\n", WaitForSingleObject(tm, 0));
     return 0;
 }

@@ -1,5 +1,5 @@
 /* Threads: NtCreateThreadEx, NtSuspendThread, NtResumeThread, NtAlertResumeThread,
- * NtGetContextThread, NtSetContextThread, NtQueueApcThread. */
+ * NtGetContextThread, NtSetContextThread, NtQueueApcThread, NtOpenThread. */
 #include <string.h>
 
 #include "kernel/context.h"
@@ -25,6 +25,12 @@ enum {
 
 /* The guest's ClientId.UniqueProcess, as kernel/info.c reports it. */
 #define PROCESS_ID 0x10
+
+/* The rights a new thread handle gets: MAXIMUM_ALLOWED is every thread right. */
+static uint32_t thread_access(uint32_t access)
+{
+	return access & MAXIMUM_ALLOWED ? object_types[OBJ_THREAD].valid_access : access;
+}
 
 /* PS_ATTRIBUTE_LIST {SIZE_T TotalLength; PS_ATTRIBUTE Attributes[]}, each attribute
  * {ULONG_PTR Attribute; SIZE_T Size; ULONG_PTR ValuePtr; PSIZE_T ReturnLength}: the outputs
@@ -107,7 +113,7 @@ ntstatus_t nt_create_thread_ex(struct nt_call *c, gptr_t handle, uint32_t access
 		t->suspend_count = 1;
 
 	handle_t h;
-	if ((st = handle_alloc(&p->handles, t, access, attributes & OBJ_INHERIT, &h)) != STATUS_SUCCESS) {
+	if ((st = handle_alloc(&p->handles, t, thread_access(access), attributes & OBJ_INHERIT, &h)) != STATUS_SUCCESS) {
 		kthread_terminate(t, st);
 		return st;
 	}
@@ -223,5 +229,37 @@ ntstatus_t nt_queue_apc_thread(struct nt_call *c, handle_t thread, gptr_t routin
 	else if (!apc_queue(t, routine, arg1, arg2, arg3))
 		st = STATUS_NO_MEMORY;
 	object_unref(t);
+	return st;
+}
+
+/* CLIENT_ID {HANDLE UniqueProcess; HANDLE UniqueThread}: a thread of this process by id (the
+ * process id may be left 0). */
+ntstatus_t nt_open_thread(struct nt_call *c, gptr_t handle, uint32_t access, gptr_t attr,
+			  gptr_t client_id)
+{
+	struct kprocess *p = c->proc;
+	uint64_t pid, tid;
+	ntstatus_t st;
+	if ((st = guest_read_ptr(p, client_id, &pid)) || (st = guest_read_ptr(p, client_id + p->ptr_size, &tid)))
+		return st;
+	uint32_t attributes = 0;
+	if (attr) {
+		struct objattr oa;
+		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
+			return st;
+		attributes = oa.attributes;
+		bool named = oa.name.len != 0;
+		objattr_free(&oa);
+		if (named)
+			return STATUS_INVALID_PARAMETER_MIX; /* a name and a client id */
+	}
+	struct kthread *t = tid <= UINT32_MAX ? kthread_by_tid(p, (uint32_t)tid) : NULL;
+	if (!t || (pid && pid != PROCESS_ID))
+		return STATUS_INVALID_CID;
+	handle_t h;
+	if ((st = handle_alloc(&p->handles, t, thread_access(access), attributes & OBJ_INHERIT, &h)) != STATUS_SUCCESS)
+		return st;
+	if ((st = guest_write_ptr(p, handle, h)) != STATUS_SUCCESS)
+		handle_close(&p->handles, h);
 	return st;
 }

@@ -420,6 +420,16 @@ START_TEST(suspend_resume_and_context)
 	guest_write(p, DATA + 0x1090, &rbx, 8);
 	ck_assert_uint_eq(nt_set_context_thread(&c1, th, DATA + 0x1000), STATUS_SUCCESS);
 	ck_assert_uint_eq(t2->cpu.r[R_BX], 0x66);
+	/* NtOpenThread by client id: this process's id (or 0) and the thread's. */
+	uint64_t cid[2] = {0x10, t2->tid};
+	guest_write(p, DATA + 0x20, cid, sizeof cid);
+	ck_assert_uint_eq(nt_open_thread(&c1, DATA, MAXIMUM_ALLOWED, 0, DATA + 0x20), STATUS_SUCCESS);
+	handle_t opened = read_handle(DATA);
+	ck_assert_uint_eq(nt_suspend_thread(&c1, opened, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_resume_thread(&c1, opened, 0), STATUS_SUCCESS);
+	cid[1] = 0x7770;
+	guest_write(p, DATA + 0x20, cid, sizeof cid);
+	ck_assert_uint_eq(nt_open_thread(&c1, DATA, MAXIMUM_ALLOWED, 0, DATA + 0x20), STATUS_INVALID_CID);
 	kthread_terminate(t2, 0);
 	ck_assert_uint_eq(nt_suspend_thread(&c1, th, 0), STATUS_THREAD_IS_TERMINATING);
 	ck_assert_uint_eq(nt_queue_apc_thread(&c1, th, 0x1234, 1, 2, 3), STATUS_UNSUCCESSFUL);

@@ -2,6 +2,11 @@
 
 #include <stdlib.h>
 
+#include "kernel/vm.h"
+
+/* TEB.DeallocationStack (x64): the base of the thread's stack reservation. */
+#define TEB_DEALLOCATION_STACK 0x1478
+
 /* Windows hands out thread and process ids in multiples of 4. */
 #define FIRST_TID 0x20
 
@@ -31,6 +36,14 @@ void kthread_terminate(struct kthread *t, uint32_t status)
 	t->exit_status = status;
 	cpu_request_stop(&t->cpu);
 	wait_thread_ended(t);
+	/* Its stack goes with it (Wine frees TEB.DeallocationStack at thread exit): a program
+	 * that starts many short threads does not keep a MiB for each. The TEB stays, as other
+	 * threads may still read it through the thread's handle. */
+	struct kprocess *p = t->proc;
+	uint64_t stack = 0, size = 0;
+	if (!p->exited && t->teb && p->ptr_size == 8 &&
+	    gmem_peek(p->mem, t->teb + TEB_DEALLOCATION_STACK, &stack, 8, NULL) && stack)
+		vm_free(p, &stack, &size, MEM_RELEASE);
 }
 
 struct kthread *kthread_by_tid(struct kprocess *p, uint32_t tid)

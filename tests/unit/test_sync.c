@@ -9,6 +9,7 @@
 #include "kernel/clock.h"
 #include "kernel/guest.h"
 #include "kernel/thread.h"
+#include "kernel/vm.h"
 #include "loader/syscall_scan.h"
 
 #define DATA 0x300000ull
@@ -484,6 +485,22 @@ START_TEST(user_apc_enters_the_dispatcher)
 }
 END_TEST
 
+START_TEST(ended_thread_frees_its_stack)
+{
+	uint64_t stack = 0, size = 0x100000, teb = 0, tsize = 0x4000;
+	ck_assert_uint_eq(vm_allocate(p, &stack, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(vm_allocate(p, &teb, &tsize, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(guest_write(p, teb + 0x1478, &stack, 8), STATUS_SUCCESS);
+	t2->teb = teb;
+	kthread_terminate(t2, 0);
+	struct vm_basic_info mbi;
+	ck_assert_uint_eq(vm_query(p, stack, &mbi), STATUS_SUCCESS);
+	ck_assert_uint_eq(mbi.state, MEM_FREE);
+	ck_assert_uint_eq(vm_query(p, teb, &mbi), STATUS_SUCCESS);
+	ck_assert_uint_eq(mbi.state, MEM_COMMIT);
+}
+END_TEST
+
 /* OBJECT_ATTRIBUTES at DATA + 0x400 naming `name` (absolute). */
 static gptr_t objattr(const char *name)
 {
@@ -754,6 +771,7 @@ int main(void)
 	tcase_add_test(tc, named_objects);
 	tcase_add_test(tc, suspend_resume_and_context);
 	tcase_add_test(tc, user_apc_enters_the_dispatcher);
+	tcase_add_test(tc, ended_thread_frees_its_stack);
 	suite_add_tcase(s, tc);
 	TCase *tg = tcase_create("scheduler");
 	tcase_add_test(tg, event_ping_pong_between_threads);

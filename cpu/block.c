@@ -124,6 +124,12 @@ struct block_cache_stats block_cache_stats(const struct block_cache *bc)
 	return bc->stats;
 }
 
+void block_cache_leave(struct block_cache *bc, const struct cpu *c)
+{
+	if (bc->running == c)
+		bc->running = NULL;
+}
+
 void block_cache_reap(struct block_cache *bc)
 {
 	for (struct block *b = bc->dead, *next; b; b = next) {

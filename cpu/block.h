@@ -85,6 +85,8 @@ static inline struct block *block_next(struct block_cache *bc, struct cpu *c, st
 	}
 	return block_lookup(bc, c, prev);
 }
+/* cpu_run is returning: invalidations no longer concern `c` (which may be freed next). */
+void block_cache_leave(struct block_cache *bc, const struct cpu *c);
 /* Free blocks invalidated while they could still be running. */
 void block_cache_reap(struct block_cache *bc);
 /* setjmp value with which an invalidated running block stops before its next instruction

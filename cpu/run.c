@@ -214,6 +214,7 @@ static enum trap_kind finish(struct cpu *c, enum trap_kind kind)
 	c->in_run = false;
 	c->cur = NULL;
 	c->cur_block = NULL;
+	block_cache_leave(c->cache, c);
 	return kind;
 }
 
@@ -280,10 +281,8 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 		}
 
 		struct block *b = block_next(bc, c, prev);
-		if (unlikely(!b)) {
-			c->in_run = false;
-			return c->trap.kind;
-		}
+		if (unlikely(!b))
+			return finish(c, c->trap.kind);
 		c->cur_block = b;
 
 		bool step = c->rflags & FL_TF;

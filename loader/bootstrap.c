@@ -117,7 +117,9 @@ static enum boot_error map_ntdll(struct boot *b, struct image *nt)
 	p->service_tables[0] = services;
 	dispatch_bind(&p->syscalls, services);
 
-	ntstatus_t st = vm_map_image(p, path, "C:\\windows\\system32\\ntdll.dll", &nt->base, NULL);
+	/* Named as its file objects are (\??\C:\...), so MemoryMappedFilenameInformation and
+	 * file queries agree. */
+	ntstatus_t st = vm_map_image(p, path, "\\??\\C:\\windows\\system32\\ntdll.dll", &nt->base, NULL);
 	if (st != STATUS_SUCCESS)
 		return fail(b, BOOT_NO_MEMORY, "cannot map ntdll.dll at 0x%llx (status 0x%08x)",
 			    (unsigned long long)nt->pe.image_base, st);
@@ -147,7 +149,9 @@ static enum boot_error map_program(struct boot *b, const struct boot_spec *spec,
 			    spec->exe_host_path, exe->pe.machine);
 	/* ntdll never relocates the main program (GUEST-CONTRACT.md §1): it must get its
 	 * preferred base. FIXME: relocate it here when that range is taken. */
-	ntstatus_t st = vm_map_image(b->p, spec->exe_host_path, spec->exe_nt_path, &exe->base, NULL);
+	char nt_name[4096];
+	snprintf(nt_name, sizeof nt_name, "\\??\\%s", spec->exe_nt_path);
+	ntstatus_t st = vm_map_image(b->p, spec->exe_host_path, nt_name, &exe->base, NULL);
 	if (st != STATUS_SUCCESS)
 		return fail(b, BOOT_BAD_PROGRAM, "%s: cannot be mapped at its base 0x%llx (status 0x%08x)",
 			    spec->exe_host_path, (unsigned long long)exe->pe.image_base, st);

@@ -2,7 +2,8 @@
  * (RtlWaitOnAddress: NtWaitForAlertByThreadId / NtAlertThreadByThreadId), an event hand-off,
  * a semaphore, WaitForMultipleObjects on thread handles, exit codes, a suspended start,
  * Sleep on the virtual clock, a wait that times out, user APCs (QueueUserAPC) run by alertable
- * waits of the queueing thread and of another one, a waitable timer's completion routine. */
+ * waits of the queueing thread and of another one, a waitable timer's completion routine, an SRW
+ * lock with a condition variable (producer/consumer), a mutex abandoned by its owner. */
 #include <stdio.h>
 #include <windows.h>
 
@@ -44,6 +45,30 @@ static void CALLBACK timer_done(void *arg, DWORD low, DWORD high)
     (void)low;
     (void)high;
     printf("timer routine: %s\n", (const char *)arg);
+}
+
+static SRWLOCK srw = SRWLOCK_INIT;
+static CONDITION_VARIABLE nonempty = CONDITION_VARIABLE_INIT, nonfull = CONDITION_VARIABLE_INIT;
+static int queue[4], queued, head;
+
+static DWORD WINAPI producer(void *unused)
+{
+    (void)unused;
+    for (int i = 1; i <= 100; i++) {
+        AcquireSRWLockExclusive(&srw);
+        while (queued == 4)
+            SleepConditionVariableSRW(&nonfull, &srw, INFINITE, 0);
+        queue[(head + queued++) % 4] = i;
+        WakeConditionVariable(&nonempty);
+        ReleaseSRWLockExclusive(&srw);
+    }
+    return 0;
+}
+
+static DWORD WINAPI mutex_holder(void *arg)
+{
+    WaitForSingleObject(arg, INFINITE);
+    return 0; /* ends holding it */
 }
 
 static DWORD WINAPI alertable_waiter(void *unused)
@@ -111,5 +136,28 @@ int main(void)
     printf("set timer: %d\n", SetWaitableTimer(tm, &due, 0, timer_done, "fired", FALSE));
     printf("timer wait: %lu\n", SleepEx(INFINITE, TRUE));
     printf("timer signalled: %lu\n", WaitForSingleObject(tm, 0));
+
+    HANDLE pt = CreateThread(NULL, 0, producer, NULL, 0, NULL);
+    long sum = 0;
+    for (int n = 0; n < 100; n++) {
+        AcquireSRWLockExclusive(&srw);
+        while (!queued)
+            SleepConditionVariableSRW(&nonempty, &srw, INFINITE, 0);
+        sum += queue[head];
+        head = (head + 1) % 4;
+        queued--;
+        WakeConditionVariable(&nonfull);
+        ReleaseSRWLockExclusive(&srw);
+    }
+    WaitForSingleObject(pt, INFINITE);
+    printf("consumed sum %ld\n", sum);
+
+    HANDLE mx = CreateMutexW(NULL, FALSE, NULL);
+    HANDLE mh = CreateThread(NULL, 0, mutex_holder, mx, 0, NULL);
+    WaitForSingleObject(mh, INFINITE);
+    HANDLE both[2] = {go, mx};
+    printf("abandoned: %lu\n", WaitForMultipleObjects(2, both, FALSE, INFINITE));
+    BOOL once = ReleaseMutex(mx), twice = ReleaseMutex(mx);
+    printf("release: %d, again: %d\n", once, twice);
     return 0;
 }

@@ -179,17 +179,36 @@ const uint16_t *namespace_symlink_target(const struct kobject *link, size_t *len
 	return l->target;
 }
 
-bool namespace_dir_entry(struct kobject *dir, uint32_t index, const uint16_t **name, size_t *len,
-			 struct kobject **obj)
+/* "C:".."Z:" for the drive links the \?? directories list after their entries. */
+static const uint16_t drive_names[24][2] = {
+	{'C', ':'}, {'D', ':'}, {'E', ':'}, {'F', ':'}, {'G', ':'}, {'H', ':'}, {'I', ':'}, {'J', ':'},
+	{'K', ':'}, {'L', ':'}, {'M', ':'}, {'N', ':'}, {'O', ':'}, {'P', ':'}, {'Q', ':'}, {'R', ':'},
+	{'S', ':'}, {'T', ':'}, {'U', ':'}, {'V', ':'}, {'W', ':'}, {'X', ':'}, {'Y', ':'}, {'Z', ':'},
+};
+
+bool namespace_dir_entry(struct kprocess *p, struct kobject *dir, uint32_t index,
+			 const uint16_t **name, size_t *len, enum object_type *type)
 {
 	struct kdirectory *d = (struct kdirectory *)dir;
 	dir_prune(d);
-	if (index >= d->count)
+	if (index < d->count) {
+		*name = d->v[index].name;
+		*len = d->v[index].len;
+		*type = d->v[index].obj->type;
+		return true;
+	}
+	if (!d->dos_devices || !p->config)
 		return false;
-	*name = d->v[index].name;
-	*len = d->v[index].len;
-	*obj = d->v[index].obj;
-	return true;
+	index -= (uint32_t)d->count;
+	for (unsigned k = 0; k < 24; k++) {
+		if (!drive_dir(p->config, (char)('C' + k), NULL) || index--)
+			continue;
+		*name = drive_names[k];
+		*len = 2;
+		*type = OBJ_SYMLINK;
+		return true;
+	}
+	return false;
 }
 
 static struct ns_entry *find_entry_of(struct kdirectory *d, struct kobject *obj)

@@ -10,10 +10,11 @@
  *   \KernelObjects, \KnownDlls (empty: Wine 8's ntdll never opens it), \DosDevices -> \??
  *   \??, \GLOBAL??, \Device, \Registry: directories whose contents other modules own (files and
  *   devices: kernel/vfs.c; keys: kernel/registry.c). They can be opened, but a name that goes
- *   through them is not resolved here (see namespace_open). The exception: "X:" in \?? and
- *   \GLOBAL?? is a link to \Device\HarddiskVolume<n> (C: is 1) for each drive of the process
- *   (QueryDosDeviceW opens \DosDevices\X: with NtOpenSymbolicLinkObject). FIXME: they are not
- *   listed by NtQueryDirectoryObject.
+ *   through them is not resolved here (see namespace_open). The exceptions: NUL, PIPE and
+ *   MAILSLOT in \?? and \GLOBAL?? are links to \Device\Null, NamedPipe, MailSlot (as in Wine),
+ *   and "X:" there is a link to \Device\HarddiskVolume<n> (C: is 1) for each drive of the process
+ *   (QueryDosDeviceW opens \DosDevices\X: with NtOpenSymbolicLinkObject, and lists \DosDevices
+ *   with NtQueryDirectoryObject).
  * kernelbase opens \Sessions\<id>\BaseNamedObjects with NtOpenDirectoryObject and passes that
  * handle as RootDirectory with names such as "name", "Local\name" or "Global\name".
  *
@@ -103,10 +104,10 @@ ntstatus_t namespace_new_symlink(const uint16_t *target, size_t len, struct kobj
 /* A symbolic link's target. */
 const uint16_t *namespace_symlink_target(const struct kobject *link, size_t *len);
 
-/* Entry `index` of a directory in creation order: its name and object (no new reference).
- * false past the end. */
-bool namespace_dir_entry(struct kobject *dir, uint32_t index, const uint16_t **name, size_t *len,
-			 struct kobject **obj);
+/* Entry `index` of a directory in creation order (in \?? and \GLOBAL??, p's drive letters
+ * follow): its name and its object's type. false past the end. */
+bool namespace_dir_entry(struct kprocess *p, struct kobject *dir, uint32_t index,
+			 const uint16_t **name, size_t *len, enum object_type *type);
 
 /* NtMakeTemporaryObject / NtMakePermanentObject: the object's namespace entry (if it has one)
  * becomes temporary or permanent. */

@@ -183,10 +183,10 @@ ntstatus_t nt_query_directory_object(struct nt_call *c, handle_t handle, gptr_t 
 	st = STATUS_SUCCESS;
 	for (;;) {
 		struct dir_item it;
-		struct kobject *obj;
-		if (!namespace_dir_entry(dir, index + count, &it.name, &it.name_len, &obj))
+		enum object_type type;
+		if (!namespace_dir_entry(p, dir, index + count, &it.name, &it.name_len, &type))
 			break;
-		it.type = object_types[obj->type].name;
+		it.type = object_types[type].name;
 		it.type_len = strlen(it.type);
 		if (!count)
 			first = it;
@@ -217,9 +217,9 @@ ntstatus_t nt_query_directory_object(struct nt_call *c, handle_t handle, gptr_t 
 		uint32_t pool = (count + 1) * hdr;
 		for (uint32_t i = 0; i < count; i++) {
 			struct dir_item it;
-			struct kobject *obj;
-			namespace_dir_entry(dir, index + i, &it.name, &it.name_len, &obj);
-			it.type = object_types[obj->type].name;
+			enum object_type type;
+			namespace_dir_entry(p, dir, index + i, &it.name, &it.name_len, &type);
+			it.type = object_types[type].name;
 			it.type_len = strlen(it.type);
 			put_ustr(p, out + i * hdr, it.name_len, buffer + pool);
 			memcpy(out + pool, it.name, it.name_len * 2);

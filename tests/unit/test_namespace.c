@@ -512,7 +512,19 @@ START_TEST(drive_letters_in_dos_devices)
 						       guest_oa(0, "\\??\\NUL", 0)),
 			  STATUS_SUCCESS);
 	assert_link_target(read_handle(), "\\Device\\Null");
+	/* Listed after the device links. */
 	handle_t h;
+	ck_assert_uint_eq(open_dir(0, "\\GLOBAL??", 0, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_query_directory_object(&call, h, BUF, BUF_SIZE, 0, 1, CTX_P, LEN_P),
+			  STATUS_SUCCESS);
+	assert_entry(0, "NUL", "SymbolicLink");
+	assert_entry(1, "PIPE", "SymbolicLink");
+	assert_entry(2, "MAILSLOT", "SymbolicLink");
+	assert_entry(3, "C:", "SymbolicLink");
+	assert_entry(4, "E:", "SymbolicLink");
+	uint32_t ctx;
+	guest_read(p, CTX_P, &ctx, 4);
+	ck_assert_uint_eq(ctx, 5);
 	ck_assert_uint_eq(open_obj(OBJ_EVENT, 0, "\\??\\C:\\x", 0, &h), STATUS_OBJECT_TYPE_MISMATCH);
 	ck_assert_uint_eq(open_obj(OBJ_EVENT, 0, "\\??\\C:", 0, &h), STATUS_OBJECT_TYPE_MISMATCH);
 }

@@ -290,7 +290,7 @@ bool apc_deliver(struct kthread *t, ntstatus_t status, bool keep_rax)
 	}
 	memcpy(frame + APC_FRAME_FUNC, &a->func, 8);
 	uint64_t base = (c->r[R_SP] & ~15ull) - APC_FRAME_SIZE;
-	/* FIXME: 32-bit guests enter KiUserApcDispatcher with a stdcall frame (WOW64). */
+	/* 64-bit only: the services refuse APCs for 32-bit guests (WOW64 is a later issue). */
 	if (p->ptr_size != 8 || !p->ntdll.ki_user_apc_dispatcher ||
 	    guest_write(p, base, frame, sizeof frame) != STATUS_SUCCESS) {
 		/* No usable stack: as a fault on it would, this ends the process. */

@@ -269,6 +269,9 @@ ntstatus_t nt_set_timer(struct nt_call *c, handle_t handle, gptr_t due_time, gpt
 	struct kprocess *p = c->proc;
 	if (period < 0)
 		return STATUS_INVALID_PARAMETER_6;
+	/* FIXME: 32-bit guests enter KiUserApcDispatcher differently (WOW64). */
+	if (apc && p->ptr_size != 8)
+		return STATUS_NOT_SUPPORTED;
 	int64_t due;
 	ntstatus_t st = guest_read(p, due_time, &due, 8);
 	if (st != STATUS_SUCCESS)
@@ -397,6 +400,13 @@ ntstatus_t nt_wait_for_multiple_objects(struct nt_call *c, uint32_t count, gptr_
 		}
 		wb->count++;
 	}
+	/* Waiting for all of one object twice is refused (NT: ObpWaitForMultipleObjects). */
+	for (uint32_t i = 0; wb->wait_all && i < count; i++)
+		for (uint32_t k = 0; k < i; k++)
+			if (wb->objs[i] == wb->objs[k]) {
+				wait_release(c->thread);
+				return STATUS_INVALID_PARAMETER_MIX;
+			}
 	return begin(c, alertable, timeout, STATUS_TIMEOUT);
 }
 

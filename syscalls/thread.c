@@ -220,6 +220,9 @@ ntstatus_t nt_set_context_thread(struct nt_call *c, handle_t thread, gptr_t cont
 ntstatus_t nt_queue_apc_thread(struct nt_call *c, handle_t thread, gptr_t routine, uint64_t arg1,
 			       uint64_t arg2, uint64_t arg3)
 {
+	/* FIXME: 32-bit guests enter KiUserApcDispatcher with a stdcall frame (WOW64). */
+	if (c->proc->ptr_size != 8)
+		return STATUS_NOT_SUPPORTED;
 	struct kthread *t;
 	ntstatus_t st = info_ref_thread(c, thread, THREAD_SET_CONTEXT, &t);
 	if (st != STATUS_SUCCESS)

@@ -222,6 +222,10 @@ START_TEST(wait_all_is_atomic)
 	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 0, DATA + 0x40, 1, 0, POLL), STATUS_INVALID_PARAMETER_1);
 	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 65, DATA + 0x40, 1, 0, POLL), STATUS_INVALID_PARAMETER_1);
 	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 2, DATA + 0x40, 2, 0, POLL), STATUS_INVALID_PARAMETER_3);
+	handles[1] = e1;
+	guest_write(p, DATA + 0x40, handles, sizeof handles);
+	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 2, DATA + 0x40, 0, 0, POLL), STATUS_INVALID_PARAMETER_MIX);
+	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 2, DATA + 0x40, 1, 0, POLL), STATUS_TIMEOUT);
 	handles[1] = 0x7770;
 	guest_write(p, DATA + 0x40, handles, sizeof handles);
 	ck_assert_uint_eq(nt_wait_for_multiple_objects(&c, 2, DATA + 0x40, 1, 0, POLL), STATUS_INVALID_HANDLE);

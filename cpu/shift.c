@@ -28,9 +28,10 @@ static inline uint64_t of_top2(uint64_t r, unsigned size)
 	return of_if(msb(r ^ (r << 1), size));
 }
 
-/* Returns the result; *fmask / *fval receive the flags to change. `a` is masked to size. */
-static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a, unsigned cnt,
-			   uint64_t *fmask, uint64_t *fval)
+/* Returns the result; *fmask / *fval receive the flags to change. `a` is masked to size; `cin`
+ * is CF, used by RCL/RCR only. */
+static inline __attribute__((always_inline)) uint64_t
+shift_calc(unsigned op, unsigned size, uint64_t a, unsigned cnt, uint64_t cin, uint64_t *fmask, uint64_t *fval)
 {
 	unsigned bits = size * 8;
 	uint64_t mask = size_mask(size), r, cf, f;
@@ -55,7 +56,6 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 	case SH_RCR: {
 		/* Rotate the (bits+1)-bit value CF:a; 8- and 16-bit counts are taken mod 9 / 17. */
 		unsigned n = bits < 32 ? cnt % (bits + 1) : cnt;
-		uint64_t cin = flags_cf(c);
 		*fmask = FL_CF | FL_OF;
 		if (op == SH_RCR) {
 			if (n == 0) {
@@ -103,10 +103,10 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 	return r;
 }
 
-static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
+/* Every form: memory operands, RCL/RCR (which read CF). `cnt` is already masked. */
+static __attribute__((noinline)) void shift_any(struct cpu *c, const struct insn *i, unsigned cnt)
 {
 	unsigned size = i->osz;
-	unsigned cnt = count & (size == 8 ? 63 : 31);
 	uint64_t addr = 0, a, r, fmask, fval;
 	if (i->is_mem) {
 		addr = insn_ea(c, i);
@@ -123,11 +123,31 @@ static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
 			reg_set(c, i, i->rm, size, a);
 		return;
 	}
-	r = shift_calc(c, i->param, size, a, cnt, &fmask, &fval);
+	uint64_t cin = i->param == SH_RCL || i->param == SH_RCR ? flags_cf(c) : 0;
+	r = shift_calc(i->param, size, a, cnt, cin, &fmask, &fval);
 	if (i->is_mem)
 		cpu_write(c, addr, size, r);
 	else
 		reg_set(c, i, i->rm, size, r);
+	if (fmask == FL_ARITH)
+		flags_set_all(c, fval);
+	else
+		flags_set_arith(c, fmask, fval);
+}
+
+/* The common case, a register shifted or rotated without the carry, makes no call before its
+ * last step, so it needs no stack frame (the calls of shift_any's forms would cost every shift a
+ * save and restore of the callee-saved registers). */
+static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
+{
+	unsigned size = i->osz, op = i->param;
+	unsigned cnt = count & (size == 8 ? 63 : 31);
+	if (i->is_mem || op == SH_RCL || op == SH_RCR || cnt == 0) {
+		shift_any(c, i, cnt);
+		return;
+	}
+	uint64_t fmask, fval, r = shift_calc(op, size, reg_get(c, i, i->rm, size), cnt, 0, &fmask, &fval);
+	reg_set(c, i, i->rm, size, r);
 	if (fmask == FL_ARITH)
 		flags_set_all(c, fval);
 	else

@@ -196,19 +196,26 @@ ntstatus_t wait_read_timeout(struct kprocess *p, gptr_t timeout, struct wait_blo
 	ntstatus_t st = guest_read(p, timeout, &v, 8);
 	if (st != STATUS_SUCCESS)
 		return st;
-	wb->timed = true;
 	wb->deadline = wait_time_to_uptime(p, v);
+	/* Further away than the clock can count (e.g. INT64_MIN): no deadline at all. */
+	wb->timed = wb->deadline != UINT64_MAX;
 	return STATUS_SUCCESS;
 }
 
 uint64_t wait_time_to_uptime(struct kprocess *p, int64_t v)
 {
 	uint64_t now = clock_uptime(p);
-	if (v < 0)
-		return now + (uint64_t)-v;
-	/* Absolute system time: as far ahead of now as it is ahead of the clock. */
-	uint64_t sys = clock_system_time(p);
-	return (uint64_t)v > sys ? now + ((uint64_t)v - sys) : now;
+	/* Past what a FILETIME can show once the clock got there: never. */
+	const uint64_t never = INT64_MAX - CLOCK_EPOCH_FILETIME;
+	uint64_t ahead;
+	if (v < 0) {
+		ahead = 0 - (uint64_t)v;
+	} else {
+		/* Absolute system time: as far ahead of now as it is ahead of the clock. */
+		uint64_t sys = clock_system_time(p);
+		ahead = (uint64_t)v > sys ? (uint64_t)v - sys : 0;
+	}
+	return ahead < never && now < never - ahead ? now + ahead : UINT64_MAX;
 }
 
 ntstatus_t wait_start(struct nt_call *c)
@@ -337,6 +344,8 @@ void timer_arm(struct kprocess *p, struct ktimer *tm, uint64_t due, uint64_t per
 	tm->signaled = false;
 	tm->due = due;
 	tm->period = period;
+	if (due == UINT64_MAX)
+		return; /* out of the clock's reach: it never expires */
 	if (s->ntimers == s->timers_size) {
 		unsigned size = s->timers_size ? s->timers_size * 2 : 8;
 		struct ktimer **v = realloc(s->timers, size * sizeof *v);

@@ -109,7 +109,8 @@ void mutant_destroy(struct kobject *obj);
 /* Read a wait's timeout (NULL: infinite; negative: relative, 100 ns units; positive: absolute
  * system time; 0: poll) into wb. */
 ntstatus_t wait_read_timeout(struct kprocess *p, gptr_t timeout, struct wait_block *wb);
-/* A LARGE_INTEGER time (negative: relative, else absolute system time) as clock uptime. */
+/* A LARGE_INTEGER time (negative: relative, else absolute system time) as clock uptime;
+ * UINT64_MAX when it is out of reach. */
 uint64_t wait_time_to_uptime(struct kprocess *p, int64_t v);
 
 /* Run the wait c->thread->wait describes (the caller filled kind, objects with references,

@@ -258,7 +258,12 @@ START_TEST(timeout_advances_the_clock_exactly)
 	ck_assert(wait_idle(p));
 	ck_assert_uint_eq(clock_uptime(p), start + 5300);
 	ck_woken(t2, STATUS_TIMEOUT);
-	/* Nothing with a deadline: wait_idle cannot help (the scheduler calls this deadlock). */
+	/* A relative timeout too far for the clock is no deadline: like nothing with a deadline,
+	 * wait_idle cannot help (the scheduler calls this deadlock). */
+	put_time(DATA + 0x100, INT64_MIN);
+	ck_assert_uint_eq(nt_wait_for_single_object(&c2, e, 0, DATA + 0x100), STATUS_PENDING);
+	ck_assert(!wait_idle(p));
+	t2->state = THREAD_RUNNABLE;
 	ck_assert_uint_eq(nt_wait_for_single_object(&c2, e, 0, 0), STATUS_PENDING);
 	ck_assert(!wait_idle(p));
 }

@@ -1,4 +1,5 @@
 #include "kernel/object.h"
+#include "kernel/namespace.h" /* directory_destroy */
 #include "kernel/section.h" /* section_destroy */
 #include "kernel/thread.h"  /* kthread_destroy */
 #include "kernel/vfs.h"     /* file_destroy */
@@ -15,7 +16,7 @@ const struct object_type_info object_types[OBJ_TYPE_COUNT] = {
 	[OBJ_PROCESS] = {"Process", {RC | 0x410, RC | 0xbea, RC | SY | 0x1000, SR | SY | 0xffff}, SR | SY | 0xffff, NULL},
 	[OBJ_THREAD] = {"Thread", {RC | 0x848, RC | 0x437, RC | SY | 0x1800, SR | SY | 0xffff}, SR | SY | 0xffff, kthread_destroy},
 	[OBJ_FILE] = {"File", {RC | SY | 0x89, RC | SY | 0x116, RC | SY | 0xa0, SR | SY | 0x1ff}, SR | SY | 0x1ff, file_destroy},
-	[OBJ_DIRECTORY] = {"Directory", {RC | 0x3, RC | 0xc, RC | 0x3, SR | 0xf}, SR | 0xf, NULL},
+	[OBJ_DIRECTORY] = {"Directory", {RC | 0x3, RC | 0xc, RC | 0x3, SR | 0xf}, SR | 0xf, directory_destroy},
 	[OBJ_SYMLINK] = {"SymbolicLink", {RC | 0x1, RC, RC | 0x1, SR | 0x1}, SR | 0x1, NULL},
 	[OBJ_SECTION] = {"Section", {RC | 0x5, RC | 0x2, RC | 0x8, SR | 0x1f}, SR | 0x1f, section_destroy},
 	[OBJ_EVENT] = {"Event", {RC | 0x1, RC | 0x2, RC | SY, SR | SY | 0x3}, SR | SY | 0x3, NULL},

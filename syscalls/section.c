@@ -105,25 +105,27 @@ ntstatus_t nt_open_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access
 	return st;
 }
 
-/* The section rights a view protection needs (Wine's virtual_map_section). */
+/* The section rights a view protection needs (Wine's virtual_map_section): no SECTION_QUERY,
+ * so OpenFileMapping(FILE_MAP_READ) then MapViewOfFile(FILE_MAP_READ) works; a writable view
+ * needs SECTION_MAP_WRITE alone (FILE_MAP_WRITE is a read/write view). */
 static ntstatus_t map_access(uint32_t protect, uint32_t *access)
 {
 	switch (protect & 0xff) {
 	case PAGE_NOACCESS:
 	case PAGE_READONLY:
 	case PAGE_WRITECOPY:
-		*access = SECTION_QUERY | SECTION_MAP_READ;
+		*access = SECTION_MAP_READ;
 		return STATUS_SUCCESS;
 	case PAGE_READWRITE:
-		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_WRITE;
+		*access = SECTION_MAP_WRITE;
 		return STATUS_SUCCESS;
 	case PAGE_EXECUTE:
 	case PAGE_EXECUTE_READ:
 	case PAGE_EXECUTE_WRITECOPY:
-		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_EXECUTE;
+		*access = SECTION_MAP_READ | SECTION_MAP_EXECUTE;
 		return STATUS_SUCCESS;
 	case PAGE_EXECUTE_READWRITE:
-		*access = SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
+		*access = SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
 		return STATUS_SUCCESS;
 	default:
 		return STATUS_INVALID_PAGE_PROTECTION;

@@ -124,10 +124,12 @@ GUEST_CFLAGS   := -O2 -Wall -Wextra -MMD -MP -static-libgcc
 GUEST_CXXFLAGS := -O2 -Wall -Wextra -MMD -MP -static-libgcc -static-libstdc++
 
 # $(1) = build/guest subdirectory, $(2) = mingw target triplet
+# A program's own link options, if it needs any: GUEST_LDFLAGS_<name>.
+GUEST_LDFLAGS_relocated := -Wl,--image-base=0x170000000 -Wl,--dynamicbase
 define guest_rules
 build/guest/$(1)/%.exe: tests/guest/%.c
 	@mkdir -p $$(dir $$@)
-	$(2)-gcc $$(GUEST_CFLAGS) -o $$@ $$<
+	$(2)-gcc $$(GUEST_CFLAGS) -o $$@ $$< $$(GUEST_LDFLAGS_$$*)
 build/guest/$(1)/%.exe: tests/guest/%.cpp
 	@mkdir -p $$(dir $$@)
 	$(2)-g++ $$(GUEST_CXXFLAGS) -o $$@ $$<

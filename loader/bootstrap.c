@@ -7,6 +7,7 @@
 
 #include "kernel/clock.h"
 #include "kernel/context.h"
+#include "kernel/section.h"
 #include "kernel/thread.h"
 #include "kernel/unicode.h"
 #include "kernel/unixcall.h"
@@ -134,6 +135,26 @@ static enum boot_error map_ntdll(struct boot *b, struct image *nt)
 	return BOOT_OK;
 }
 
+/* ntdll never relocates the main program (GUEST-CONTRACT.md §1), so when its preferred range is
+ * taken the kernel maps it elsewhere as NtMapViewOfSection would, relocations applied. A program
+ * without relocations cannot move (STATUS_CONFLICTING_ADDRESSES stays). */
+static ntstatus_t map_program_elsewhere(struct boot *b, const char *host_path, const char *nt_name,
+					uint64_t *base)
+{
+	struct ksection *s;
+	ntstatus_t st = section_create_from_host_file(host_path, nt_name, true, PAGE_EXECUTE_WRITECOPY, &s);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint64_t at = 0, offset = 0, size = 0;
+	st = section_map(b->p, s, &at, 0, 0, &offset, &size, 0, PAGE_EXECUTE_WRITECOPY);
+	object_unref(s);
+	if (st == STATUS_IMAGE_NOT_AT_BASE) {
+		*base = at;
+		return STATUS_SUCCESS;
+	}
+	return st == STATUS_SUCCESS ? STATUS_CONFLICTING_ADDRESSES : st;
+}
+
 static enum boot_error map_program(struct boot *b, const struct boot_spec *spec, struct image *exe)
 {
 	struct pe_error err;
@@ -147,11 +168,11 @@ static enum boot_error map_program(struct boot *b, const struct boot_spec *spec,
 	if (exe->pe.machine != PE_MACHINE_AMD64)
 		return fail(b, BOOT_BAD_PROGRAM, "%s: not an x86-64 program (machine 0x%04x)",
 			    spec->exe_host_path, exe->pe.machine);
-	/* ntdll never relocates the main program (GUEST-CONTRACT.md §1): it must get its
-	 * preferred base. FIXME: relocate it here when that range is taken. */
 	char nt_name[4096];
 	snprintf(nt_name, sizeof nt_name, "\\??\\%s", spec->exe_nt_path);
 	ntstatus_t st = vm_map_image(b->p, spec->exe_host_path, nt_name, &exe->base, NULL);
+	if (st == STATUS_CONFLICTING_ADDRESSES)
+		st = map_program_elsewhere(b, spec->exe_host_path, nt_name, &exe->base);
 	if (st != STATUS_SUCCESS)
 		return fail(b, BOOT_BAD_PROGRAM, "%s: cannot be mapped at its base 0x%llx (status 0x%08x)",
 			    spec->exe_host_path, (unsigned long long)exe->pe.image_base, st);
@@ -355,9 +376,46 @@ out:
 	return e;
 }
 
+/* ---- apiset schema ---- */
+
+/* apisetschema.dll mapped flat and read-only; PEB.ApiSetMap points at its .apiset section's
+ * raw data, a self-relative schema that Wine 8's ntdll reads when its Version is 6
+ * (GUEST-CONTRACT.md §1). Without it UCRT programs cannot resolve api-ms-win-crt-*; the
+ * rest of start-up tolerates its absence, so a system image without one gets NULL. */
+static enum boot_error map_apiset(struct boot *b, uint64_t *apiset)
+{
+	struct kprocess *p = b->p;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/system32/apisetschema.dll", p->config->sysroot);
+	struct image im;
+	struct pe_error err;
+	*apiset = 0;
+	if (!image_read(path, &im, &err))
+		return BOOT_OK;
+	const struct pe_section *sec = NULL;
+	for (unsigned i = 0; i < im.pe.num_sections; i++)
+		if (!strcmp(im.pe.sections[i].name, ".apiset"))
+			sec = &im.pe.sections[i];
+	uint32_t version = 0;
+	if (sec && sec->raw_size >= 4)
+		memcpy(&version, im.file + sec->raw_offset, 4);
+	uint64_t base = 0, size = 0;
+	enum boot_error e = BOOT_OK;
+	if (!sec || version != 6)
+		e = fail(b, BOOT_BAD_SYSTEM_IMAGE, "system image: %s has no version 6 .apiset section", path);
+	else if (section_map_file_once(p, path, "\\??\\C:\\windows\\system32\\apisetschema.dll", &base,
+					&size) != STATUS_SUCCESS)
+		e = fail(b, BOOT_NO_MEMORY, "cannot map %s", path);
+	else
+		*apiset = base + sec->raw_offset;
+	image_free(&im);
+	return e;
+}
+
 /* ---- PEB, TEB, stack, first thread ---- */
 
-static enum boot_error build_peb(struct boot *b, const struct image *exe, uint64_t params, uint64_t *peb)
+static enum boot_error build_peb(struct boot *b, const struct image *exe, uint64_t params,
+				 uint64_t apiset, uint64_t *peb)
 {
 	*peb = alloc(b, 0, PEB_BLOCK_SIZE, PAGE_READWRITE);
 	uint64_t p = *peb;
@@ -365,6 +423,7 @@ static enum boot_error build_peb(struct boot *b, const struct image *exe, uint64
 	 * nothing is printed; MESSAGE()s still reach __wine_dbg_write. */
 	bool ok = p && poke64(b, p + 0x10, exe->base)              /* ImageBaseAddress */
 		  && poke64(b, p + 0x20, params)                    /* ProcessParameters */
+		  && poke64(b, p + 0x68, apiset)                    /* ApiSetMap */
 		  && poke32(b, p + 0xb8, 1)                         /* NumberOfProcessors */
 		  && poke64(b, p + 0xc0, (uint64_t)-25920000000000ll) /* CriticalSectionTimeout: -30 days */
 		  && poke32(b, p + 0x118, 6) && poke32(b, p + 0x11c, 1) /* OSMajor/MinorVersion */
@@ -500,12 +559,12 @@ enum boot_error bootstrap_process(struct kprocess *p, const struct boot_spec *sp
 {
 	struct boot b = {p, err, errsize};
 	struct image nt = {0}, exe = {0};
-	uint64_t params = 0, peb = 0;
+	uint64_t params = 0, peb = 0, apiset = 0;
 	struct kthread *t = NULL;
 	enum boot_error e;
 	if ((e = map_ntdll(&b, &nt)) || (e = map_program(&b, spec, &exe)) || (e = patch_unix_call(&b, &nt)) ||
-	    (e = build_shared_data(&b)) || (e = build_params(&b, spec, &params)) ||
-	    (e = build_peb(&b, &exe, params, &peb)))
+	    (e = build_shared_data(&b)) || (e = map_apiset(&b, &apiset)) ||
+	    (e = build_params(&b, spec, &params)) || (e = build_peb(&b, &exe, params, apiset, &peb)))
 		goto out;
 	t = kthread_create(p);
 	if (!t) {

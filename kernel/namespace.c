@@ -45,6 +45,7 @@ static struct {
 
 static void entry_release(struct ns_entry *e);
 
+/* Release every entry (the directory's destroy callback, and the tree's teardown). */
 static void dir_clear(struct kdirectory *d)
 {
 	for (size_t i = 0; i < d->count; i++)
@@ -61,12 +62,8 @@ void directory_destroy(struct kobject *obj)
 
 static void entry_release(struct ns_entry *e)
 {
-	/* Until OBJ_DIRECTORY's destroy callback is wired, a directory's entries are released
-	 * here when the namespace drops the last reference to it (clearing twice is harmless). */
-	if (e->obj->type == OBJ_DIRECTORY && e->obj->refs == 1)
-		dir_clear((struct kdirectory *)e->obj);
 	free(e->name);
-	object_unref(e->obj);
+	object_unref(e->obj); /* a directory's own entries go with it (directory_destroy) */
 }
 
 static void dir_prune(struct kdirectory *d);

@@ -73,10 +73,13 @@ ntstatus_t namespace_create(struct kprocess *p, const struct objattr *oa, void *
  * every type): STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
  * STATUS_OBJECT_TYPE_MISMATCH, or the syntax errors above. An empty name with a root handle
  * names the root directory itself. Symbolic links are followed, the last component's too
- * unless oa->attributes has OBJ_OPENLINK.
+ * unless oa->attributes has OBJ_OPENLINK or `type` is OBJ_SYMLINK (NtOpenSymbolicLinkObject
+ * opens the link itself, as Wine's open_symlink does).
  * A name that goes into \??, \GLOBAL??, \Device or \Registry (directly or through a link such
- * as \DosDevices) belongs to the file or registry code: STATUS_OBJECT_TYPE_MISMATCH here, as
- * the object there is never one of the namespace's own types. */
+ * as \DosDevices or \??\C:) belongs to the file or registry code: STATUS_OBJECT_TYPE_MISMATCH
+ * here (from namespace_create too), as the object there is never one of the namespace's own
+ * types; except a last component in \?? or \GLOBAL?? that is neither a drive nor a device
+ * link: STATUS_OBJECT_NAME_NOT_FOUND (QueryDosDeviceW of an unknown name). */
 ntstatus_t namespace_open(struct kprocess *p, const struct objattr *oa, enum object_type type,
 			  void **out);
 

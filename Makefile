@@ -124,15 +124,17 @@ GUEST_CFLAGS   := -O2 -Wall -Wextra -MMD -MP -static-libgcc
 GUEST_CXXFLAGS := -O2 -Wall -Wextra -MMD -MP -static-libgcc -static-libstdc++
 
 # $(1) = build/guest subdirectory, $(2) = mingw target triplet
-# A program's own link options, if it needs any: GUEST_LDFLAGS_<name>.
-GUEST_LDFLAGS_relocated := -Wl,--image-base=0x170000000 -Wl,--dynamicbase
+# A program's own link options, if it needs any: GUEST_LDFLAGS_<subdirectory>_<name>.
+# relocated.exe is linked at the base of its architecture's ntdll so that it must move.
+GUEST_LDFLAGS_x64_relocated := -Wl,--image-base=0x170000000 -Wl,--dynamicbase
+GUEST_LDFLAGS_x86_relocated := -Wl,--image-base=0x7bc00000 -Wl,--dynamicbase
 define guest_rules
 build/guest/$(1)/%.exe: tests/guest/%.c
 	@mkdir -p $$(dir $$@)
-	$(2)-gcc $$(GUEST_CFLAGS) -o $$@ $$< $$(GUEST_LDFLAGS_$$*)
+	$(2)-gcc $$(GUEST_CFLAGS) -o $$@ $$< $$(GUEST_LDFLAGS_$(1)_$$*)
 build/guest/$(1)/%.exe: tests/guest/%.cpp
 	@mkdir -p $$(dir $$@)
-	$(2)-g++ $$(GUEST_CXXFLAGS) -o $$@ $$<
+	$(2)-g++ $$(GUEST_CXXFLAGS) -o $$@ $$< $$(GUEST_LDFLAGS_$(1)_$$*)
 endef
 $(eval $(call guest_rules,x64,x86_64-w64-mingw32))
 $(eval $(call guest_rules,x86,i686-w64-mingw32))

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -58,6 +59,9 @@ void section_destroy(struct kobject *obj)
 	free(s->pe);
 	free(s->file_name);
 	free(s->committed);
+	if (s->services)
+		syscall_table_free(s->services);
+	free(s->services);
 }
 
 /* What NtCreateSection accepts as a section's page protection: readable ones only. */
@@ -149,6 +153,42 @@ static bool set_file_name(struct ksection *s, const char *utf8)
 	return true;
 }
 
+/* win32u.dll holds the stubs of the win32k services (table 1), which the dispatcher learns
+ * only when a process loads it: the name is the only mark it has. */
+static bool is_win32u(const char *nt_name)
+{
+	if (!nt_name)
+		return false;
+	const char *base = strrchr(nt_name, '\\');
+	return !strcasecmp(base ? base + 1 : nt_name, "win32u.dll");
+}
+
+/* NULL when the file has no recognisable stubs (its calls then reach the dispatcher as
+ * unknown service numbers and are reported as such). */
+static struct syscall_table *scan_services(const uint8_t *data, const struct pe_image *pe)
+{
+	struct syscall_table *t = calloc(1, sizeof *t);
+	struct pe_error err;
+	if (t && syscall_scan(data, pe, t, &err) && t->count)
+		return t;
+	if (t)
+		syscall_table_free(t);
+	free(t);
+	return NULL;
+}
+
+/* The first win32u.dll of the process's own machine that it maps defines table 1; the
+ * process keeps the table, since the dispatch entries point at its names. */
+static void bind_win32u_services(struct kprocess *p, struct ksection *s)
+{
+	uint16_t native = p->ptr_size == 8 ? PE_MACHINE_AMD64 : PE_MACHINE_I386;
+	if (!s->services || p->service_tables[1] || s->pe->machine != native)
+		return;
+	p->service_tables[1] = s->services;
+	s->services = NULL;
+	dispatch_bind(&p->syscalls, p->service_tables[1]);
+}
+
 static ntstatus_t create_image(const uint8_t *data, size_t len, uint32_t protect,
 			       struct ksection **out)
 {
@@ -209,6 +249,8 @@ ntstatus_t section_create_from_buffer(const uint8_t *data, size_t len, uint64_t 
 		object_unref(s);
 		return STATUS_NO_MEMORY;
 	}
+	if ((attributes & SEC_IMAGE) && is_win32u(nt_name))
+		s->services = scan_services(data, s->pe);
 	*out = s;
 	return STATUS_SUCCESS;
 }
@@ -346,6 +388,7 @@ static ntstatus_t map_image(struct kprocess *p, struct ksection *s, uint64_t *ba
 		set_header_image_base(copy, pe, at);
 	}
 	protect_image(p, at, s);
+	bind_win32u_services(p, s);
 	*base = at;
 	*view_size = size;
 	return at == pe->image_base ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;

@@ -18,6 +18,7 @@
 #include "kernel/object.h"
 #include "kernel/process.h"
 #include "loader/pe.h"
+#include "loader/syscall_scan.h"
 
 /* SEC_* section attributes (winnt.h). */
 enum {
@@ -53,6 +54,9 @@ struct ksection {
 	struct pe_section_image_info image_info;
 	uint16_t *file_name;      /* NT name of the backing file (UTF-16), NULL if none */
 	size_t file_name_len;
+	/* An image of win32u.dll: the services its stubs name, scanned at creation while the file's
+	 * bytes are at hand, until the first process that maps it takes them for table 1. */
+	struct syscall_table *services;
 };
 
 /* The OBJ_SECTION destroy callback (object_types[] in kernel/object.c). */

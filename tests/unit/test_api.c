@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ntemu.h"
+#include "run_suite.h"
 
 static const char *sysroot(void)
 {
@@ -75,13 +76,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("api");
-	TCase *tc = tcase_create("public API");
-	tcase_add_test(tc, allocate_virtual_memory_through_the_api);
-	tcase_add_test(tc, wow64_bare_process_widens_handles);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "public API", NULL, NULL, allocate_virtual_memory_through_the_api,
+		  wow64_bare_process_widens_handles);
+	return run_suite(s);
 }

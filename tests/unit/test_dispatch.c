@@ -8,36 +8,17 @@
 
 #include "kernel/dispatch.h"
 #include "kernel/process.h"
-#include "loader/syscall_scan.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
-static const char *sysroot(void)
+/* A process of nothing but a dispatcher bound to the table the scan finds in `dir`'s ntdll. */
+static struct kprocess *bound(const char *dir, struct kfx_services *s)
 {
-	const char *s = getenv("NTEMU_SYSROOT");
-	return s && *s ? s : "build/sysroot";
-}
-
-struct scanned {
-	uint8_t *file;
-	struct pe_image pe;
-	struct syscall_table table;
-};
-
-static void scan(const char *dir, struct scanned *s)
-{
-	char path[4096];
-	struct pe_error err;
-	size_t size;
-	snprintf(path, sizeof path, "%s/%s/ntdll.dll", sysroot(), dir);
-	if (!pe_read_file(path, &s->file, &size, &err))
-		ck_abort_msg("system image missing (%s): run `make sysroot`", err.msg);
-	ck_assert_msg(pe_parse(s->file, size, &s->pe, &err), "%s", err.msg);
-	ck_assert_msg(syscall_scan(s->file, &s->pe, &s->table, &err), "%s", err.msg);
-}
-
-static void unscan(struct scanned *s)
-{
-	syscall_table_free(&s->table);
-	free(s->file);
+	kfx_services_load(s, dir);
+	struct kprocess *p = calloc(1, sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	dispatch_bind(&p->syscalls, &s->table);
+	return p;
 }
 
 START_TEST(signatures_match_wine_argument_counts)
@@ -84,21 +65,10 @@ static void describe(void *ctx, gptr_t addr, char *buf, size_t size)
 	snprintf(buf, size, "test.exe+0x%llx", (unsigned long long)(addr - 0x400000));
 }
 
-static uint32_t id_of(const struct syscall_table *t, const char *name)
-{
-	for (size_t i = 0; i < t->count; i++)
-		if (!strcmp(t->v[i].name, name))
-			return t->v[i].id;
-	ck_abort_msg("%s not found by the stub scan", name);
-	return 0;
-}
-
 START_TEST(binds_x64_ntdll_by_name)
 {
-	struct scanned s;
-	scan("system32", &s);
-	struct kprocess *p = calloc(1, sizeof *p);
-	dispatch_bind(&p->syscalls, &s.table);
+	struct kfx_services s;
+	struct kprocess *p = bound("system32", &s);
 	ck_assert_uint_eq(p->syscalls.known, 235);
 
 	/* Every start-up service (GUEST-CONTRACT.md §3) has a signature row. */
@@ -113,22 +83,20 @@ START_TEST(binds_x64_ntdll_by_name)
 		"NtQueryInformationThread", "NtTerminateThread", "__wine_dbg_write",
 	};
 	for (size_t i = 0; i < sizeof startup / sizeof *startup; i++) {
-		struct dispatch_entry *d = dispatch_lookup(&p->syscalls, id_of(&s.table, startup[i]));
+		struct dispatch_entry *d = dispatch_lookup(&p->syscalls, kfx_service_id(&s.table, startup[i]));
 		ck_assert_ptr_nonnull(d);
 		ck_assert_msg(d->desc, "%s has no signature row", startup[i]);
 		ck_assert_str_eq(d->desc->name, startup[i]);
 	}
 	free(p);
-	unscan(&s);
+	kfx_services_free(&s);
 }
 END_TEST
 
 START_TEST(unimplemented_is_logged_once_with_caller)
 {
-	struct scanned s;
-	scan("system32", &s);
-	struct kprocess *p = calloc(1, sizeof *p);
-	dispatch_bind(&p->syscalls, &s.table);
+	struct kfx_services s;
+	struct kprocess *p = bound("system32", &s);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -136,7 +104,7 @@ START_TEST(unimplemented_is_logged_once_with_caller)
 	struct nt_call c = {.proc = p, .caller = 0x401234};
 	ntstatus_t st;
 	/* A service with no row at all and one with a signature but no handler yet. */
-	uint32_t ids[] = {id_of(&s.table, "NtAddAtom"), id_of(&s.table, "NtSetDefaultUILanguage")};
+	uint32_t ids[] = {kfx_service_id(&s.table, "NtAddAtom"), kfx_service_id(&s.table, "NtSetDefaultUILanguage")};
 	for (int k = 0; k < 2; k++) {
 		for (int rep = 0; rep < 3; rep++) {
 			ck_assert_int_eq(dispatch_call(&p->syscalls, &log, ids[k], &c, &st),
@@ -154,20 +122,18 @@ START_TEST(unimplemented_is_logged_once_with_caller)
 	ck_assert_int_eq(dispatch_call(&p->syscalls, NULL, 0xfff, &c, &st), DISPATCH_INVALID);
 	ck_assert_uint_eq(st, STATUS_INVALID_SYSTEM_SERVICE);
 	free(p);
-	unscan(&s);
+	kfx_services_free(&s);
 }
 END_TEST
 
 START_TEST(wine_dbg_write_reaches_host_stream)
 {
-	struct scanned s;
-	scan("system32", &s);
-	struct kprocess *p = calloc(1, sizeof *p);
+	struct kfx_services s;
+	struct kprocess *p = bound("system32", &s);
 	p->ptr_size = 8;
 	p->mem = gmem_create();
 	uint8_t *page = gmem_map_anon(p->mem, 0x10000, 0x1000, GMEM_READ | GMEM_WRITE);
 	strcpy((char *)page, "err:module:import_dll Library X not found\n");
-	dispatch_bind(&p->syscalls, &s.table);
 	char *text = NULL;
 	size_t len = 0;
 	p->debug_out = open_memstream(&text, &len);
@@ -175,7 +141,7 @@ START_TEST(wine_dbg_write_reaches_host_stream)
 	c.args[0] = 0x10000;
 	c.args[1] = (uint32_t)strlen((char *)page);
 	ntstatus_t st;
-	ck_assert_int_eq(dispatch_call(&p->syscalls, NULL, id_of(&s.table, "__wine_dbg_write"), &c, &st),
+	ck_assert_int_eq(dispatch_call(&p->syscalls, NULL, kfx_service_id(&s.table, "__wine_dbg_write"), &c, &st),
 			 DISPATCH_DONE);
 	ck_assert_uint_eq(st, c.args[1]);
 	fclose(p->debug_out);
@@ -185,25 +151,23 @@ START_TEST(wine_dbg_write_reaches_host_stream)
 	/* A bad guest pointer writes nothing and does not crash. */
 	p->debug_out = open_memstream(&text, &len);
 	c.args[0] = 0x7000000;
-	dispatch_call(&p->syscalls, NULL, id_of(&s.table, "__wine_dbg_write"), &c, &st);
+	dispatch_call(&p->syscalls, NULL, kfx_service_id(&s.table, "__wine_dbg_write"), &c, &st);
 	ck_assert_uint_eq(st, 0);
 	fclose(p->debug_out);
 	ck_assert_str_eq(text, "");
 	free(text);
 	gmem_destroy(p->mem);
 	free(p);
-	unscan(&s);
+	kfx_services_free(&s);
 }
 END_TEST
 
 START_TEST(wow64_ids_are_masked_and_arguments_widened)
 {
-	struct scanned s;
-	scan("syswow64", &s);
-	struct kprocess *p = calloc(1, sizeof *p);
-	dispatch_bind(&p->syscalls, &s.table);
+	struct kfx_services s;
+	struct kprocess *p = bound("syswow64", &s);
 	ck_assert_uint_eq(p->syscalls.known, 239);
-	uint32_t id = id_of(&s.table, "NtWriteFile");
+	uint32_t id = kfx_service_id(&s.table, "NtWriteFile");
 	ck_assert_uint_eq(id, 0xe4); /* GUEST-CONTRACT.md §0: shifted by the four NtWow64* */
 	/* Windows 7 WOW64 stubs keep a thunk selector in the high word of eax. */
 	struct dispatch_entry *d = dispatch_lookup(&p->syscalls, id | 0x1a0000);
@@ -215,24 +179,16 @@ START_TEST(wow64_ids_are_masked_and_arguments_widened)
 	ck_assert_uint_eq(syscall_widen_arg(ARG_PTR, 0xfffff000u), 0xfffff000ull);
 	ck_assert_uint_eq(syscall_widen_arg(ARG_ULONG, 0xffffffffu), 0xffffffffull);
 	free(p);
-	unscan(&s);
+	kfx_services_free(&s);
 }
 END_TEST
 
 int main(void)
 {
 	Suite *s = suite_create("dispatch");
-	TCase *tc = tcase_create("syscall dispatcher");
-	tcase_add_test(tc, signatures_match_wine_argument_counts);
-	tcase_add_test(tc, every_row_has_a_unique_name_and_sane_kinds);
-	tcase_add_test(tc, binds_x64_ntdll_by_name);
-	tcase_add_test(tc, unimplemented_is_logged_once_with_caller);
-	tcase_add_test(tc, wine_dbg_write_reaches_host_stream);
-	tcase_add_test(tc, wow64_ids_are_masked_and_arguments_widened);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "syscall dispatcher", NULL, NULL, signatures_match_wine_argument_counts,
+		  every_row_has_a_unique_name_and_sane_kinds, binds_x64_ntdll_by_name,
+		  unimplemented_is_logged_once_with_caller, wine_dbg_write_reaches_host_stream,
+		  wow64_ids_are_masked_and_arguments_widened);
+	return run_suite(s);
 }

@@ -7,47 +7,24 @@
 #include <string.h>
 
 #include "kernel/thread.h"
-#include "loader/syscall_scan.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define CODE 0x400000ull
 #define DISPATCHER 0x401000ull
 #define DATA 0x300000ull
 #define STACK_TOP 0x200000ull
 
-static struct syscall_table table;
-static uint8_t *file;
-
-static uint32_t id_of(const char *name)
-{
-	for (size_t i = 0; i < table.count; i++)
-		if (!strcmp(table.v[i].name, name))
-			return table.v[i].id;
-	ck_abort_msg("%s not in ntdll", name);
-	return 0;
-}
-
-static void load_table(void)
-{
-	const char *root = getenv("NTEMU_SYSROOT");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/system32/ntdll.dll", root && *root ? root : "build/sysroot");
-	struct pe_error err;
-	struct pe_image pe;
-	size_t size;
-	if (!pe_read_file(path, &file, &size, &err))
-		ck_abort_msg("system image missing (%s): run `make sysroot`", err.msg);
-	ck_assert(pe_parse(file, size, &pe, &err));
-	ck_assert(syscall_scan(file, &pe, &table, &err));
-}
+static struct kfx_services ntdll;
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 START_TEST(access_violation_dispatched_and_continued)
 {
-	load_table();
+	kfx_services_load(&ntdll, "system32");
 	static const struct kconfig cfg = {0};
 	struct kprocess *p = kprocess_create(&cfg, 8);
-	dispatch_bind(&p->syscalls, &table);
+	dispatch_bind(&p->syscalls, &ntdll.table);
 	uint8_t *code = gmem_map_anon(p->mem, CODE, 0x2000, GMEM_READ | GMEM_EXEC);
 	uint8_t *data = gmem_map_anon(p->mem, DATA, 0x1000, GMEM_READ | GMEM_WRITE);
 	gmem_map_anon(p->mem, STACK_TOP - 0x100000, 0x100000, GMEM_READ | GMEM_WRITE);
@@ -63,7 +40,7 @@ START_TEST(access_violation_dispatched_and_continued)
 		0x0f, 0x05,                                           /* syscall */
 		0xcc,
 	};
-	put32(main_code + 35, id_of("NtTerminateProcess"));
+	put32(main_code + 35, kfx_service_id(&ntdll.table, "NtTerminateProcess"));
 	uint8_t dispatcher[] = {
 		0x8b, 0x84, 0x24, 0xf0, 0x04, 0x00, 0x00,             /* mov eax, [rsp+0x4f0] (code) */
 		0x89, 0x04, 0x25, 0x00, 0x00, 0x30, 0x00,             /* mov [DATA], eax */
@@ -79,7 +56,7 @@ START_TEST(access_violation_dispatched_and_continued)
 		0x0f, 0x05,                                           /* syscall */
 		0xcc,
 	};
-	put32(dispatcher + 64, id_of("NtContinue"));
+	put32(dispatcher + 64, kfx_service_id(&ntdll.table, "NtContinue"));
 	memcpy(code, main_code, sizeof main_code);
 	memcpy(code + 0x1000, dispatcher, sizeof dispatcher);
 
@@ -103,17 +80,16 @@ START_TEST(access_violation_dispatched_and_continued)
 	ck_assert_uint_eq(t->cpu.r[R_SP], STACK_TOP - 0x1000);
 	ck_assert(p->last_exception.valid);
 	kprocess_destroy(p);
-	syscall_table_free(&table);
-	free(file);
+	kfx_services_free(&ntdll);
 }
 END_TEST
 
 START_TEST(fault_without_usable_stack_ends_process)
 {
-	load_table();
+	kfx_services_load(&ntdll, "system32");
 	static const struct kconfig cfg = {0};
 	struct kprocess *p = kprocess_create(&cfg, 8);
-	dispatch_bind(&p->syscalls, &table);
+	dispatch_bind(&p->syscalls, &ntdll.table);
 	uint8_t *code = gmem_map_anon(p->mem, CODE, 0x1000, GMEM_READ | GMEM_EXEC);
 	static const uint8_t ud2[] = {0x0f, 0x0b};
 	memcpy(code, ud2, sizeof ud2);
@@ -124,21 +100,14 @@ START_TEST(fault_without_usable_stack_ends_process)
 	ck_assert_uint_eq(kernel_run(p), STATUS_ILLEGAL_INSTRUCTION);
 	ck_assert_uint_eq(p->last_exception.address, CODE);
 	kprocess_destroy(p);
-	syscall_table_free(&table);
-	free(file);
+	kfx_services_free(&ntdll);
 }
 END_TEST
 
 int main(void)
 {
 	Suite *s = suite_create("exception");
-	TCase *tc = tcase_create("exception delivery");
-	tcase_add_test(tc, access_violation_dispatched_and_continued);
-	tcase_add_test(tc, fault_without_usable_stack_ends_process);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "exception delivery", NULL, NULL, access_violation_dispatched_and_continued,
+		  fault_without_usable_stack_ends_process);
+	return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kernel/guest.h"
+#include "run_suite.h"
 
 #define BUF 0x10000ull
 
@@ -117,16 +118,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("guest");
-	TCase *tc = tcase_create("guest structures");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, unicode_string_both_widths);
-	tcase_add_test(tc, unicode_string_malformed);
-	tcase_add_test(tc, object_attributes_both_widths);
-	tcase_add_test(tc, io_status_block_both_widths);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "guest structures", setup, teardown, unicode_string_both_widths,
+		  unicode_string_malformed, object_attributes_both_widths, io_status_block_both_widths);
+	return run_suite(s);
 }

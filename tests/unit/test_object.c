@@ -7,6 +7,7 @@
 #include "kernel/guest.h"
 #include "kernel/object.h"
 #include "kernel/process.h"
+#include "run_suite.h"
 
 #define BUF 0x10000ull
 
@@ -186,19 +187,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("object");
-	TCase *tc = tcase_create("objects and handles");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, handles_are_multiples_of_four_and_reused);
-	tcase_add_test(tc, type_and_access_are_checked);
-	tcase_add_test(tc, protect_from_close);
-	tcase_add_test(tc, duplicate_same_access_and_close_source);
-	tcase_add_test(tc, handle_holds_a_reference);
-	tcase_add_test(tc, query_object_basic_type_name);
-	tcase_add_test(tc, query_object_32bit_guest_layout);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "objects and handles", setup, teardown, handles_are_multiples_of_four_and_reused,
+		  type_and_access_are_checked, protect_from_close, duplicate_same_access_and_close_source,
+		  handle_holds_a_reference, query_object_basic_type_name, query_object_32bit_guest_layout);
+	return run_suite(s);
 }

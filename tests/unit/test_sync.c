@@ -10,7 +10,8 @@
 #include "kernel/guest.h"
 #include "kernel/thread.h"
 #include "kernel/vm.h"
-#include "loader/syscall_scan.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define DATA 0x300000ull
 #define CODE 0x400000ull
@@ -22,8 +23,7 @@ static struct kthread *t1, *t2, *t3;
 
 static void setup(void)
 {
-	p = kprocess_create(&cfg, 8);
-	ck_assert_ptr_nonnull(p);
+	p = kfx_process(&cfg, 8, 0, 0);
 	gmem_map_anon(p->mem, DATA, 0x10000, GMEM_READ | GMEM_WRITE);
 	t1 = kthread_create(p);
 	t2 = kthread_create(p);
@@ -513,20 +513,7 @@ END_TEST
 /* OBJECT_ATTRIBUTES at DATA + 0x400 naming `name` (absolute). */
 static gptr_t objattr(const char *name)
 {
-	uint16_t w[64];
-	size_t n = strlen(name);
-	for (size_t i = 0; i < n; i++)
-		w[i] = (uint8_t)name[i];
-	guest_write(p, DATA + 0x460, w, 2 * n);
-	uint16_t lens[2] = {(uint16_t)(2 * n), (uint16_t)(2 * n)};
-	uint64_t buf = DATA + 0x460;
-	guest_write(p, DATA + 0x440, lens, 4);
-	guest_write(p, DATA + 0x448, &buf, 8);
-	uint8_t oa[0x30] = {0x30};
-	uint64_t us = DATA + 0x440;
-	memcpy(oa + 0x10, &us, 8);
-	guest_write(p, DATA + 0x400, oa, sizeof oa);
-	return DATA + 0x400;
+	return kfx_objattr(p, DATA + 0x400, 0, kfx_ustr(p, DATA + 0x440, DATA + 0x460, name), 0);
 }
 
 START_TEST(named_objects)
@@ -555,37 +542,7 @@ END_TEST
 
 /* ---- guest code under kernel_run ---- */
 
-static struct syscall_table table;
-static uint8_t *file;
-
-static uint32_t id_of(const char *name)
-{
-	for (size_t i = 0; i < table.count; i++)
-		if (!strcmp(table.v[i].name, name))
-			return table.v[i].id;
-	ck_abort_msg("%s not in ntdll", name);
-	return 0;
-}
-
-static void load_table(void)
-{
-	const char *root = getenv("NTEMU_SYSROOT");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/system32/ntdll.dll", root && *root ? root : "build/sysroot");
-	struct pe_error err;
-	struct pe_image pe;
-	size_t size;
-	if (!pe_read_file(path, &file, &size, &err))
-		ck_abort_msg("system image missing (%s): run `make sysroot`", err.msg);
-	ck_assert(pe_parse(file, size, &pe, &err));
-	ck_assert(syscall_scan(file, &pe, &table, &err));
-}
-
-static void unload_table(void)
-{
-	syscall_table_free(&table);
-	free(file);
-}
+static struct kfx_services ntdll;
 
 /* A tiny assembler for straight-line test code. */
 struct code {
@@ -614,7 +571,7 @@ static void sys(struct code *c, const char *name, uint64_t a1, uint64_t a2, uint
 	mov_imm(c, R10, a1);
 	mov_imm(c, RDX, a2);
 	mov_imm(c, R8, a3);
-	mov_imm(c, RAX, id_of(name));
+	mov_imm(c, RAX, kfx_service_id(&ntdll.table, name));
 	emit(c, "\x0f\x05", 2);
 }
 
@@ -638,10 +595,9 @@ static uint8_t *code_page;
 
 static void guest_setup(void)
 {
-	load_table();
-	p = kprocess_create(&cfg, 8);
-	ck_assert_ptr_nonnull(p);
-	dispatch_bind(&p->syscalls, &table);
+	kfx_services_load(&ntdll, "system32");
+	p = kfx_process(&cfg, 8, 0, 0);
+	dispatch_bind(&p->syscalls, &ntdll.table);
 	gmem_map_anon(p->mem, DATA, 0x10000, GMEM_READ | GMEM_WRITE);
 	gmem_map_anon(p->mem, STACKS, 0x40000, GMEM_READ | GMEM_WRITE);
 	code_page = gmem_map_anon(p->mem, CODE, 0x4000, GMEM_READ | GMEM_EXEC);
@@ -652,7 +608,7 @@ static void guest_setup(void)
 static void guest_teardown(void)
 {
 	kprocess_destroy(p);
-	unload_table();
+	kfx_services_free(&ntdll);
 }
 
 static struct kthread *start(unsigned k, struct code *c)
@@ -698,7 +654,7 @@ START_TEST(event_ping_pong_between_threads)
 	emit(&a, "\x48\x83\xc0\x40", 4); /* add rax, 0x40 */
 	emit(&a, "\x48\x89\xc2", 3);     /* mov rdx, rax */
 	mov_imm(&a, R10, CURRENT_PROCESS);
-	mov_imm(&a, RAX, id_of("NtTerminateProcess"));
+	mov_imm(&a, RAX, kfx_service_id(&ntdll.table, "NtTerminateProcess"));
 	emit(&a, "\x0f\x05", 2);
 	p->quantum = 5; /* switch often: the order must come from the events alone */
 
@@ -765,31 +721,12 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sync");
-	TCase *tc = tcase_create("services");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, event_auto_and_manual);
-	tcase_add_test(tc, semaphore_counts);
-	tcase_add_test(tc, mutant_recursion_and_abandonment);
-	tcase_add_test(tc, wait_all_is_atomic);
-	tcase_add_test(tc, timeout_advances_the_clock_exactly);
-	tcase_add_test(tc, keyed_events_pair_by_key);
-	tcase_add_test(tc, alert_by_thread_id_before_and_after_wait);
-	tcase_add_test(tc, yield_and_thread_waits);
-	tcase_add_test(tc, signal_and_wait);
-	tcase_add_test(tc, timer_signals_on_the_virtual_clock);
-	tcase_add_test(tc, named_objects);
-	tcase_add_test(tc, suspend_resume_and_context);
-	tcase_add_test(tc, user_apc_enters_the_dispatcher);
-	tcase_add_test(tc, ended_thread_frees_its_stack);
-	suite_add_tcase(s, tc);
-	TCase *tg = tcase_create("scheduler");
-	tcase_add_test(tg, event_ping_pong_between_threads);
-	tcase_add_test(tg, delay_jumps_the_virtual_clock);
-	tcase_add_test(tg, deadlock_is_detected);
-	suite_add_tcase(s, tg);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "services", setup, teardown, event_auto_and_manual, semaphore_counts,
+		  mutant_recursion_and_abandonment, wait_all_is_atomic, timeout_advances_the_clock_exactly,
+		  keyed_events_pair_by_key, alert_by_thread_id_before_and_after_wait, yield_and_thread_waits,
+		  signal_and_wait, timer_signals_on_the_virtual_clock, named_objects,
+		  suspend_resume_and_context, user_apc_enters_the_dispatcher, ended_thread_frees_its_stack);
+	ADD_TCASE(s, "scheduler", NULL, NULL, event_ping_pong_between_threads,
+		  delay_jumps_the_virtual_clock, deadlock_is_detected);
+	return run_suite(s);
 }

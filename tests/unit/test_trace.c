@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kernel/trace.h"
+#include "run_suite.h"
 
 #define BUF 0x10000ull
 
@@ -65,12 +66,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("trace");
-	TCase *tc = tcase_create("syscall trace");
-	tcase_add_test(tc, open_file_line);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "syscall trace", NULL, NULL, open_file_line);
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 
 #include "kernel/clock.h"
 #include "kernel/unixcall.h"
+#include "run_suite.h"
 
 #define CODE 0x400000ull
 #define DATA 0x300000ull
@@ -54,12 +55,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("unixcall");
-	TCase *tc = tcase_create("wine unix calls");
-	tcase_add_test(tc, ntdll_unix_calls);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "wine unix calls", NULL, NULL, ntdll_unix_calls);
+	return run_suite(s);
 }

@@ -1,7 +1,13 @@
 #include "kernel/drives.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *drive_dir(const struct kconfig *cfg, char letter, bool *read_only)
 {
@@ -70,4 +76,92 @@ char drive_free_letter(const struct kconfig *cfg)
 		if (!drive_dir(cfg, l, NULL))
 			return l;
 	return 0;
+}
+
+/* mkdir -p of the guest path `dos` ("C:\a\b") below `top`. */
+static bool make_dirs(const char *top, const char *dos)
+{
+	size_t tl = strlen(top), dl = strlen(dos);
+	char *path = malloc(tl + dl + 2);
+	if (!path)
+		return false;
+	memcpy(path, top, tl);
+	size_t n = tl;
+	bool ok = true;
+	for (const char *s = dos + 2; ok && *s;) {
+		while (*s == '\\')
+			s++;
+		const char *e = s;
+		while (*e && *e != '\\')
+			e++;
+		if (e == s)
+			break;
+		path[n++] = '/';
+		memcpy(path + n, s, (size_t)(e - s));
+		n += (size_t)(e - s);
+		path[n] = 0;
+		/* '.' and '..' would leave the tree; '/' is not a name character. */
+		bool bad = memchr(s, '/', (size_t)(e - s)) || (e - s == 1 && s[0] == '.') ||
+			   (e - s == 2 && s[0] == '.' && s[1] == '.');
+		ok = !bad && (!mkdir(path, 0700) || errno == EEXIST);
+		s = e;
+	}
+	free(path);
+	return ok;
+}
+
+char *drive_fallback_create(const char *const *dirs, size_t n)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	size_t size = strlen(tmp) + sizeof "/ntemu-XXXXXX";
+	char *top = malloc(size);
+	if (!top)
+		return NULL;
+	snprintf(top, size, "%s/ntemu-XXXXXX", tmp);
+	if (!mkdtemp(top)) {
+		free(top);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *d = dirs[i];
+		if (toupper((unsigned char)d[0]) != 'C' || d[1] != ':' || d[2] != '\\')
+			continue;
+		if (!make_dirs(top, d)) {
+			int err = errno;
+			drive_fallback_remove(top);
+			free(top);
+			errno = err;
+			return NULL;
+		}
+	}
+	return top;
+}
+
+/* The guest may have made files read-only or directories unwritable: give them back to the
+ * owner first (directories before their contents). */
+static int make_removable(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D)
+		chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void drive_fallback_remove(const char *dir)
+{
+	nftw(dir, make_removable, 16, FTW_PHYS);
+	nftw(dir, remove_entry, 16, FTW_PHYS | FTW_DEPTH);
 }

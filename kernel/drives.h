@@ -19,4 +19,13 @@ bool drive_dos_path(const struct kconfig *cfg, const char *host_path, char *out,
 /* The first letter from 'D' on that no drive uses, 0 if none is left. */
 char drive_free_letter(const struct kconfig *cfg);
 
+/* A private directory for one run, laid out like C:\ with the folders `dirs` name
+ * ("C:\\users\\user\\Temp"; names on other drives are skipped): what kconfig.fallback
+ * points at when the root lacks folders the guest's environment names. It is created under
+ * $TMPDIR (else /tmp) with mode 0700 and a random name the guest never sees. malloc'd path;
+ * NULL on failure (errno set). */
+char *drive_fallback_create(const char *const *dirs, size_t n);
+/* Remove such a directory with everything in it, never following a symlink. */
+void drive_fallback_remove(const char *dir);
+
 #endif

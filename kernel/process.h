@@ -8,6 +8,7 @@
 #ifndef NTEMU_KERNEL_PROCESS_H
 #define NTEMU_KERNEL_PROCESS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -26,6 +27,9 @@ struct kconfig {
 		bool read_only;
 	} mounts[24];
 	unsigned nmounts;           /* mounts beyond C: (--mount, the program's folder) */
+	/* Host directory laid out like C:\ that supplies the names the root lacks (tools/ntemu.c:
+	 * a per-run directory with the profile folders the environment names); NULL: none. */
+	const char *fallback;
 	bool realtime;              /* clocks follow the host instead of retired instructions */
 	uint64_t seed;              /* RDRAND/RDSEED and any other guest-visible randomness */
 };
@@ -58,6 +62,9 @@ struct kprocess {
 	uint32_t next_tid;
 	bool exited;
 	uint32_t exit_status;
+	/* A signal number a host signal handler stores: the run stops at the end of the current
+	 * turn (kernel_run returns with `fatal` set). */
+	volatile sig_atomic_t stop_signal;
 	const char *fatal;          /* ntemu stopped the process itself (reason), e.g. --strict */
 	/* The last exception delivered: named on stderr if the process then dies of it. */
 	struct {

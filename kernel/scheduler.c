@@ -133,6 +133,10 @@ uint32_t kernel_run(struct kprocess *p)
 {
 	uint64_t quantum = p->quantum ? p->quantum : DEFAULT_QUANTUM;
 	while (!p->exited && !p->fatal) {
+		if (p->stop_signal) {
+			p->fatal = "interrupted by a signal";
+			break;
+		}
 		bool ran = false;
 		for (struct kthread *t = p->threads; t && !p->exited && !p->fatal; t = t->next) {
 			if (!kthread_can_run(t))

@@ -455,6 +455,48 @@ static bool wequal(const uint16_t *s, size_t len, const char *ascii)
 	return wprefix(s, len, ascii, &used) && used == len;
 }
 
+/* The host directory that components [0, n) name below `dir`, each looked up
+ * case-insensitively; NULL if one is missing or not a directory. */
+static char *walk(const char *dir, char *const *v, size_t n)
+{
+	char *cur = strdup(dir);
+	for (size_t i = 0; cur && i < n; i++) {
+		char *name = lookup(cur, v[i]);
+		char *next = name ? path_join(cur, name) : NULL;
+		struct stat st;
+		free(name);
+		free(cur);
+		cur = next;
+		if (cur && (stat(cur, &st) || !S_ISDIR(st.st_mode))) {
+			free(cur);
+			cur = NULL;
+		}
+	}
+	return cur;
+}
+
+/* Component i of c, which the root's directory `*cur` lacks, looked up in config->fallback at
+ * the same place: on success the walk goes on there (*cur and *real_base replaced) and the
+ * entry's name is returned; NULL with errno ENOENT otherwise. */
+static char *fallback_lookup(const struct kconfig *cfg, const struct comps *c, size_t i, char **cur,
+			     char **real_base)
+{
+	char *parent = walk(cfg->fallback, c->v, i);
+	char *name = parent ? lookup(parent, c->v[i]) : NULL;
+	char *real = name ? realpath(cfg->fallback, NULL) : NULL;
+	if (!real) {
+		free(parent);
+		free(name);
+		errno = ENOENT;
+		return NULL;
+	}
+	free(*cur);
+	free(*real_base);
+	*cur = parent;
+	*real_base = real;
+	return name;
+}
+
 /* Walk `comps` on drive `drive` from the drive's host directory (or the system image for
  * C:\windows...), filling the target. */
 static ntstatus_t resolve_components(const struct kconfig *cfg, char drive, struct comps *c,
@@ -501,6 +543,9 @@ static ntstatus_t resolve_components(const struct kconfig *cfg, char drive, stru
 	}
 	ntstatus_t st = STATUS_SUCCESS;
 	char *cur = base;
+	/* Names the root lacks may come from the fallback directory, from the first one missing
+	 * on (the walk then stays there). */
+	bool in_root = drive == 'C' && cfg->fallback && !prefix[0];
 	size_t plen = strlen(prefix);
 	char *gpath = malloc(plen + 2);
 	if (!gpath) {
@@ -512,6 +557,8 @@ static ntstatus_t resolve_components(const struct kconfig *cfg, char drive, stru
 	for (size_t i = first; i < c->n; i++) {
 		bool last = i + 1 == c->n;
 		char *name = lookup(cur, c->v[i]);
+		if (!name && errno == ENOENT && in_root && (name = fallback_lookup(cfg, c, i, &cur, &real_base)))
+			in_root = false;
 		if (!name && errno != ENOENT && errno != ENOTDIR) {
 			st = errno == EACCES ? STATUS_ACCESS_DENIED : STATUS_OBJECT_PATH_NOT_FOUND;
 			goto out;
@@ -603,6 +650,21 @@ static ntstatus_t split_utf8_path(const char *path, struct comps *c)
 	ntstatus_t st = len > 1 ? split(w + 1, len - 1, c, &trailing) : STATUS_SUCCESS;
 	free(w);
 	return st;
+}
+
+bool vfs_dir_exists(const struct kconfig *cfg, const char *dos_path)
+{
+	if (!dos_path[0] || dos_path[1] != ':' || (dos_path[2] && dos_path[2] != '\\'))
+		return false;
+	struct comps c = {0};
+	struct vfs_target t = {0};
+	struct stat st;
+	bool ok = split_utf8_path(dos_path + 2, &c) == STATUS_SUCCESS &&
+		  resolve_components(cfg, (char)vfs_fold((uint8_t)dos_path[0]), &c, &t) == STATUS_SUCCESS &&
+		  t.exists && !stat(t.host_path, &st) && S_ISDIR(st.st_mode);
+	vfs_target_free(&t);
+	comps_free(&c);
+	return ok;
 }
 
 ntstatus_t vfs_resolve(struct kprocess *p, handle_t root, const uint16_t *name, size_t len,
@@ -869,6 +931,37 @@ void dir_listing_free(struct dir_listing *l)
 	free(l);
 }
 
+/* Add to `names` (entries from `fixed` on) the entries of the fallback directory's
+ * counterpart of directory f that are not there yet; nothing when f is that directory. False
+ * when out of memory. */
+static bool merge_fallback(const struct kconfig *cfg, const struct kfile *f, struct comps *names,
+			   size_t fixed)
+{
+	struct comps path = {0};
+	if (split_utf8_path(f->path, &path) != STATUS_SUCCESS) {
+		comps_free(&path);
+		return false;
+	}
+	char *dir = walk(cfg->fallback, path.v, path.n);
+	comps_free(&path);
+	char *real = dir ? realpath(dir, NULL) : NULL, *own = real ? realpath(f->host_path, NULL) : NULL;
+	DIR *d = own && strcmp(real, own) ? opendir(dir) : NULL;
+	bool ok = true;
+	for (struct dirent *e; d && ok && (e = readdir(d));) {
+		bool have = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+		for (size_t i = fixed; i < names->n && !have; i++)
+			have = name_ieq(names->v[i], e->d_name);
+		if (!have)
+			ok = comps_push(names, strdup(e->d_name));
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	free(real);
+	free(own);
+	return ok;
+}
+
 ntstatus_t dir_listing_load(struct kprocess *p, struct kfile *f)
 {
 	dir_listing_free(f->listing);
@@ -903,6 +996,9 @@ ntstatus_t dir_listing_load(struct kprocess *p, struct kfile *f)
 		if (!have)
 			ok = comps_push(&c, strdup(views[k]));
 	}
+	/* A directory of the root also shows what the fallback directory has at its place. */
+	if (ok && f->drive == 'C' && p->config->fallback)
+		ok = merge_fallback(p->config, f, &c, fixed);
 	if (!ok) {
 		comps_free(&c);
 		free(l);

@@ -3,7 +3,10 @@
  *
  * Drive C: is config->root; further letters are config->mounts. C:\windows\system32 and
  * C:\windows\syswow64 are read-only views of config->sysroot's system32/ and syswow64/; when the
- * root has no windows\ directory, C:\windows is the sysroot itself (read-only).
+ * root has no windows\ directory, C:\windows is the sysroot itself (read-only). A name the
+ * root lacks on C: comes from config->fallback at the same place when that has it (the walk
+ * then goes on there), and the root's directory listings show the fallback's entries too: the
+ * per-run profile folders (C:\users\user\Temp...) live there without a trace in the root.
  *
  * Resolution never leaves a drive: '..' is applied lexically and stops at the drive's root,
  * every component is looked up case-insensitively in its host directory, and the host path of
@@ -171,6 +174,9 @@ ntstatus_t vfs_file_for_section(struct kprocess *p, handle_t h, uint32_t access,
  * bootstrap reports for images it maps itself, and the name a program inside the system image
  * runs under. */
 char *vfs_nt_path_of_host(const struct kconfig *cfg, const char *host_path);
+/* Whether the DOS path "X:\\dir\\..." (UTF-8) names an existing directory, resolved as the guest
+ * would resolve it under `cfg`. */
+bool vfs_dir_exists(const struct kconfig *cfg, const char *dos_path);
 /* "\??\X:" + a guest path without drive (malloc'd). */
 char *vfs_nt_path(char drive, const char *path);
 

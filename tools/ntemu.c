@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,39 @@ static void env_set(struct env *e, const char *var)
 static int env_cmp(const void *a, const void *b)
 {
 	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *env_get(const struct env *e, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < e->n; i++)
+		if (name_len(e->v[i]) == n && !strncasecmp(e->v[i], name, n))
+			return e->v[i] + n + 1;
+	return NULL;
+}
+
+/* Variables naming folders programs expect to exist, as they do in a Wine prefix. */
+static const char *const folder_vars[] = {
+	"ALLUSERSPROFILE", "APPDATA", "LOCALAPPDATA", "ProgramData", "ProgramFiles", "ProgramW6432",
+	"PUBLIC", "TEMP", "TMP", "USERPROFILE",
+};
+
+/* The per-run directory behind the folders the root lacks, removed at exit. */
+static char *fallback_dir;
+static struct kprocess *running;
+
+static void remove_fallback(void)
+{
+	if (fallback_dir)
+		drive_fallback_remove(fallback_dir);
+}
+
+/* SIGINT and the like end the run at the end of the current turn, so that the per-run
+ * directory goes too; a second one kills at once (SA_RESETHAND). */
+static void on_signal(int sig)
+{
+	if (running)
+		running->stop_signal = sig;
 }
 
 static char *absolute(const char *path)
@@ -307,6 +341,31 @@ int main(int argc, char **argv)
 		drive_dos_path(&cfg, program_abs, program_dos, sizeof program_dos);
 	}
 	free(nt_name);
+	/* Folders the environment names that the root lacks come from a private directory for
+	 * this run: nothing is created in the root, the guest's paths are the same on every run,
+	 * and what the program leaves there is gone afterwards. */
+	const char *missing[sizeof folder_vars / sizeof *folder_vars];
+	size_t nmissing = 0;
+	for (size_t i = 0; i < sizeof folder_vars / sizeof *folder_vars; i++) {
+		const char *v = env_get(&env, folder_vars[i]);
+		bool seen = false;
+		for (size_t k = 0; v && k < nmissing && !seen; k++)
+			seen = !strcasecmp(missing[k], v);
+		if (v && !seen && !vfs_dir_exists(&cfg, v))
+			missing[nmissing++] = v;
+	}
+	if (nmissing) {
+		if (!(fallback_dir = drive_fallback_create(missing, nmissing)))
+			die(EXIT_CANNOT_RUN, "cannot create the run's temporary directory: %s", strerror(errno));
+		atexit(remove_fallback);
+		cfg.fallback = fallback_dir;
+		if (verbose) {
+			fprintf(stderr, "ntemu: folders the root lacks are in %s for this run:", fallback_dir);
+			for (size_t i = 0; i < nmissing; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", missing[i]);
+			fputc('\n', stderr);
+		}
+	}
 	char cwd_host[PATH_MAX], cwd_dos[4096] = "C:\\";
 	if (getcwd(cwd_host, sizeof cwd_host) && drive_dos_path(&cfg, cwd_host, cwd_dos, sizeof cwd_dos - 1)) {
 		size_t n = strlen(cwd_dos);
@@ -348,7 +407,23 @@ int main(int argc, char **argv)
 		return be == BOOT_BAD_SYSTEM_IMAGE ? EXIT_SYSTEM_IMAGE : EXIT_CANNOT_RUN;
 	}
 
+	running = p;
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = (int)SA_RESETHAND};
+	sigemptyset(&sa.sa_mask);
+	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++)
+		sigaction(stop_signals[i], &sa, NULL);
 	uint32_t status = kernel_run(p);
+	if (p->stop_signal) {
+		/* Die of the signal, as without ntemu's handler, once the run's directory is gone. */
+		int sig = p->stop_signal;
+		running = NULL;
+		kprocess_destroy(p);
+		remove_fallback();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
 	int code = status & 0xff;
 	if (p->fatal) {
 		fprintf(stderr, "ntemu: stopped: %s\n", p->fatal);

@@ -43,8 +43,16 @@ static void syscall_x64(struct kthread *t)
 		if (r == DISPATCH_UNIMPLEMENTED && p->log.strict)
 			p->fatal = "unimplemented system call (--strict)";
 	}
-	if (p->trace_out)
-		trace_syscall(p->trace_out, p, t->tid, d ? d->name : "?", &call, nargs, status);
+	if (p->trace_out) {
+		/* A wait that parked the thread: its status comes with the line that ends it. */
+		const char *name = d ? d->name : "?";
+		if (t->state == THREAD_WAITING) {
+			trace_syscall_blocked(p->trace_out, p, t->tid, name, &call, nargs);
+			t->blocked_call = name;
+		} else {
+			trace_syscall(p->trace_out, p, t->tid, name, &call, nargs, status);
+		}
+	}
 	if (!t->context_replaced)
 		c->r[R_AX] = status;
 	t->context_replaced = false;
@@ -151,6 +159,11 @@ uint32_t kernel_run(struct kprocess *p)
 				}
 				if (p->max_insns - used < budget)
 					budget = p->max_insns - used;
+			}
+			if (t->blocked_call) {
+				/* The thread goes on after a call that blocked: its status now. */
+				trace_wait_end(p->trace_out, t->tid, t->blocked_call, t->blocked_status, false);
+				t->blocked_call = NULL;
 			}
 			clock_update_shared_data(p);
 			serve_trap(t, cpu_run(&t->cpu, budget));

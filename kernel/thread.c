@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "kernel/trace.h"
 #include "kernel/vm.h"
 
 /* TEB.DeallocationStack (x64): the base of the thread's stack reservation. */
@@ -32,6 +33,9 @@ void kthread_terminate(struct kthread *t, uint32_t status)
 {
 	if (t->state == THREAD_TERMINATED)
 		return;
+	if (t->blocked_call && t->proc->trace_out)
+		trace_wait_end(t->proc->trace_out, t->tid, t->blocked_call, 0, true);
+	t->blocked_call = NULL;
 	t->state = THREAD_TERMINATED;
 	t->exit_status = status;
 	cpu_request_stop(&t->cpu);

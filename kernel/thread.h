@@ -23,6 +23,10 @@ struct kthread {
 	 * the syscall's status must not overwrite rax. */
 	bool context_replaced;
 	struct wait_block wait;      /* kind WAIT_NONE unless the thread waits */
+	/* --trace: the service a blocking call's wait began in and the status it ended with; the
+	 * line that ends it comes when the thread runs again (or ends). */
+	const char *blocked_call;
+	ntstatus_t blocked_status;
 	uint32_t suspend_count;
 	bool alerted;                /* NtAlertThread: ends an alertable wait with STATUS_ALERTED */
 	bool alert_by_id;            /* NtAlertThreadByThreadId, remembered until waited for */

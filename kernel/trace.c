@@ -157,8 +157,18 @@ static void put_arg(FILE *out, struct kprocess *p, enum syscall_arg_kind kind, u
 	}
 }
 
-void trace_syscall(FILE *out, struct kprocess *p, uint32_t tid, const char *name,
-		   const struct nt_call *c, unsigned nargs, ntstatus_t status)
+static void put_status(FILE *out, ntstatus_t status)
+{
+	const char *sname = ntstatus_name(status);
+	if (sname)
+		fprintf(out, " = %s\n", sname);
+	else
+		fprintf(out, " = 0x%08" PRIx32 "\n", status);
+}
+
+/* "[tid] name(arguments)" */
+static void put_call(FILE *out, struct kprocess *p, uint32_t tid, const char *name,
+		     const struct nt_call *c, unsigned nargs)
 {
 	const struct syscall_desc *d = c->desc;
 	fprintf(out, "[%04" PRIx32 "] %s(", tid, name);
@@ -173,9 +183,28 @@ void trace_syscall(FILE *out, struct kprocess *p, uint32_t tid, const char *name
 			fprintf(out, "0x%" PRIx64, c->args[i]);
 		}
 	}
-	const char *sname = ntstatus_name(status);
-	if (sname)
-		fprintf(out, ") = %s\n", sname);
+	fputc(')', out);
+}
+
+void trace_syscall(FILE *out, struct kprocess *p, uint32_t tid, const char *name,
+		   const struct nt_call *c, unsigned nargs, ntstatus_t status)
+{
+	put_call(out, p, tid, name, c, nargs);
+	put_status(out, status);
+}
+
+void trace_syscall_blocked(FILE *out, struct kprocess *p, uint32_t tid, const char *name,
+			   const struct nt_call *c, unsigned nargs)
+{
+	put_call(out, p, tid, name, c, nargs);
+	fputs(" ...\n", out);
+}
+
+void trace_wait_end(FILE *out, uint32_t tid, const char *name, ntstatus_t status, bool ended)
+{
+	fprintf(out, "[%04" PRIx32 "] ... %s", tid, name);
+	if (ended)
+		fputs(": the thread ended\n", out);
 	else
-		fprintf(out, ") = 0x%08" PRIx32 "\n", status);
+		put_status(out, status);
 }

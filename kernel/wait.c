@@ -182,6 +182,7 @@ void wait_end(struct kthread *t, ntstatus_t status)
 	if (t->state == THREAD_WAITING) {
 		t->state = THREAD_RUNNABLE;
 		t->cpu.r[R_AX] = status;
+		t->blocked_status = status;
 		if (status == STATUS_USER_APC)
 			apc_deliver(t, status, false);
 	}

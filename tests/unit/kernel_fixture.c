@@ -98,18 +98,21 @@ gptr_t kfx_ustr(struct kprocess *p, gptr_t at, gptr_t chars, const char *s)
 	ck_assert_ptr_nonnull(w);
 	ck_assert_uint_eq(guest_write(p, chars, w, len * 2), STATUS_SUCCESS);
 	free(w);
+	/* Length, MaximumLength, then Buffer aligned to the pointer width (padding zeroed). */
+	uint8_t raw[16] = {0};
 	uint16_t bytes = (uint16_t)(len * 2);
-	uint16_t lengths[2] = {bytes, bytes};
-	ck_assert_uint_eq(guest_write(p, at, lengths, 4), STATUS_SUCCESS);
-	/* Buffer follows the two USHORTs, aligned to the pointer width. */
-	ck_assert_uint_eq(guest_write_ptr(p, at + p->ptr_size, chars), STATUS_SUCCESS);
+	memcpy(raw, &bytes, 2);
+	memcpy(raw + 2, &bytes, 2);
+	memcpy(raw + p->ptr_size, &chars, p->ptr_size);
+	ck_assert_uint_eq(guest_write(p, at, raw, ustr_size(p)), STATUS_SUCCESS);
 	return at;
 }
 
 gptr_t kfx_objattr(struct kprocess *p, gptr_t at, handle_t root, gptr_t name, uint32_t attributes)
 {
 	/* Length, RootDirectory, ObjectName, Attributes, SecurityDescriptor,
-	 * SecurityQualityOfService: each field pointer-aligned, 0x30 or 0x18 bytes in all. */
+	 * SecurityQualityOfService: each field pointer-aligned, 0x30 or 0x18 bytes in all
+	 * (little-endian: the low `w` bytes of a 64-bit value are the guest's pointer). */
 	unsigned w = p->ptr_size;
 	uint8_t raw[0x30] = {0};
 	uint32_t length = 6 * w;

@@ -19,6 +19,8 @@
 #include "kernel/unicode.h"
 #include "kernel/vfs.h"
 #include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define SCRATCH 0x60000000ull
 #define HANDLE_P (SCRATCH + 0x0)
@@ -35,41 +37,23 @@
 static struct kconfig cfg;
 static struct kprocess *p;
 static struct nt_call call;
-static char root[256];
-static char sysroot_abs[PATH_MAX];
+static char root[KFX_DIR_MAX];
 
 static void start(unsigned ptr_size)
 {
-	const char *s = getenv("NTEMU_SYSROOT");
-	ck_assert_msg(realpath(s && *s ? s : "build/sysroot", sysroot_abs),
-		      "system image missing: run `make sysroot`");
-	strcpy(root, "/tmp/ntemu-test-file-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	cfg = (struct kconfig){.root = root, .sysroot = sysroot_abs};
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
+	kfx_temp_dir(root, "file");
+	cfg = (struct kconfig){.root = root, .sysroot = kfx_sysroot_abs()};
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
 	call = (struct nt_call){.proc = p};
-	uint64_t base = SCRATCH, size = 0x10000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
 }
 
-static void setup64(void)
-{
-	start(8);
-}
-
-static void setup32(void)
-{
-	start(4);
-}
+static void setup64(void) { start(8); }
+static void setup32(void) { start(4); }
 
 static void teardown(void)
 {
 	kprocess_destroy(p);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
+	kfx_remove_dir(root);
 }
 
 static void host_write(const char *rel, const char *data)
@@ -97,35 +81,10 @@ static bool host_exists(const char *rel)
 	return !lstat(path, &st);
 }
 
-/* A UNICODE_STRING at `at` for `s`, characters at `chars`. */
-static void put_ustr(gptr_t at, gptr_t chars, const char *s)
-{
-	size_t len;
-	uint16_t *w = utf8_to_utf16_dup(s, &len);
-	ck_assert_uint_eq(guest_write(p, chars, w, len * 2), STATUS_SUCCESS);
-	free(w);
-	uint8_t u[16] = {0};
-	uint16_t l = (uint16_t)(len * 2);
-	memcpy(u, &l, 2);
-	memcpy(u + 2, &l, 2);
-	memcpy(u + (p->ptr_size == 8 ? 8 : 4), &chars, p->ptr_size);
-	ck_assert_uint_eq(guest_write(p, at, u, ustr_size(p)), STATUS_SUCCESS);
-}
-
-/* OBJECT_ATTRIBUTES for `name` relative to `root_handle`. */
+/* OBJECT_ATTRIBUTES for `name` relative to `root_handle`, OBJ_CASE_INSENSITIVE. */
 static gptr_t objattr(handle_t root_handle, const char *name)
 {
-	put_ustr(USTR_P, NAME_P, name);
-	uint8_t oa[0x30] = {0};
-	bool wide = p->ptr_size == 8;
-	uint32_t len = wide ? 0x30 : 0x18, attrs = OBJ_CASE_INSENSITIVE;
-	uint64_t ustr = USTR_P;
-	memcpy(oa, &len, 4);
-	memcpy(oa + (wide ? 8 : 4), &root_handle, p->ptr_size);
-	memcpy(oa + (wide ? 0x10 : 8), &ustr, p->ptr_size);
-	memcpy(oa + (wide ? 0x18 : 0xc), &attrs, 4);
-	ck_assert_uint_eq(guest_write(p, OA_P, oa, len), STATUS_SUCCESS);
-	return OA_P;
+	return kfx_objattr(p, OA_P, root_handle, kfx_ustr(p, USTR_P, NAME_P, name), OBJ_CASE_INSENSITIVE);
 }
 
 static uint64_t iosb_info(void)
@@ -180,19 +139,8 @@ static ntstatus_t query(handle_t h, uint32_t cls, uint32_t len)
 	return nt_query_information_file(&call, h, IOSB_P, BUF, len, cls);
 }
 
-static uint32_t rd32(gptr_t a)
-{
-	uint32_t v = 0;
-	guest_read(p, a, &v, 4);
-	return v;
-}
-
-static uint64_t rd64(gptr_t a)
-{
-	uint64_t v = 0;
-	guest_read(p, a, &v, 8);
-	return v;
-}
+static uint32_t rd32(gptr_t a) { return kfx_rd32(p, a); }
+static uint64_t rd64(gptr_t a) { return kfx_rd64(p, a); }
 
 /* The UTF-16 string at a, `bytes` long, as UTF-8. */
 static char *rdname(gptr_t a, uint32_t bytes)
@@ -459,7 +407,7 @@ START_TEST(system_image_is_read_only)
 	ck_assert_uint_eq(vfs_file_for_section(p, h, FILE_READ_DATA, &host, &nt), STATUS_SUCCESS);
 	ck_assert_str_eq(nt, "\\??\\C:\\windows\\system32\\ntdll.dll");
 	char expect[PATH_MAX + 32];
-	snprintf(expect, sizeof expect, "%s/system32/ntdll.dll", sysroot_abs);
+	snprintf(expect, sizeof expect, "%s/system32/ntdll.dll", cfg.sysroot);
 	ck_assert_str_eq(host, expect);
 	free(nt);
 	/* The same name for the host file, as the bootstrap asks. */
@@ -535,7 +483,7 @@ static char *listed(uint32_t cls)
 static ntstatus_t list(handle_t dir, uint32_t cls, const char *mask, bool restart, bool single)
 {
 	if (mask)
-		put_ustr(MASK_USTR_P, MASK_P, mask);
+		kfx_ustr(p, MASK_USTR_P, MASK_P, mask);
 	return nt_query_directory_file(&call, dir, 0, 0, 0, IOSB_P, BUF, BUF_SIZE, cls, single,
 				       mask ? MASK_USTR_P : 0, restart);
 }
@@ -985,28 +933,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("file");
-	TCase *t64 = tcase_create("x64");
-	tcase_add_checked_fixture(t64, setup64, teardown);
-	tcase_add_test(t64, dispositions);
-	tcase_add_test(t64, read_write_seek_and_query);
-	tcase_add_test(t64, case_insensitive_names_and_forms);
-	tcase_add_test(t64, no_escape_from_the_drive);
-	tcase_add_test(t64, system_image_is_read_only);
-	tcase_add_test(t64, directory_listing_with_masks);
-	tcase_add_test(t64, share_modes);
-	tcase_add_test(t64, deletion);
-	tcase_add_test(t64, byte_range_locks_and_nt_delete_file);
-	tcase_add_test(t64, std_handles_device_types);
-	tcase_add_test(t64, console_on_a_tty);
-	tcase_add_test(t64, volume_information);
-	suite_add_tcase(s, t64);
-	TCase *t32 = tcase_create("x86");
-	tcase_add_checked_fixture(t32, setup32, teardown);
-	tcase_add_test(t32, guest_32bit_layouts);
-	suite_add_tcase(s, t32);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	ADD_TCASE(s, "x64", setup64, teardown, dispositions, read_write_seek_and_query,
+		  case_insensitive_names_and_forms, no_escape_from_the_drive, system_image_is_read_only,
+		  directory_listing_with_masks, share_modes, deletion, byte_range_locks_and_nt_delete_file,
+		  std_handles_device_types, console_on_a_tty, volume_information);
+	ADD_TCASE(s, "x86", setup32, teardown, guest_32bit_layouts);
+	return run_suite(s);
 }

@@ -11,6 +11,8 @@
 #include "kernel/section.h"
 #include "kernel/thread.h"
 #include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define SCRATCH 0x60000000ull
 #define RET_P (SCRATCH + 0x000)
@@ -29,11 +31,7 @@ static struct nt_call call;
 
 static void start(unsigned ptr_size)
 {
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
-	uint64_t base = SCRATCH, size = 0x10000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
 	/* One thread whose TEB points at the PEB, as the bootstrap lays them out. */
 	thread = kthread_create(p);
 	thread->teb = TEB;
@@ -45,19 +43,8 @@ static void setup64(void) { start(8); }
 static void setup32(void) { start(4); }
 static void teardown(void) { kprocess_destroy(p); }
 
-static uint32_t rd32(gptr_t a)
-{
-	uint32_t v = 0;
-	guest_read(p, a, &v, 4);
-	return v;
-}
-
-static uint64_t rdptr(gptr_t a)
-{
-	uint64_t v = 0;
-	guest_read_ptr(p, a, &v);
-	return v;
-}
+static uint32_t rd32(gptr_t a) { return kfx_rd32(p, a); }
+static uint64_t rdptr(gptr_t a) { return kfx_rdptr(p, a); }
 
 static void wr32(gptr_t a, uint32_t v) { guest_write(p, a, &v, 4); }
 
@@ -90,9 +77,8 @@ static ntstatus_t qsys(uint32_t cls, uint32_t len)
 /* An image view standing in for the program, found through PEB.ImageBaseAddress. */
 static void map_program(struct pe_image *pe)
 {
-	const char *sysroot = getenv("NTEMU_SYSROOT");
 	char path[4096];
-	snprintf(path, sizeof path, "%s/system32/kernel32.dll", sysroot && *sysroot ? sysroot : "build/sysroot");
+	snprintf(path, sizeof path, "%s/system32/kernel32.dll", kfx_sysroot());
 	uint64_t base = 0;
 	ck_assert_uint_eq(vm_map_image(p, path, "C:\\dir\\prog.exe", &base, pe), STATUS_SUCCESS);
 	guest_write_ptr(p, PEB + (p->ptr_size == 8 ? 0x10 : 0x8), base);
@@ -456,11 +442,8 @@ END_TEST
 static gptr_t sqos_attr(uint32_t level)
 {
 	unsigned w = p->ptr_size;
-	gptr_t oa = ARG_P + 0x40, qos = ARG_P + 0xa0;
-	uint8_t zero[0x30] = {0};
-	guest_write(p, oa, zero, sizeof zero);
-	wr32(oa, w == 8 ? 0x30 : 0x18);
-	guest_write_ptr(p, oa + 5 * w, qos);
+	gptr_t oa = kfx_objattr(p, ARG_P + 0x40, 0, 0, 0), qos = ARG_P + 0xa0;
+	guest_write_ptr(p, oa + 5 * w, qos); /* SecurityQualityOfService */
 	uint32_t q[3] = {12, level, 0};
 	guest_write(p, qos, q, sizeof q);
 	return oa;
@@ -636,25 +619,15 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("info");
-	TCase *tc = tcase_create("x64");
-	tcase_add_checked_fixture(tc, setup64, teardown);
-	TCase *tc32 = tcase_create("x86");
-	tcase_add_checked_fixture(tc32, setup32, teardown);
-	const TTest *tests[] = {process_basic_information, process_debug_and_small_classes,
-				process_set_classes, process_device_map, thread_basic_and_last_thread, thread_set_classes,
-				thread_description, token_user_groups_and_sizes, token_handles_and_privileges,
-				token_duplicate_and_impersonate,
-				system_basic_cpu_and_time, system_processors, system_process_list};
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		tcase_add_test(tc, tests[i]);
-		tcase_add_test(tc32, tests[i]);
-	}
+	/* Run in both layouts. */
+	const TTest *const both[] = {process_basic_information, process_debug_and_small_classes,
+				     process_set_classes, process_device_map, thread_basic_and_last_thread,
+				     thread_set_classes, thread_description, token_user_groups_and_sizes,
+				     token_handles_and_privileges, token_duplicate_and_impersonate,
+				     system_basic_cpu_and_time, system_processors, system_process_list};
+	size_t n = sizeof both / sizeof both[0];
+	TCase *tc = add_tcase(s, "x64", setup64, teardown, both, n);
 	tcase_add_test(tc, process_image_information_and_name);
-	suite_add_tcase(s, tc);
-	suite_add_tcase(s, tc32);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	add_tcase(s, "x86", setup32, teardown, both, n);
+	return run_suite(s);
 }

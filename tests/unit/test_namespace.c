@@ -8,7 +8,8 @@
 #include "kernel/guest.h"
 #include "kernel/namespace.h"
 #include "kernel/process.h"
-#include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define SCRATCH 0x100000ull
 #define HANDLE_P (SCRATCH + 0x0)
@@ -30,45 +31,18 @@ static void start(unsigned ptr_size)
 {
 	/* Drives C: and E: (only their letters matter here). */
 	cfg = (struct kconfig){.root = "/tmp", .mounts = {{'E', "/tmp", true}}, .nmounts = 1};
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
 	call = (struct nt_call){.proc = p};
-	uint64_t base = SCRATCH, size = 0x10000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
 }
 
 static void setup64(void) { start(8); }
 static void setup32(void) { start(4); }
 static void teardown(void) { kprocess_destroy(p); }
 
-/* A UNICODE_STRING at `at` for ASCII `s`, characters at `buf`. */
-static gptr_t ustr(gptr_t at, gptr_t buf, const char *s)
-{
-	size_t n = strlen(s);
-	uint16_t w[256];
-	for (size_t i = 0; i < n; i++)
-		w[i] = (uint8_t)s[i];
-	guest_write(p, buf, w, n * 2);
-	uint16_t len[2] = {(uint16_t)(n * 2), (uint16_t)(n * 2)};
-	guest_write(p, at, len, 4);
-	guest_write_ptr(p, at + p->ptr_size, buf);
-	return at;
-}
-
-/* OBJECT_ATTRIBUTES in guest memory for `name` relative to `root`. */
+/* OBJECT_ATTRIBUTES in guest memory for `name` (NULL: no ObjectName) relative to `root`. */
 static gptr_t guest_oa(handle_t root, const char *name, uint32_t attributes)
 {
-	uint8_t raw[0x30] = {0};
-	bool wide = p->ptr_size == 8;
-	uint32_t length = wide ? 0x30 : 0x18;
-	memcpy(raw, &length, 4);
-	memcpy(raw + (wide ? 0x8 : 0x4), &root, p->ptr_size);
-	uint64_t name_p = name ? ustr(NAME_P, STR_P, name) : 0;
-	memcpy(raw + (wide ? 0x10 : 0x8), &name_p, p->ptr_size);
-	memcpy(raw + (wide ? 0x18 : 0xc), &attributes, 4);
-	guest_write(p, OA_P, raw, length);
-	return OA_P;
+	return kfx_objattr(p, OA_P, root, name ? kfx_ustr(p, NAME_P, STR_P, name) : 0, attributes);
 }
 
 /* The same as the host-side structure namespace_create takes. */
@@ -445,7 +419,7 @@ static void query_link(void)
 	handle_t bno, ev, h;
 	ck_assert_uint_eq(open_dir(0, "\\BaseNamedObjects", 0, &bno), STATUS_SUCCESS);
 	ck_assert_uint_eq(create_obj(OBJ_EVENT, bno, "target", 0, &ev), STATUS_SUCCESS);
-	ustr(TARGET_P, STR2_P, "\\BaseNamedObjects\\target");
+	kfx_ustr(p, TARGET_P, STR2_P, "\\BaseNamedObjects\\target");
 	ck_assert_uint_eq(nt_create_symbolic_link_object(&call, HANDLE_P, MAXIMUM_ALLOWED,
 							 guest_oa(bno, "alias", 0), TARGET_P),
 			  STATUS_SUCCESS);
@@ -547,26 +521,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("namespace");
-	TCase *tc = tcase_create("64-bit");
-	tcase_add_checked_fixture(tc, setup64, teardown);
-	tcase_add_test(tc, session_directory_and_relative_names);
-	tcase_add_test(tc, case_sensitivity_follows_the_attribute);
-	tcase_add_test(tc, collisions_openif_and_type_mismatch);
-	tcase_add_test(tc, name_syntax_and_missing_paths);
-	tcase_add_test(tc, temporary_objects_leave_with_their_last_handle);
-	tcase_add_test(tc, created_directories);
-	tcase_add_test(tc, query_directory_object);
-	tcase_add_test(tc, symbolic_links);
-	tcase_add_test(tc, shared_between_processes);
-	tcase_add_test(tc, drive_letters_in_dos_devices);
-	suite_add_tcase(s, tc);
-	TCase *tc32 = tcase_create("32-bit");
-	tcase_add_checked_fixture(tc32, setup32, teardown);
-	tcase_add_test(tc32, layouts_32bit);
-	suite_add_tcase(s, tc32);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	ADD_TCASE(s, "64-bit", setup64, teardown, session_directory_and_relative_names,
+		  case_sensitivity_follows_the_attribute, collisions_openif_and_type_mismatch,
+		  name_syntax_and_missing_paths, temporary_objects_leave_with_their_last_handle,
+		  created_directories, query_directory_object, symbolic_links, shared_between_processes,
+		  drive_letters_in_dos_devices);
+	ADD_TCASE(s, "32-bit", setup32, teardown, layouts_32bit);
+	return run_suite(s);
 }

@@ -9,7 +9,8 @@
 #include "kernel/guest.h"
 #include "kernel/process.h"
 #include "kernel/registry.h"
-#include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define SCRATCH 0x60000000ull
 #define USTR_P (SCRATCH + 0x000)
@@ -29,44 +30,21 @@ static struct nt_call call;
 
 static void start(unsigned ptr_size)
 {
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
 	call = (struct nt_call){.proc = p};
-	uint64_t base = SCRATCH, size = 0x10000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
 }
 
 static void setup64(void) { start(8); }
 static void setup32(void) { start(4); }
 static void teardown(void) { kprocess_destroy(p); }
 
-/* A UNICODE_STRING at `at` for an ASCII string stored at `buf`. */
-static gptr_t ustr(gptr_t at, gptr_t buf, const char *s)
-{
-	size_t n = strlen(s);
-	uint16_t w[256];
-	for (size_t i = 0; i < n; i++)
-		w[i] = (uint8_t)s[i];
-	guest_write(p, buf, w, n * 2);
-	uint16_t len[2] = {(uint16_t)(n * 2), (uint16_t)(n * 2)};
-	guest_write(p, at, len, 4);
-	guest_write_ptr(p, at + p->ptr_size, buf);
-	return at;
-}
+/* A UNICODE_STRING at `at` for `s`, characters at `buf`. */
+static gptr_t ustr(gptr_t at, gptr_t buf, const char *s) { return kfx_ustr(p, at, buf, s); }
 
-/* OBJECT_ATTRIBUTES for `name` relative to `root`. */
+/* OBJECT_ATTRIBUTES for `name` relative to `root`, OBJ_CASE_INSENSITIVE. */
 static gptr_t objattr(handle_t root, const char *name)
 {
-	unsigned w = p->ptr_size;
-	uint8_t zero[0x30] = {0};
-	guest_write(p, OA_P, zero, sizeof zero);
-	uint32_t length = w == 8 ? 0x30 : 0x18, attrs = 0x40;
-	guest_write(p, OA_P, &length, 4);
-	guest_write_ptr(p, OA_P + w, root);
-	guest_write_ptr(p, OA_P + 2 * w, ustr(USTR_P, STR_P, name));
-	guest_write(p, OA_P + 3 * w, &attrs, 4);
-	return OA_P;
+	return kfx_objattr(p, OA_P, root, ustr(USTR_P, STR_P, name), OBJ_CASE_INSENSITIVE);
 }
 
 static handle_t out_handle(void)
@@ -100,12 +78,7 @@ static ntstatus_t query_value(handle_t h, const char *name, uint32_t cls, uint32
 	return st;
 }
 
-static uint32_t rd32(gptr_t a)
-{
-	uint32_t v = 0;
-	guest_read(p, a, &v, 4);
-	return v;
-}
+static uint32_t rd32(gptr_t a) { return kfx_rd32(p, a); }
 
 /* Does the UTF-16 at `a` spell ASCII `s`? */
 static bool wide_eq(gptr_t a, const char *s)
@@ -549,28 +522,12 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("registry");
-	TCase *tc = tcase_create("x64");
-	tcase_add_checked_fixture(tc, setup64, teardown);
-	tcase_add_test(tc, seeded_keys_open_and_missing_ones_are_not_found);
-	tcase_add_test(tc, names_ignore_case_and_may_be_relative);
-	tcase_add_test(tc, create_adds_only_the_last_component);
-	tcase_add_test(tc, values_of_every_type_round_trip);
-	tcase_add_test(tc, value_information_classes_and_sizes);
-	tcase_add_test(tc, key_information_classes);
-	tcase_add_test(tc, access_rights_are_checked);
-	tcase_add_test(tc, deleted_keys);
-	tcase_add_test(tc, rename_moves_the_key_and_its_subtree);
-	tcase_add_test(tc, seed_format);
-	suite_add_tcase(s, tc);
-	TCase *tc32 = tcase_create("x86");
-	tcase_add_checked_fixture(tc32, setup32, teardown);
-	tcase_add_test(tc32, layouts_32bit);
-	tcase_add_test(tc32, values_of_every_type_round_trip);
-	tcase_add_test(tc32, key_information_classes);
-	suite_add_tcase(s, tc32);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	ADD_TCASE(s, "x64", setup64, teardown, seeded_keys_open_and_missing_ones_are_not_found,
+		  names_ignore_case_and_may_be_relative, create_adds_only_the_last_component,
+		  values_of_every_type_round_trip, value_information_classes_and_sizes,
+		  key_information_classes, access_rights_are_checked, deleted_keys,
+		  rename_moves_the_key_and_its_subtree, seed_format);
+	ADD_TCASE(s, "x86", setup32, teardown, layouts_32bit, values_of_every_type_round_trip,
+		  key_information_classes);
+	return run_suite(s);
 }

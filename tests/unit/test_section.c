@@ -10,9 +10,10 @@
 #include "kernel/guest.h"
 #include "kernel/process.h"
 #include "kernel/section.h"
-#include "kernel/unicode.h"
 #include "kernel/vfs.h"
 #include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 #define SCRATCH 0x60000000ull
 #define H_P (SCRATCH + 0x00)
@@ -31,69 +32,30 @@
 static struct kconfig cfg;
 static struct kprocess *p;
 static struct nt_call call;
-static char root[64];
-
-static const char *sysroot(void)
-{
-	const char *s = getenv("NTEMU_SYSROOT");
-	return s && *s ? s : "build/sysroot";
-}
+static char root[KFX_DIR_MAX];
 
 static void start(unsigned ptr_size)
 {
 	/* A C: drive of its own, for sections over opened files. */
-	strcpy(root, "/tmp/ntemu-test-section-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	static char sysroot_abs[4096];
-	ck_assert_msg(realpath(sysroot(), sysroot_abs), "system image missing: run `make sysroot`");
-	cfg = (struct kconfig){.root = root, .sysroot = sysroot_abs};
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
+	kfx_temp_dir(root, "section");
+	cfg = (struct kconfig){.root = root, .sysroot = kfx_sysroot_abs()};
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
 	call = (struct nt_call){.proc = p};
-	uint64_t base = SCRATCH, size = 0x10000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
 }
 
-static void setup64(void)
-{
-	start(8);
-}
-
-static void setup32(void)
-{
-	start(4);
-}
+static void setup64(void) { start(8); }
+static void setup32(void) { start(4); }
 
 static void teardown(void)
 {
 	kprocess_destroy(p);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
+	kfx_remove_dir(root);
 }
 
 /* OBJECT_ATTRIBUTES at OA_P for an NT path, with `attrs`. */
 static gptr_t objattr(const char *name, uint32_t attrs)
 {
-	size_t len;
-	uint16_t *w = utf8_to_utf16_dup(name, &len);
-	ck_assert_uint_eq(guest_write(p, NAME_P, w, len * 2), STATUS_SUCCESS);
-	free(w);
-	uint8_t u[16] = {0}, oa[0x30] = {0};
-	uint16_t l = (uint16_t)(len * 2);
-	uint64_t chars = NAME_P, ustr = USTR_P;
-	bool wide = p->ptr_size == 8;
-	memcpy(u, &l, 2);
-	memcpy(u + 2, &l, 2);
-	memcpy(u + (wide ? 8 : 4), &chars, p->ptr_size);
-	guest_write(p, USTR_P, u, ustr_size(p));
-	uint32_t oalen = wide ? 0x30 : 0x18;
-	memcpy(oa, &oalen, 4);
-	memcpy(oa + (wide ? 0x10 : 8), &ustr, p->ptr_size);
-	memcpy(oa + (wide ? 0x18 : 0xc), &attrs, 4);
-	guest_write(p, OA_P, oa, oalen);
-	return OA_P;
+	return kfx_objattr(p, OA_P, 0, kfx_ustr(p, USTR_P, NAME_P, name), attrs);
 }
 
 /* NtOpenFile of an NT path; STATUS and handle. */
@@ -136,7 +98,7 @@ static void query(uint64_t addr, struct vm_basic_info *m)
 static handle_t open_dll(const char *name)
 {
 	char path[4096], nt[256];
-	snprintf(path, sizeof path, "%s/%s/%s", sysroot(), p->ptr_size == 8 ? "system32" : "syswow64", name);
+	snprintf(path, sizeof path, "%s/%s/%s", kfx_sysroot(), p->ptr_size == 8 ? "system32" : "syswow64", name);
 	snprintf(nt, sizeof nt, "\\??\\C:\\windows\\system32\\%s", name);
 	struct ksection *s;
 	ntstatus_t st = section_create_from_host_file(path, nt, true, PAGE_EXECUTE_READ, &s);
@@ -492,7 +454,7 @@ END_TEST
 START_TEST(bootstrap_maps_images_at_their_base)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/system32/ntdll.dll", sysroot());
+	snprintf(path, sizeof path, "%s/system32/ntdll.dll", kfx_sysroot());
 	uint64_t base = 0;
 	struct pe_image pe;
 	ck_assert_uint_eq(vm_map_image(p, path, "\\??\\C:\\windows\\system32\\ntdll.dll", &base, &pe),
@@ -527,7 +489,7 @@ START_TEST(nls_tables_mapped_once)
 	ck_assert_uint_eq(s1, 0x2000); /* l_intl.nls is 5546 bytes */
 
 	char path[4096];
-	snprintf(path, sizeof path, "%s/nls/l_intl.nls", sysroot());
+	snprintf(path, sizeof path, "%s/nls/l_intl.nls", kfx_sysroot());
 	FILE *f = fopen(path, "rb");
 	ck_assert_ptr_nonnull(f);
 	uint8_t file[64], view[64];
@@ -879,25 +841,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("section");
-	TCase *t64 = tcase_create("x64");
-	tcase_add_checked_fixture(t64, setup64, teardown);
-	tcase_add_test(t64, pagefile_section_shared_by_two_views);
-	tcase_add_test(t64, view_argument_checks);
-	tcase_add_test(t64, sec_reserve_views_commit_on_demand);
-	tcase_add_test(t64, image_section_at_base_and_relocated);
-	tcase_add_test(t64, bootstrap_maps_images_at_their_base);
-	tcase_add_test(t64, nls_tables_mapped_once);
-	tcase_add_test(t64, file_sections_ex_services_and_extend);
-	tcase_add_test(t64, sections_over_opened_files);
-	tcase_add_test(t64, named_sections);
-	suite_add_tcase(s, t64);
-	TCase *t32 = tcase_create("x86");
-	tcase_add_checked_fixture(t32, setup32, teardown);
-	tcase_add_test(t32, image_info_32bit_layout);
-	suite_add_tcase(s, t32);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	ADD_TCASE(s, "x64", setup64, teardown, pagefile_section_shared_by_two_views,
+		  view_argument_checks, sec_reserve_views_commit_on_demand,
+		  image_section_at_base_and_relocated, bootstrap_maps_images_at_their_base,
+		  nls_tables_mapped_once, file_sections_ex_services_and_extend, sections_over_opened_files,
+		  named_sections);
+	ADD_TCASE(s, "x86", setup32, teardown, image_info_32bit_layout);
+	return run_suite(s);
 }

@@ -9,6 +9,8 @@
 #include "kernel/guest.h"
 #include "kernel/process.h"
 #include "kernel/vm.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 /* A committed page of argument slots, out of the way of the allocations under test. */
 #define SCRATCH 0x60000000ull
@@ -26,31 +28,16 @@ static struct nt_call call;
 
 static void start(unsigned ptr_size)
 {
-	p = kprocess_create(&cfg, ptr_size);
-	ck_assert_ptr_nonnull(p);
+	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x11000);
 	call = (struct nt_call){.proc = p};
-	uint64_t base = SCRATCH, size = 0x11000;
-	ck_assert_uint_eq(vm_allocate(p, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0),
-			  STATUS_SUCCESS);
 	uint32_t old;
-	base = RO_PAGE, size = 0x1000;
+	uint64_t base = RO_PAGE, size = 0x1000;
 	ck_assert_uint_eq(vm_protect(p, &base, &size, PAGE_READONLY, &old), STATUS_SUCCESS);
 }
 
-static void setup64(void)
-{
-	start(8);
-}
-
-static void setup32(void)
-{
-	start(4);
-}
-
-static void teardown(void)
-{
-	kprocess_destroy(p);
-}
+static void setup64(void) { start(8); }
+static void setup32(void) { start(4); }
+static void teardown(void) { kprocess_destroy(p); }
 
 static ntstatus_t alloc(uint64_t *base, uint64_t *size, uint64_t zero_bits, uint32_t type, uint32_t prot)
 {
@@ -722,28 +709,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vm");
-	TCase *t64 = tcase_create("x64");
-	tcase_add_checked_fixture(t64, setup64, teardown);
-	tcase_add_test(t64, reserve_commit_decommit_release);
-	tcase_add_test(t64, fixed_addresses_and_rounding);
-	tcase_add_test(t64, placement_top_down_and_zero_bits);
-	tcase_add_test(t64, full_below_a_straddled_limit);
-	tcase_add_test(t64, protection_changes);
-	tcase_add_test(t64, guard_pages);
-	tcase_add_test(t64, stack_growth_through_guard_pages);
-	tcase_add_test(t64, write_watches);
-	tcase_add_test(t64, bad_pointers_leave_state_unchanged);
-	tcase_add_test(t64, release_whole_allocations_only);
-	tcase_add_test(t64, read_write_virtual_memory);
-	tcase_add_test(t64, other_classes_locks_and_flush);
-	suite_add_tcase(s, t64);
-	TCase *t32 = tcase_create("x86");
-	tcase_add_checked_fixture(t32, setup32, teardown);
-	tcase_add_test(t32, guest_32bit_limits_and_layout);
-	suite_add_tcase(s, t32);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	ADD_TCASE(s, "x64", setup64, teardown, reserve_commit_decommit_release,
+		  fixed_addresses_and_rounding, placement_top_down_and_zero_bits,
+		  full_below_a_straddled_limit, protection_changes, guard_pages,
+		  stack_growth_through_guard_pages, write_watches, bad_pointers_leave_state_unchanged,
+		  release_whole_allocations_only, read_write_virtual_memory, other_classes_locks_and_flush);
+	ADD_TCASE(s, "x86", setup32, teardown, guest_32bit_limits_and_layout);
+	return run_suite(s);
 }

@@ -9,39 +9,8 @@
 #include <strings.h>
 
 #include "loader/pe.h"
-
-struct file {
-    char path[4096];
-    uint8_t *data;
-    size_t size;
-    struct pe_image pe;
-};
-
-static const char *sysroot(void)
-{
-    const char *e = getenv("NTEMU_SYSROOT");
-    return e && *e ? e : "build/sysroot";
-}
-
-/* A missing system image is a failure, never a silent pass. */
-static struct file *load(const char *rel)
-{
-    struct file *f = calloc(1, sizeof(*f));
-    struct pe_error err;
-    ck_assert_ptr_nonnull(f);
-    snprintf(f->path, sizeof(f->path), "%s/%s", sysroot(), rel);
-    ck_assert_msg(pe_read_file(f->path, &f->data, &f->size, &err),
-                  "system image not available: %s (run `make sysroot` or set NTEMU_SYSROOT)",
-                  err.msg);
-    ck_assert_msg(pe_parse(f->data, f->size, &f->pe, &err), "%s: %s", f->path, err.msg);
-    return f;
-}
-
-static void unload(struct file *f)
-{
-    free(f->data);
-    free(f);
-}
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 static const struct pe_section *find_section(const struct pe_image *pe, const char *name)
 {
@@ -51,7 +20,7 @@ static const struct pe_section *find_section(const struct pe_image *pe, const ch
     return NULL;
 }
 
-static uint32_t export_rva(const struct file *f, const char *name)
+static uint32_t export_rva(const struct kfx_image *f, const char *name)
 {
     struct pe_exports exp;
     struct pe_error err;
@@ -64,7 +33,7 @@ static uint32_t export_rva(const struct file *f, const char *name)
 }
 
 /* The set of DLL names a file imports from, lower-cased, comma-joined in order of first use. */
-static void imported_dlls(const struct file *f, char *out, size_t outsz)
+static void imported_dlls(const struct kfx_image *f, char *out, size_t outsz)
 {
     struct pe_imports imp;
     struct pe_error err;
@@ -87,7 +56,7 @@ static void imported_dlls(const struct file *f, char *out, size_t outsz)
 
 START_TEST(ntdll64_headers)
 {
-    struct file *f = load("system32/ntdll.dll");
+    struct kfx_image *f = kfx_image_load("system32/ntdll.dll");
     const struct pe_image *pe = &f->pe;
     ck_assert_uint_eq(pe->machine, PE_MACHINE_AMD64);
     ck_assert(pe->is64);
@@ -160,7 +129,7 @@ START_TEST(ntdll64_headers)
     ck_assert(pe_rva_to_offset(pe, 0x68ff0, 0x10, &off));
     ck_assert_ptr_null(pe_rva_ptr(f->data, pe, 0xffffffff, 1));
     ck_assert_str_eq((const char *)pe_rva_ptr(f->data, pe, 0x40, 17), "Wine builtin DLL");
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -178,7 +147,7 @@ START_TEST(ntdll64_exports)
         { "__wine_syscall_dispatcher", 0x69030 },
         { "__wine_unix_call_dispatcher", 0x69700 },
     };
-    struct file *f = load("system32/ntdll.dll");
+    struct kfx_image *f = kfx_image_load("system32/ntdll.dll");
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         ck_assert_msg(export_rva(f, known[i].name) == known[i].rva, "%s: RVA 0x%x, expected 0x%x",
                       known[i].name, export_rva(f, known[i].name), known[i].rva);
@@ -205,13 +174,13 @@ START_TEST(ntdll64_exports)
     ck_assert(pe_imports_read(f->data, &f->pe, &imp, &err));
     ck_assert_uint_eq(imp.count, 0);
     pe_imports_free(&imp);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
 START_TEST(ntdll64_section_image_info)
 {
-    struct file *f = load("system32/ntdll.dll");
+    struct kfx_image *f = kfx_image_load("system32/ntdll.dll");
     struct pe_section_image_info info;
     pe_section_image_info(&f->pe, &info);
     ck_assert_uint_eq(info.transfer_address, 0x170000000ull + 0x68c10);
@@ -230,13 +199,13 @@ START_TEST(ntdll64_section_image_info)
     ck_assert_uint_eq(info.loader_flags, 0);
     ck_assert_uint_eq(info.image_file_size, f->size);
     ck_assert_uint_eq(info.checksum, 0x38e075);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
 START_TEST(ntdll64_pdata)
 {
-    struct file *f = load("system32/ntdll.dll");
+    struct kfx_image *f = kfx_image_load("system32/ntdll.dll");
     struct pe_runtime_function *rf;
     size_t n;
     struct pe_error err;
@@ -255,13 +224,13 @@ START_TEST(ntdll64_pdata)
     }
     ck_assert_msg(ldr, "no RUNTIME_FUNCTION starts at LdrInitializeThunk");
     free(rf);
-    unload(f);
+    kfx_image_free(f);
 
     /* i386 images have no RUNTIME_FUNCTION table */
-    f = load("syswow64/ntdll.dll");
+    f = kfx_image_load("syswow64/ntdll.dll");
     ck_assert(!pe_runtime_functions(f->data, &f->pe, &rf, &n, &err));
     ck_assert_str_ne(err.msg, "");
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -274,7 +243,7 @@ START_TEST(other_dlls)
         { "system32/ucrtbase.dll", 0x2c7470000ull, NULL },
     };
     for (size_t i = 0; i < sizeof(dlls) / sizeof(dlls[0]); i++) {
-        struct file *f = load(dlls[i].path);
+        struct kfx_image *f = kfx_image_load(dlls[i].path);
         ck_assert_msg(f->pe.image_base == dlls[i].base, "%s: base 0x%llx", dlls[i].path,
                       (unsigned long long)f->pe.image_base);
         ck_assert_msg(f->pe.wine_builtin, "%s: no Wine builtin marker", dlls[i].path);
@@ -285,9 +254,9 @@ START_TEST(other_dlls)
             ck_assert_msg(!strcmp(got, dlls[i].imports), "%s imports %s, expected %s",
                           dlls[i].path, got, dlls[i].imports);
         }
-        unload(f);
+        kfx_image_free(f);
     }
-    struct file *f = load("system32/kernel32.dll");
+    struct kfx_image *f = kfx_image_load("system32/kernel32.dll");
     struct pe_imports imp;
     struct pe_error err;
     ck_assert(pe_imports_read(f->data, &f->pe, &imp, &err));
@@ -296,13 +265,13 @@ START_TEST(other_dlls)
         ck_assert_uint_lt(imp.v[i].iat_rva, f->pe.mapped_size);
     }
     pe_imports_free(&imp);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
 START_TEST(ntdll32_headers)
 {
-    struct file *f = load("syswow64/ntdll.dll");
+    struct kfx_image *f = kfx_image_load("syswow64/ntdll.dll");
     const struct pe_image *pe = &f->pe;
     ck_assert_uint_eq(pe->machine, PE_MACHINE_I386);
     ck_assert(!pe->is64);
@@ -320,13 +289,13 @@ START_TEST(ntdll32_headers)
     pe_section_image_info(pe, &info);
     ck_assert_uint_eq(info.machine, 0x14c);
     ck_assert_uint_eq(info.transfer_address, 0x7bc00000ull + pe->entry_rva);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
 START_TEST(layout_and_relocate_real)
 {
-    struct file *f = load(_i ? "syswow64/kernel32.dll" : "system32/kernel32.dll");
+    struct kfx_image *f = kfx_image_load(_i ? "syswow64/kernel32.dll" : "system32/kernel32.dll");
     const struct pe_image *pe = &f->pe;
     struct pe_error err;
     uint8_t *img = malloc(pe->mapped_size), *copy = malloc(pe->mapped_size);
@@ -349,7 +318,7 @@ START_TEST(layout_and_relocate_real)
     ck_assert(!memcmp(img, copy, pe->mapped_size));
     free(img);
     free(copy);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -357,7 +326,7 @@ END_TEST
 static unsigned sweep_dir(const char *sub, uint16_t machine)
 {
     char dirpath[4096];
-    snprintf(dirpath, sizeof(dirpath), "%s/%s", sysroot(), sub);
+    snprintf(dirpath, sizeof(dirpath), "%s/%s", kfx_sysroot(), sub);
     DIR *d = opendir(dirpath);
     ck_assert_msg(d != NULL, "system image directory %s missing (run `make sysroot`)", dirpath);
     unsigned count = 0;
@@ -427,7 +396,7 @@ struct layout {
     size_t nt, opt, dirs, sect;
 };
 
-static struct layout base_layout(const struct file *f)
+static struct layout base_layout(const struct kfx_image *f)
 {
     struct layout l;
     l.nt = f->pe.nt_offset;
@@ -450,7 +419,7 @@ enum mut {
 };
 
 /* Applies mutation m (k = a section or directory number where relevant). */
-static void mutate(uint8_t *d, size_t size, const struct file *f, enum mut m, unsigned k)
+static void mutate(uint8_t *d, size_t size, const struct kfx_image *f, enum mut m, unsigned k)
 {
     struct layout l = base_layout(f);
     const struct pe_image *pe = &f->pe;
@@ -521,7 +490,7 @@ static void mutate(uint8_t *d, size_t size, const struct file *f, enum mut m, un
 
 /* Parses a mutated copy held in a buffer of exactly its size, so ASan sees
  * any read past the end. */
-static void expect_reject(const struct file *f, enum mut m, unsigned k)
+static void expect_reject(const struct kfx_image *f, enum mut m, unsigned k)
 {
     uint8_t *d = malloc(f->size);
     ck_assert_ptr_nonnull(d);
@@ -543,7 +512,7 @@ static bool is_section_mut(enum mut m)
 
 static void malformed_file(const char *rel)
 {
-    struct file *f = load(rel);
+    struct kfx_image *f = kfx_image_load(rel);
     const struct pe_image *pe = &f->pe;
     ck_assert_uint_ge(pe->num_sections, 3);
     for (enum mut m = 0; m < M_COUNT; m++) {
@@ -566,7 +535,7 @@ static void malformed_file(const char *rel)
             expect_reject(f, m, 0);
         }
     }
-    unload(f);
+    kfx_image_free(f);
 }
 
 START_TEST(malformed_mutations)
@@ -580,7 +549,7 @@ END_TEST
  * without reading out of bounds (ASan under SAN=1). */
 START_TEST(truncations)
 {
-    struct file *f = load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
+    struct kfx_image *f = kfx_image_load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
     uint64_t raw_end = 0;
     for (unsigned i = 0; i < f->pe.num_sections; i++)
         if (f->pe.sections[i].raw_size) {
@@ -618,7 +587,7 @@ START_TEST(truncations)
     }
     ck_assert_uint_gt(rejected, 1000);
     ck_assert_uint_gt(accepted, 0);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -626,7 +595,7 @@ END_TEST
  * range) but the walkers must refuse, with a message, without overreading. */
 START_TEST(corrupt_export_import_tables)
 {
-    struct file *f = load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
+    struct kfx_image *f = kfx_image_load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
     const struct pe_image *pe = &f->pe;
     size_t ed, id;
     ck_assert(pe_rva_to_offset(pe, pe->dirs[PE_DIR_EXPORT].rva, 40, &ed));
@@ -672,7 +641,7 @@ START_TEST(corrupt_export_import_tables)
         ck_assert_msg(err.msg[0], "case %zu rejected without a message", c);
         free(d);
     }
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -680,7 +649,7 @@ END_TEST
  * repeat): whatever is accepted must walk without reading out of bounds. */
 START_TEST(random_corruption)
 {
-    struct file *f = load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
+    struct kfx_image *f = kfx_image_load(_i ? "syswow64/shfolder.dll" : "system32/shfolder.dll");
     const struct pe_image *base = &f->pe;
     /* regions worth hitting: headers, then each directory's bytes in the file */
     size_t region_off[PE_DIR_COUNT + 1], region_len[PE_DIR_COUNT + 1], nregions = 0;
@@ -739,7 +708,7 @@ START_TEST(random_corruption)
     }
     ck_assert_uint_gt(accepted, 1000);
     free(d);
-    unload(f);
+    kfx_image_free(f);
 }
 END_TEST
 
@@ -1073,17 +1042,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("pe");
-    TCase *tc = tcase_create("wine-image");
+    TCase *tc = ADD_TCASE(s, "wine-image", NULL, NULL, ntdll64_headers, ntdll64_exports,
+                          ntdll64_section_image_info, ntdll64_pdata, other_dlls, ntdll32_headers);
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, ntdll64_headers);
-    tcase_add_test(tc, ntdll64_exports);
-    tcase_add_test(tc, ntdll64_section_image_info);
-    tcase_add_test(tc, ntdll64_pdata);
-    tcase_add_test(tc, other_dlls);
-    tcase_add_test(tc, ntdll32_headers);
     tcase_add_loop_test(tc, layout_and_relocate_real, 0, 2);
     tcase_add_test(tc, sweep_system_image);
-    suite_add_tcase(s, tc);
 
     TCase *bad = tcase_create("malformed");
     tcase_set_timeout(bad, 300);
@@ -1094,16 +1057,7 @@ int main(void)
     tcase_add_test(bad, read_file_errors);
     suite_add_tcase(s, bad);
 
-    TCase *rel = tcase_create("synthetic");
-    tcase_add_test(rel, relocations_synthetic);
-    tcase_add_test(rel, relocations_rejected);
-    tcase_add_test(rel, synthetic_pe32);
-    tcase_add_test(rel, synthetic_low_alignment);
-    suite_add_tcase(s, rel);
-
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    ADD_TCASE(s, "synthetic", NULL, NULL, relocations_synthetic, relocations_rejected,
+              synthetic_pe32, synthetic_low_alignment);
+    return run_suite(s);
 }

@@ -9,6 +9,8 @@
 
 #include "loader/pe.h"
 #include "loader/syscall_scan.h"
+#include "kernel_fixture.h"
+#include "run_suite.h"
 
 struct ref_entry {
     uint32_t id;
@@ -20,12 +22,6 @@ struct ref {
     size_t count;
     struct ref_entry v[512];
 };
-
-static const char *sysroot(void)
-{
-    const char *e = getenv("NTEMU_SYSROOT");
-    return e && *e ? e : "build/sysroot";
-}
 
 static const char *testdata(void)
 {
@@ -62,32 +58,6 @@ static void load_ref(const char *file, const char *arch, struct ref *r)
     fclose(f);
 }
 
-struct dll {
-    char path[4096];
-    uint8_t *data;
-    size_t size;
-    struct pe_image pe;
-};
-
-static struct dll *load_dll(const char *rel)
-{
-    struct dll *d = calloc(1, sizeof(*d));
-    struct pe_error err;
-    ck_assert_ptr_nonnull(d);
-    snprintf(d->path, sizeof(d->path), "%s/%s", sysroot(), rel);
-    ck_assert_msg(pe_read_file(d->path, &d->data, &d->size, &err),
-                  "system image not available: %s (run `make sysroot` or set NTEMU_SYSROOT)",
-                  err.msg);
-    ck_assert_msg(pe_parse(d->data, d->size, &d->pe, &err), "%s: %s", d->path, err.msg);
-    return d;
-}
-
-static void free_dll(struct dll *d)
-{
-    free(d->data);
-    free(d);
-}
-
 /* A stdcall stub pops its arguments; ntdll.spec declares three Wine extras
  * cdecl, and their stubs end in a plain return. */
 static int expected_ret_pop(const struct ref_entry *r)
@@ -104,7 +74,7 @@ static int expected_ret_pop(const struct ref_entry *r)
 /* Scans a DLL and requires exactly the reference table, in order. */
 static void compare(const char *rel, const struct ref *r, unsigned table, bool check_args)
 {
-    struct dll *d = load_dll(rel);
+    struct kfx_image *d = kfx_image_load(rel);
     struct syscall_table t;
     struct pe_error err;
     ck_assert_msg(syscall_scan(d->data, &d->pe, &t, &err), "%s: %s", d->path, err.msg);
@@ -123,7 +93,7 @@ static void compare(const char *rel, const struct ref *r, unsigned table, bool c
             ck_assert_int_eq(e->ret_pop, -1);
     }
     syscall_table_free(&t);
-    free_dll(d);
+    kfx_image_free(d);
 }
 
 START_TEST(ntdll_x86_64)
@@ -157,7 +127,7 @@ END_TEST
 
 START_TEST(known_ids_and_aliases)
 {
-    struct dll *d = load_dll("system32/ntdll.dll");
+    struct kfx_image *d = kfx_image_load("system32/ntdll.dll");
     struct syscall_table t;
     struct pe_error err;
     ck_assert(syscall_scan(d->data, &d->pe, &t, &err));
@@ -181,21 +151,21 @@ START_TEST(known_ids_and_aliases)
     for (size_t i = 0; i < t.count; i++)
         ck_assert_msg(strncmp(t.v[i].name, "Zw", 2), "alias %s named an entry", t.v[i].name);
     syscall_table_free(&t);
-    free_dll(d);
+    kfx_image_free(d);
 
     /* a DLL without stubs yields an empty table */
-    d = load_dll("system32/kernel32.dll");
+    d = kfx_image_load("system32/kernel32.dll");
     ck_assert(syscall_scan(d->data, &d->pe, &t, &err));
     ck_assert_uint_eq(t.count, 0);
     syscall_table_free(&t);
-    free_dll(d);
+    kfx_image_free(d);
 }
 END_TEST
 
 /* Two stubs with one number: the DLL is inconsistent and must be refused. */
 START_TEST(duplicate_ids)
 {
-    struct dll *d = load_dll(_i ? "syswow64/ntdll.dll" : "system32/ntdll.dll");
+    struct kfx_image *d = kfx_image_load(_i ? "syswow64/ntdll.dll" : "system32/ntdll.dll");
     struct pe_exports exp;
     struct pe_error err;
     ck_assert(pe_exports_read(d->data, &d->pe, &exp, &err));
@@ -212,7 +182,7 @@ START_TEST(duplicate_ids)
     ck_assert(!syscall_scan(d->data, &d->pe, &t, &err));
     ck_assert_msg(strstr(err.msg, "0x19") && strstr(err.msg, "NtClose") &&
                   strstr(err.msg, "NtContinue"), "message: %s", err.msg);
-    free_dll(d);
+    kfx_image_free(d);
 }
 END_TEST
 
@@ -302,9 +272,5 @@ int main(void)
     tcase_add_test(sh, service_numbers);
     suite_add_tcase(s, sh);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

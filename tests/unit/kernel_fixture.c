@@ -78,16 +78,20 @@ struct kprocess *kfx_process(const struct kconfig *cfg, unsigned ptr_size, gptr_
 	return p;
 }
 
-void kfx_temp_dir(char dir[KFX_DIR_MAX], const char *what)
+struct kprocess *kfx_drive_process(struct kconfig *cfg, char root[KFX_DIR_MAX], const char *what,
+				   unsigned ptr_size, gptr_t scratch, uint64_t size)
 {
-	ck_assert_int_lt(snprintf(dir, KFX_DIR_MAX, "/tmp/ntemu-test-%s-XXXXXX", what), KFX_DIR_MAX);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_lt(snprintf(root, KFX_DIR_MAX, "/tmp/ntemu-test-%s-XXXXXX", what), KFX_DIR_MAX);
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	*cfg = (struct kconfig){.root = root, .sysroot = kfx_sysroot_abs()};
+	return kfx_process(cfg, ptr_size, scratch, size);
 }
 
-void kfx_remove_dir(const char *dir)
+void kfx_drive_process_destroy(struct kprocess *p, const char *root)
 {
+	kprocess_destroy(p);
 	char cmd[KFX_DIR_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	ck_assert_int_eq(system(cmd), 0);
 }
 

@@ -45,11 +45,13 @@ uint32_t kfx_service_id(const struct syscall_table *t, const char *name);
 struct kprocess *kfx_process(const struct kconfig *cfg, unsigned ptr_size, gptr_t scratch,
 			     uint64_t size);
 
-/* A fresh directory /tmp/ntemu-test-<what>-XXXXXX (for a C: drive) in `dir`, and its removal
- * with all it holds. */
+/* The same with the real system image and, as its C: drive, a fresh directory
+ * /tmp/ntemu-test-<what>-XXXXXX whose name goes to `root`; `cfg` is filled in. */
 #define KFX_DIR_MAX 64
-void kfx_temp_dir(char dir[KFX_DIR_MAX], const char *what);
-void kfx_remove_dir(const char *dir);
+struct kprocess *kfx_drive_process(struct kconfig *cfg, char root[KFX_DIR_MAX], const char *what,
+				   unsigned ptr_size, gptr_t scratch, uint64_t size);
+/* Destroy it and remove its drive with all it holds. */
+void kfx_drive_process_destroy(struct kprocess *p, const char *root);
 
 /* A UNICODE_STRING at `at` for UTF-8 `s` (Length == MaximumLength), its characters at `chars`;
  * returns `at`. */

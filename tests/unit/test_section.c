@@ -37,20 +37,14 @@ static char root[KFX_DIR_MAX];
 static void start(unsigned ptr_size)
 {
 	/* A C: drive of its own, for sections over opened files. */
-	kfx_temp_dir(root, "section");
-	cfg = (struct kconfig){.root = root, .sysroot = kfx_sysroot_abs()};
-	p = kfx_process(&cfg, ptr_size, SCRATCH, 0x10000);
+	p = kfx_drive_process(&cfg, root, "section", ptr_size, SCRATCH, 0x10000);
 	call = (struct nt_call){.proc = p};
 }
 
 static void setup64(void) { start(8); }
 static void setup32(void) { start(4); }
 
-static void teardown(void)
-{
-	kprocess_destroy(p);
-	kfx_remove_dir(root);
-}
+static void teardown(void) { kfx_drive_process_destroy(p, root); }
 
 /* OBJECT_ATTRIBUTES at OA_P for an NT path, with `attrs`. */
 static gptr_t objattr(const char *name, uint32_t attrs)

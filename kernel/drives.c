@@ -78,33 +78,41 @@ char drive_free_letter(const struct kconfig *cfg)
 	return 0;
 }
 
-/* mkdir -p of the guest path `dos` ("C:\a\b") below `top`. */
+/* Whether the DOS path "C:\\a\\b" can be laid out below a directory: no '.' or '..' component
+ * (it would leave its place) and no '/' in a name. */
+static bool plain_c_path(const char *dos)
+{
+	if (toupper((unsigned char)dos[0]) != 'C' || dos[1] != ':' || dos[2] != '\\' || strchr(dos, '/'))
+		return false;
+	for (const char *s = dos + 3; *s;) {
+		size_t n = strcspn(s, "\\");
+		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		s += n + (s[n] != 0);
+	}
+	return true;
+}
+
+/* mkdir -p of the guest path `dos` (plain_c_path) below `top`. */
 static bool make_dirs(const char *top, const char *dos)
 {
-	size_t tl = strlen(top), dl = strlen(dos);
-	char *path = malloc(tl + dl + 2);
+	size_t tl = strlen(top);
+	char *path = malloc(tl + strlen(dos) + 2);
 	if (!path)
 		return false;
 	memcpy(path, top, tl);
 	size_t n = tl;
 	bool ok = true;
-	for (const char *s = dos + 2; ok && *s;) {
-		while (*s == '\\')
-			s++;
-		const char *e = s;
-		while (*e && *e != '\\')
-			e++;
-		if (e == s)
-			break;
-		path[n++] = '/';
-		memcpy(path + n, s, (size_t)(e - s));
-		n += (size_t)(e - s);
-		path[n] = 0;
-		/* '.' and '..' would leave the tree; '/' is not a name character. */
-		bool bad = memchr(s, '/', (size_t)(e - s)) || (e - s == 1 && s[0] == '.') ||
-			   (e - s == 2 && s[0] == '.' && s[1] == '.');
-		ok = !bad && (!mkdir(path, 0700) || errno == EEXIST);
-		s = e;
+	for (const char *s = dos + 3; ok && *s;) {
+		size_t len = strcspn(s, "\\");
+		if (len) {
+			path[n++] = '/';
+			memcpy(path + n, s, len);
+			n += len;
+			path[n] = 0;
+			ok = !mkdir(path, 0700) || errno == EEXIST;
+		}
+		s += len + (s[len] != 0);
 	}
 	free(path);
 	return ok;
@@ -125,10 +133,7 @@ char *drive_fallback_create(const char *const *dirs, size_t n)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *d = dirs[i];
-		if (toupper((unsigned char)d[0]) != 'C' || d[1] != ':' || d[2] != '\\')
-			continue;
-		if (!make_dirs(top, d)) {
+		if (plain_c_path(dirs[i]) && !make_dirs(top, dirs[i])) {
 			int err = errno;
 			drive_fallback_remove(top);
 			free(top);

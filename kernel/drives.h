@@ -20,7 +20,8 @@ bool drive_dos_path(const struct kconfig *cfg, const char *host_path, char *out,
 char drive_free_letter(const struct kconfig *cfg);
 
 /* A private directory for one run, laid out like C:\ with the folders `dirs` name
- * ("C:\\users\\user\\Temp"; names on other drives are skipped): what kconfig.fallback
+ * ("C:\\users\\user\\Temp"; paths on other drives or with '.' or '..' components are
+ * skipped): what kconfig.fallback
  * points at when the root lacks folders the guest's environment names. It is created under
  * $TMPDIR (else /tmp) with mode 0700 and a random name the guest never sees. malloc'd path;
  * NULL on failure (errno set). */

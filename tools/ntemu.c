@@ -354,9 +354,11 @@ int main(int argc, char **argv)
 		if (v && !seen && !vfs_dir_exists(&cfg, v))
 			missing[nmissing++] = v;
 	}
-	if (nmissing) {
-		if (!(fallback_dir = drive_fallback_create(missing, nmissing)))
-			die(EXIT_CANNOT_RUN, "cannot create the run's temporary directory: %s", strerror(errno));
+	if (nmissing && !(fallback_dir = drive_fallback_create(missing, nmissing))) {
+		/* Programs that never touch those folders still run. */
+		fprintf(stderr, "ntemu: warning: cannot create a directory for the folders the root lacks "
+				"(%s): they do not exist\n", strerror(errno));
+	} else if (nmissing) {
 		atexit(remove_fallback);
 		cfg.fallback = fallback_dir;
 		if (verbose) {

@@ -16,7 +16,7 @@
 #include "kernel_fixture.h"
 #include "run_suite.h"
 
-static char tmpdir[KFX_DIR_MAX], root[KFX_DIR_MAX];
+static char tmpdir[64], root[KFX_DIR_MAX];
 static char *fallback;
 static struct kconfig cfg;
 static struct kprocess *p;
@@ -39,26 +39,23 @@ static bool is_dir(const char *base, const char *rel)
 static void setup(void)
 {
 	/* The fallback goes to $TMPDIR: a directory of the test's own. */
-	kfx_temp_dir(tmpdir, "drives-tmp");
-	kfx_temp_dir(root, "drives-root");
+	strcpy(tmpdir, "/tmp/ntemu-test-drives-tmp-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	setenv("TMPDIR", tmpdir, 1);
 	static const char *const dirs[] = {"C:\\users\\user\\Temp", "c:\\ProgramData", "D:\\elsewhere",
 					   "C:\\users\\user\\AppData\\Roaming", "C:\\users\\..\\escape"};
-	/* '..' is refused: the whole creation fails and leaves nothing. */
-	ck_assert_ptr_null(drive_fallback_create(dirs, 5));
-	fallback = drive_fallback_create(dirs, 4);
+	fallback = drive_fallback_create(dirs, 5);
 	ck_assert_ptr_nonnull(fallback);
-	cfg = (struct kconfig){.root = root, .sysroot = kfx_sysroot_abs(), .fallback = fallback};
-	p = kfx_process(&cfg, 8, 0, 0);
+	p = kfx_drive_process(&cfg, root, "drives", 8, 0, 0);
+	cfg.fallback = fallback; /* the process reads its configuration where it is */
 }
 
 static void teardown(void)
 {
-	kprocess_destroy(p);
+	kfx_drive_process_destroy(p, root);
 	drive_fallback_remove(fallback);
 	free(fallback);
-	kfx_remove_dir(root);
-	kfx_remove_dir(tmpdir);
+	drive_fallback_remove(tmpdir);
 	unsetenv("TMPDIR");
 }
 
@@ -72,8 +69,12 @@ START_TEST(created_private_and_removed)
 	ck_assert(is_dir(fallback, "users/user/Temp"));
 	ck_assert(is_dir(fallback, "users/user/AppData/Roaming"));
 	ck_assert(is_dir(fallback, "ProgramData"));
+	/* Other drives and paths with '..' are left out. */
 	ck_assert(!is_dir(fallback, "elsewhere"));
-	/* Only the successful creation is left in $TMPDIR. */
+	ck_assert(!is_dir(fallback, "escape"));
+	ck_assert(!is_dir(fallback, "users/escape"));
+	ck_assert(!is_dir(tmpdir, "escape"));
+	/* $TMPDIR holds nothing else. */
 	char cmd[PATH_MAX];
 	snprintf(cmd, sizeof cmd, "test $(ls -A '%s' | wc -l) -eq 1", tmpdir);
 	ck_assert_int_eq(system(cmd), 0);

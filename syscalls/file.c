@@ -220,13 +220,20 @@ static ntstatus_t file_info(struct kfile *f, struct finfo *i)
 	return STATUS_SUCCESS;
 }
 
-/* FILE_BASIC_INFORMATION (40 bytes). */
-static void put_basic(uint8_t *b, const struct finfo *i)
+/* CreationTime, LastAccessTime, LastWriteTime, ChangeTime: how FILE_BASIC_INFORMATION and
+ * FILE_NETWORK_OPEN_INFORMATION both begin. */
+static void put_times(uint8_t *b, const struct finfo *i)
 {
 	put64(b, 0, i->creation);
 	put64(b, 8, i->access);
 	put64(b, 16, i->write);
 	put64(b, 24, i->change);
+}
+
+/* FILE_BASIC_INFORMATION (40 bytes). */
+static void put_basic(uint8_t *b, const struct finfo *i)
+{
+	put_times(b, i);
 	put32(b, 32, i->attributes);
 	put32(b, 36, 0);
 }
@@ -245,10 +252,7 @@ static void put_standard(uint8_t *b, const struct finfo *i, bool delete_pending)
 /* FILE_NETWORK_OPEN_INFORMATION (56 bytes). */
 static void put_network_open(uint8_t *b, const struct finfo *i)
 {
-	put64(b, 0, i->creation);
-	put64(b, 8, i->access);
-	put64(b, 16, i->write);
-	put64(b, 24, i->change);
+	put_times(b, i);
 	put64(b, 32, i->alloc);
 	put64(b, 40, i->size);
 	put32(b, 48, i->attributes);
@@ -438,6 +442,18 @@ static ntstatus_t open_target(struct kprocess *p, struct vfs_target *t, uint32_t
 	return STATUS_SUCCESS;
 }
 
+/* What the OBJECT_ATTRIBUTES at `attr` name. */
+static ntstatus_t resolve_attr(struct kprocess *p, gptr_t attr, struct vfs_target *t)
+{
+	struct objattr oa;
+	ntstatus_t st = guest_read_objattr(p, attr, &oa);
+	if (st != STATUS_SUCCESS)
+		return st;
+	st = vfs_resolve(p, oa.root, oa.name.buf, oa.name.len, t);
+	objattr_free(&oa);
+	return st;
+}
+
 static ntstatus_t create_file(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr,
 			      gptr_t iosb, uint32_t file_attributes, uint32_t sharing,
 			      uint32_t disposition, uint32_t options)
@@ -517,14 +533,70 @@ ntstatus_t nt_open_file(struct nt_call *c, gptr_t handle, uint32_t access, gptr_
 
 /* ---- reading and writing ---- */
 
-static ntstatus_t ref_file(struct kprocess *p, handle_t h, struct kfile **f, uint32_t *granted)
+/* The file a handle names and the access the handle grants (`granted` may be NULL); unless it
+ * grants at least one right of `any` (0: none needed), STATUS_ACCESS_DENIED. */
+static ntstatus_t ref_file(struct kprocess *p, handle_t h, uint32_t any, struct kfile **f,
+			   uint32_t *granted)
 {
 	ntstatus_t st = file_ref_handle(p, h, 0, f);
 	if (st != STATUS_SUCCESS)
 		return st;
 	struct handle_entry *e = handle_entry(&p->handles, h);
-	*granted = e ? e->access : 0;
+	uint32_t access = e ? e->access : 0;
+	if (any && !(access & any)) {
+		object_unref(*f);
+		return STATUS_ACCESS_DENIED;
+	}
+	if (granted)
+		*granted = access;
 	return STATUS_SUCCESS;
+}
+
+/* How an information class of a handle's file starts: a class ntemu serves (`size`, its fixed
+ * part, is 0 for one it does not), a buffer that holds it, the file. */
+static ntstatus_t ref_file_for_class(struct kprocess *p, handle_t h, uint32_t size, uint32_t length,
+				     struct kfile **f, uint32_t *granted)
+{
+	if (!size)
+		return STATUS_INVALID_INFO_CLASS;
+	if (length < size)
+		return STATUS_INFO_LENGTH_MISMATCH;
+	return ref_file(p, h, 0, f, granted);
+}
+
+/* Ready to move `length` bytes at `off` of `f`: no other open's byte-range lock in the way, and
+ * a host buffer for one chunk (*buf, NULL when length is 0). */
+static ntstatus_t io_begin(struct kfile *f, uint64_t off, uint32_t length, bool write, char **buf)
+{
+	*buf = NULL;
+	if (f->node && fnode_io_conflict(f->node, f, off, length, write))
+		return STATUS_FILE_LOCK_CONFLICT;
+	if (length && !(*buf = malloc(length < IO_CHUNK ? length : IO_CHUNK)))
+		return STATUS_NO_MEMORY;
+	return STATUS_SUCCESS;
+}
+
+/* The end of a request on `f`: the IO_STATUS_BLOCK (when given) gets st and info if the
+ * request succeeded or ended in `also`, the one other status the service reports there
+ * (STATUS_SUCCESS: none); then the reference goes. */
+static ntstatus_t file_done(struct kprocess *p, struct kfile *f, gptr_t iosb, ntstatus_t st,
+			    uint64_t info, ntstatus_t also)
+{
+	if ((st == STATUS_SUCCESS || st == also) && iosb)
+		guest_write_iosb(p, iosb, st, info);
+	object_unref(f);
+	return st;
+}
+
+/* An information service's answer, `used` bytes of b, into the guest's buffer: on success, and
+ * on STATUS_BUFFER_OVERFLOW (the part that fits). A bad buffer's status replaces st. */
+static ntstatus_t put_answer(struct kprocess *p, gptr_t buffer, const void *b, size_t used,
+			     ntstatus_t st)
+{
+	if (st != STATUS_SUCCESS && st != STATUS_BUFFER_OVERFLOW)
+		return st;
+	ntstatus_t w = guest_write(p, buffer, b, used);
+	return w != STATUS_SUCCESS ? w : st;
 }
 
 static bool synchronous(const struct kfile *f)
@@ -582,28 +654,20 @@ ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, FILE_READ_DATA, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t off = 0, done = 0;
 	bool append;
-	if (!(granted & FILE_READ_DATA))
-		st = STATUS_ACCESS_DENIED;
-	else if (f->is_dir)
+	if (f->is_dir)
 		st = STATUS_INVALID_DEVICE_REQUEST;
 	else if (f->kind == KFILE_NULL)
 		st = STATUS_END_OF_FILE;
 	else if (!is_stream(f))
 		st = io_offset(p, f, offset, false, &off, &append);
-	if (st == STATUS_SUCCESS && f->node && fnode_io_conflict(f->node, f, off, length, false))
-		st = STATUS_FILE_LOCK_CONFLICT;
 	char *buf = NULL;
-	if (st == STATUS_SUCCESS && length) {
-		buf = malloc(length < IO_CHUNK ? length : IO_CHUNK);
-		if (!buf)
-			st = STATUS_NO_MEMORY;
-	}
+	if (st == STATUS_SUCCESS)
+		st = io_begin(f, off, length, false, &buf);
 	while (st == STATUS_SUCCESS && done < length) {
 		size_t want = length - done < IO_CHUNK ? length - done : IO_CHUNK;
 		ssize_t n = is_stream(f) ? stream_read(f, buf, want) : pread(f->fd, buf, want, (off_t)(off + done));
@@ -626,10 +690,7 @@ ntstatus_t nt_read_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 	if (!is_stream(f) && f->kind == KFILE_DISK && (st == STATUS_SUCCESS || st == STATUS_END_OF_FILE) &&
 	    synchronous(f))
 		f->pos = off + done;
-	if ((st == STATUS_SUCCESS || st == STATUS_END_OF_FILE) && iosb)
-		guest_write_iosb(p, iosb, st, done);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, done, STATUS_END_OF_FILE);
 }
 
 static ntstatus_t write_all(int fd, const char *buf, size_t n, bool positioned, uint64_t off)
@@ -670,14 +731,12 @@ ntstatus_t nt_write_file(struct nt_call *c, handle_t handle, handle_t event, gpt
 	struct kprocess *p = c->proc;
 	struct kfile *f;
 	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, FILE_WRITE_DATA | FILE_APPEND_DATA, &f, &granted);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t off = 0, done = 0;
 	bool append = false;
-	if (!(granted & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
-		st = STATUS_ACCESS_DENIED;
-	else if (f->is_dir)
+	if (f->is_dir)
 		st = STATUS_INVALID_DEVICE_REQUEST;
 	else if (f->kind == KFILE_DISK)
 		st = io_offset(p, f, offset, true, &off, &append);
@@ -690,14 +749,9 @@ ntstatus_t nt_write_file(struct nt_call *c, handle_t handle, handle_t event, gpt
 			st = errno_status(errno);
 		off = (uint64_t)sb.st_size;
 	}
-	if (st == STATUS_SUCCESS && f->node && fnode_io_conflict(f->node, f, off, length, true))
-		st = STATUS_FILE_LOCK_CONFLICT;
 	char *buf = NULL;
-	if (st == STATUS_SUCCESS && length) {
-		buf = malloc(length < IO_CHUNK ? length : IO_CHUNK);
-		if (!buf)
-			st = STATUS_NO_MEMORY;
-	}
+	if (st == STATUS_SUCCESS)
+		st = io_begin(f, off, length, true, &buf);
 	while (st == STATUS_SUCCESS && done < length) {
 		size_t n = length - done < IO_CHUNK ? length - done : IO_CHUNK;
 		if ((st = guest_read(p, buffer + done, buf, n)) != STATUS_SUCCESS)
@@ -710,10 +764,7 @@ ntstatus_t nt_write_file(struct nt_call *c, handle_t handle, handle_t event, gpt
 	free(buf);
 	if (st == STATUS_SUCCESS && f->kind == KFILE_DISK && synchronous(f))
 		f->pos = off + done;
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, done);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, done, STATUS_SUCCESS);
 }
 
 /* ---- information classes ---- */
@@ -771,14 +822,11 @@ ntstatus_t nt_query_information_file(struct nt_call *c, handle_t handle, gptr_t 
 	struct kprocess *p = c->proc;
 	if (!info_class || info_class >= FileMaximumInformation)
 		return STATUS_INVALID_INFO_CLASS;
+	/* FIXME: streams, links, ids of other kinds... (size 0) */
 	uint32_t size = query_size(info_class);
-	if (!size)
-		return STATUS_INVALID_INFO_CLASS; /* FIXME: streams, links, ids of other kinds... */
-	if (length < size)
-		return STATUS_INFO_LENGTH_MISMATCH;
 	struct kfile *f;
 	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file_for_class(p, handle, size, length, &f, &granted);
 	if (st != STATUS_SUCCESS)
 		return st;
 	bool named = info_class == FileNameInformation || info_class == FileNormalizedNameInformation ||
@@ -844,16 +892,9 @@ ntstatus_t nt_query_information_file(struct nt_call *c, handle_t handle, gptr_t 
 			break;
 		}
 	}
-	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) {
-		ntstatus_t w = guest_write(p, buffer, b, used);
-		if (w != STATUS_SUCCESS)
-			st = w;
-		else if (iosb)
-			guest_write_iosb(p, iosb, st, used);
-	}
+	st = put_answer(p, buffer, b, used, st);
 	free(b);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, used, STATUS_BUFFER_OVERFLOW);
 }
 
 static ntstatus_t set_times(struct kfile *f, const uint8_t *b)
@@ -1042,14 +1083,12 @@ ntstatus_t nt_set_information_file(struct nt_call *c, handle_t handle, gptr_t io
 	if (length < classes[k].size)
 		return STATUS_INFO_LENGTH_MISMATCH;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	/* Each class needs one right at most. */
+	ntstatus_t st = ref_file(p, handle, classes[k].access, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint8_t b[40] = {0};
-	if ((granted & classes[k].access) != classes[k].access)
-		st = STATUS_ACCESS_DENIED;
-	else if (f->kind != KFILE_DISK && info_class != FilePositionInformation)
+	if (f->kind != KFILE_DISK && info_class != FilePositionInformation)
 		st = STATUS_INVALID_PARAMETER;
 	else
 		st = guest_read(p, buffer, b, classes[k].size);
@@ -1096,22 +1135,14 @@ ntstatus_t nt_set_information_file(struct nt_call *c, handle_t handle, gptr_t io
 		}
 		}
 	}
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, 0);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, 0, STATUS_SUCCESS);
 }
 
 static ntstatus_t query_attributes(struct nt_call *c, gptr_t attr, gptr_t info, bool full)
 {
 	struct kprocess *p = c->proc;
-	struct objattr oa;
-	ntstatus_t st = guest_read_objattr(p, attr, &oa);
-	if (st != STATUS_SUCCESS)
-		return st;
 	struct vfs_target t;
-	st = vfs_resolve(p, oa.root, oa.name.buf, oa.name.len, &t);
-	objattr_free(&oa);
+	ntstatus_t st = resolve_attr(p, attr, &t);
 	if (st != STATUS_SUCCESS)
 		return st;
 	struct stat sb;
@@ -1170,8 +1201,7 @@ ntstatus_t nt_query_volume_information_file(struct nt_call *c, handle_t handle, 
 	if (length < size)
 		return STATUS_INFO_LENGTH_MISMATCH;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, 0, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint8_t b[32] = {0};
@@ -1220,15 +1250,8 @@ ntstatus_t nt_query_volume_information_file(struct nt_call *c, handle_t handle, 
 			put32(b, 28, sector);
 		}
 	}
-	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) {
-		ntstatus_t w = guest_write(p, buffer, b, used);
-		if (w != STATUS_SUCCESS)
-			st = w;
-		else if (iosb)
-			guest_write_iosb(p, iosb, st, used);
-	}
-	object_unref(f);
-	return st;
+	st = put_answer(p, buffer, b, used, st);
+	return file_done(p, f, iosb, st, used, STATUS_BUFFER_OVERFLOW);
 }
 
 /* ---- directories ---- */
@@ -1303,13 +1326,9 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 {
 	struct kprocess *p = c->proc;
 	uint32_t fixed = dir_entry_fixed(info_class);
-	if (!fixed)
-		return STATUS_INVALID_INFO_CLASS;
-	if (length < fixed)
-		return STATUS_INFO_LENGTH_MISMATCH;
 	struct kfile *f;
 	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file_for_class(p, handle, fixed, length, &f, &granted);
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (f->kind != KFILE_DISK || !f->is_dir) {
@@ -1419,11 +1438,7 @@ ntstatus_t nt_query_directory_file(struct nt_call *c, handle_t handle, handle_t 
 	}
 	if (st == STATUS_SUCCESS && !any)
 		st = l->returned_any ? STATUS_NO_MORE_FILES : STATUS_NO_SUCH_FILE;
-	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) {
-		ntstatus_t w = guest_write(p, buffer, out, pos);
-		if (w != STATUS_SUCCESS)
-			st = w;
-	}
+	st = put_answer(p, buffer, out, pos, st);
 	if (iosb && st != STATUS_ACCESS_VIOLATION)
 		guest_write_iosb(p, iosb, st, st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW ? pos : 0);
 	free(out);
@@ -1479,38 +1494,28 @@ static ntstatus_t pipe_peek(struct kprocess *p, struct kfile *f, gptr_t out, uin
 	return st;
 }
 
-ntstatus_t nt_fs_control_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
-			      gptr_t apc_context, gptr_t iosb, uint32_t code, gptr_t in_buffer,
-			      uint32_t in_size, gptr_t out_buffer, uint32_t out_size)
+/* NtFsControlFile's requests. */
+static ntstatus_t fs_control(struct kprocess *p, struct kfile *f, uint32_t code, gptr_t out,
+			     uint32_t out_size, uint64_t *info)
 {
-	struct kprocess *p = c->proc;
-	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	if (code == FSCTL_PIPE_PEEK && f->device_type == FILE_DEVICE_NAMED_PIPE && f->fd >= 0)
+		return pipe_peek(p, f, out, out_size, info);
+	if (code != FSCTL_GET_OBJECT_ID || f->kind != KFILE_DISK)
+		return STATUS_INVALID_DEVICE_REQUEST; /* FIXME: other FSCTLs */
+	if (out_size < 64)
+		return STATUS_BUFFER_TOO_SMALL;
+	struct finfo i;
+	ntstatus_t st = file_info(f, &i);
 	if (st != STATUS_SUCCESS)
 		return st;
-	struct finfo i;
-	uint64_t info = 0;
-	if (code == FSCTL_PIPE_PEEK && f->device_type == FILE_DEVICE_NAMED_PIPE && f->fd >= 0) {
-		st = pipe_peek(p, f, out_buffer, out_size, &info);
-	} else if (code != FSCTL_GET_OBJECT_ID || f->kind != KFILE_DISK) {
-		st = STATUS_INVALID_DEVICE_REQUEST; /* FIXME: other FSCTLs */
-	} else if (out_size < 64) {
-		st = STATUS_BUFFER_TOO_SMALL;
-	} else if ((st = file_info(f, &i)) == STATUS_SUCCESS) {
-		/* FILE_OBJECTID_BUFFER {BYTE ObjectId[16]; BYTE ExtendedInfo[48]}: the host's
-		 * (device, inode) pair, unique per file as the loader's module lookup needs
-		 * (GUEST-CONTRACT §3 step 8.2). */
-		uint8_t b[64] = {0};
-		put64(b, 0, i.dev);
-		put64(b, 8, i.ino);
-		st = guest_write(p, out_buffer, b, sizeof b);
-		info = sizeof b;
-	}
-	if ((st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) && iosb)
-		guest_write_iosb(p, iosb, st, info);
-	object_unref(f);
-	return st;
+	/* FILE_OBJECTID_BUFFER {BYTE ObjectId[16]; BYTE ExtendedInfo[48]}: the host's
+	 * (device, inode) pair, unique per file as the loader's module lookup needs
+	 * (GUEST-CONTRACT §3 step 8.2). */
+	uint8_t b[64] = {0};
+	put64(b, 0, i.dev);
+	put64(b, 8, i.ino);
+	*info = sizeof b;
+	return guest_write(p, out, b, sizeof b);
 }
 
 /* Console requests on a tty-backed handle (GUEST-CONTRACT §6): modes are remembered, writes go
@@ -1636,46 +1641,54 @@ static ntstatus_t console_ioctl(struct kprocess *p, struct kfile *f, uint32_t co
 	}
 }
 
-ntstatus_t nt_device_io_control_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
-				     gptr_t apc_context, gptr_t iosb, uint32_t code, gptr_t in_buffer,
-				     uint32_t in_size, gptr_t out_buffer, uint32_t out_size)
+/* NtFsControlFile and NtDeviceIoControlFile take the same arguments and answer the same way
+ * (STATUS_BUFFER_OVERFLOW, whose data is valid as far as it goes, fills the IO_STATUS_BLOCK
+ * too); they differ in the requests they serve. */
+static ntstatus_t control_file(struct nt_call *c, bool fsctl, handle_t handle, gptr_t iosb,
+			       uint32_t code, gptr_t in, uint32_t in_size, gptr_t out, uint32_t out_size)
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, 0, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t info = 0;
+	if (fsctl)
+		st = fs_control(p, f, code, out, out_size, &info);
 	/* Device type 0x50 in the code's high word: a ConDrv request. */
-	if (f->console && (code >> 16) == FILE_DEVICE_CONSOLE)
-		st = console_ioctl(p, f, code, in_buffer, in_size, out_buffer, out_size, &info);
+	else if (f->console && (code >> 16) == FILE_DEVICE_CONSOLE)
+		st = console_ioctl(p, f, code, in, in_size, out, out_size, &info);
 	else if ((code >> 16) == FILE_DEVICE_CONSOLE)
 		st = STATUS_NOT_SUPPORTED; /* not a console: kernelbase reports ERROR_INVALID_HANDLE */
 	else
 		st = STATUS_INVALID_DEVICE_REQUEST; /* FIXME: disk and pipe IOCTLs */
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, info);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, info, STATUS_BUFFER_OVERFLOW);
+}
+
+ntstatus_t nt_fs_control_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
+			      gptr_t apc_context, gptr_t iosb, uint32_t code, gptr_t in_buffer,
+			      uint32_t in_size, gptr_t out_buffer, uint32_t out_size)
+{
+	return control_file(c, true, handle, iosb, code, in_buffer, in_size, out_buffer, out_size);
+}
+
+ntstatus_t nt_device_io_control_file(struct nt_call *c, handle_t handle, handle_t event, gptr_t apc,
+				     gptr_t apc_context, gptr_t iosb, uint32_t code, gptr_t in_buffer,
+				     uint32_t in_size, gptr_t out_buffer, uint32_t out_size)
+{
+	return control_file(c, false, handle, iosb, code, in_buffer, in_size, out_buffer, out_size);
 }
 
 ntstatus_t nt_flush_buffers_file(struct nt_call *c, handle_t handle, gptr_t iosb)
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, FILE_WRITE_DATA | FILE_APPEND_DATA, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (!(granted & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
-		st = STATUS_ACCESS_DENIED;
-	else if (f->kind == KFILE_DISK && !f->is_dir && fsync(f->fd))
+	if (f->kind == KFILE_DISK && !f->is_dir && fsync(f->fd))
 		st = errno_status(errno);
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, 0);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, 0, STATUS_SUCCESS);
 }
 
 ntstatus_t nt_cancel_io_file_ex(struct nt_call *c, handle_t handle, gptr_t io, gptr_t iosb)
@@ -1704,24 +1717,18 @@ ntstatus_t nt_lock_file(struct nt_call *c, handle_t handle, handle_t event, gptr
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, FILE_READ_DATA | FILE_WRITE_DATA, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t off, len;
-	if (!(granted & (FILE_READ_DATA | FILE_WRITE_DATA)))
-		st = STATUS_ACCESS_DENIED;
-	else if (f->kind != KFILE_DISK || f->is_dir)
+	if (f->kind != KFILE_DISK || f->is_dir)
 		st = STATUS_INVALID_PARAMETER;
 	else if ((st = read_range(p, offset, length, &off, &len)) == STATUS_SUCCESS) {
 		/* FIXME: without fail_immediately NT waits for the conflicting lock to go; ntemu
 		 * refuses at once. */
 		st = fnode_lock(f->node, f, off, len, key, exclusive);
 	}
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, 0);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, 0, STATUS_SUCCESS);
 }
 
 ntstatus_t nt_unlock_file(struct nt_call *c, handle_t handle, gptr_t iosb, gptr_t offset,
@@ -1729,8 +1736,7 @@ ntstatus_t nt_unlock_file(struct nt_call *c, handle_t handle, gptr_t iosb, gptr_
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, 0, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t off, len;
@@ -1738,10 +1744,7 @@ ntstatus_t nt_unlock_file(struct nt_call *c, handle_t handle, gptr_t iosb, gptr_
 		st = STATUS_INVALID_PARAMETER;
 	else if ((st = read_range(p, offset, length, &off, &len)) == STATUS_SUCCESS)
 		st = fnode_unlock(f->node, f, off, len, key);
-	if (st == STATUS_SUCCESS && iosb)
-		guest_write_iosb(p, iosb, st, 0);
-	object_unref(f);
-	return st;
+	return file_done(p, f, iosb, st, 0, STATUS_SUCCESS);
 }
 
 /* NtDeleteFile: an open for delete-on-close, closed at once (the file goes when its last
@@ -1749,13 +1752,8 @@ ntstatus_t nt_unlock_file(struct nt_call *c, handle_t handle, gptr_t iosb, gptr_
 ntstatus_t nt_delete_file(struct nt_call *c, gptr_t attr)
 {
 	struct kprocess *p = c->proc;
-	struct objattr oa;
-	ntstatus_t st = guest_read_objattr(p, attr, &oa);
-	if (st != STATUS_SUCCESS)
-		return st;
 	struct vfs_target t;
-	st = vfs_resolve(p, oa.root, oa.name.buf, oa.name.len, &t);
-	objattr_free(&oa);
+	ntstatus_t st = resolve_attr(p, attr, &t);
 	if (st != STATUS_SUCCESS)
 		return st;
 	struct kfile *f;
@@ -1775,13 +1773,9 @@ ntstatus_t nt_cancel_io_file(struct nt_call *c, handle_t handle, gptr_t iosb)
 {
 	struct kprocess *p = c->proc;
 	struct kfile *f;
-	uint32_t granted;
-	ntstatus_t st = ref_file(p, handle, &f, &granted);
+	ntstatus_t st = ref_file(p, handle, 0, &f, NULL);
 	if (st != STATUS_SUCCESS)
 		return st;
-	object_unref(f);
 	/* Every request completes before its service returns: nothing is ever pending. */
-	if (iosb)
-		guest_write_iosb(p, iosb, STATUS_SUCCESS, 0);
-	return STATUS_SUCCESS;
+	return file_done(p, f, iosb, st, 0, STATUS_SUCCESS);
 }

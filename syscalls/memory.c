@@ -31,11 +31,22 @@ static ntstatus_t read_base_size(struct kprocess *p, gptr_t base_ptr, gptr_t siz
 	return guest_write_ptr(p, size_ptr, *size);
 }
 
-static ntstatus_t write_base_size(struct kprocess *p, gptr_t base_ptr, gptr_t size_ptr,
-				  uint64_t base, uint64_t size)
+/* The end of an operation that ended in `st`: on success, the range it covered written back. */
+static ntstatus_t write_base_size(struct kprocess *p, ntstatus_t st, gptr_t base_ptr,
+				  gptr_t size_ptr, uint64_t base, uint64_t size)
 {
-	ntstatus_t st = guest_write_ptr(p, base_ptr, base);
+	if (st == STATUS_SUCCESS)
+		st = guest_write_ptr(p, base_ptr, base);
 	return st != STATUS_SUCCESS ? st : guest_write_ptr(p, size_ptr, size);
+}
+
+/* The start of an operation on an existing range of `process`'s memory: the range read (as
+ * read_base_size), then the handle checked for PROCESS_VM_OPERATION. */
+static ntstatus_t operation_range(struct kprocess *p, handle_t process, gptr_t base_ptr,
+				  gptr_t size_ptr, uint64_t *base, uint64_t *size)
+{
+	ntstatus_t st = read_base_size(p, base_ptr, size_ptr, base, size);
+	return st != STATUS_SUCCESS ? st : vm_check_process(p, process, PROCESS_VM_OPERATION);
 }
 
 static ntstatus_t allocate(struct nt_call *c, handle_t process, gptr_t base_ptr,
@@ -58,9 +69,7 @@ static ntstatus_t allocate(struct nt_call *c, handle_t process, gptr_t base_ptr,
 	if ((st = vm_check_process(p, process, PROCESS_VM_OPERATION)) != STATUS_SUCCESS)
 		return st;
 	st = vm_allocate(p, &base, &size, type, protect, base ? 0 : vm_zero_bits_limit(zero_bits));
-	if (st == STATUS_SUCCESS)
-		st = write_base_size(p, base_ptr, size_ptr, base, size);
-	return st;
+	return write_base_size(p, st, base_ptr, size_ptr, base, size);
 }
 
 ntstatus_t nt_allocate_virtual_memory(struct nt_call *c, handle_t process, gptr_t base,
@@ -87,13 +96,11 @@ ntstatus_t nt_free_virtual_memory(struct nt_call *c, handle_t process, gptr_t ba
 {
 	struct kprocess *p = c->proc;
 	uint64_t base, size;
-	ntstatus_t st = read_base_size(p, base_ptr, size_ptr, &base, &size);
-	if (st != STATUS_SUCCESS || (st = vm_check_process(p, process, PROCESS_VM_OPERATION)))
+	ntstatus_t st = operation_range(p, process, base_ptr, size_ptr, &base, &size);
+	if (st != STATUS_SUCCESS)
 		return st;
 	st = vm_free(p, &base, &size, type);
-	if (st == STATUS_SUCCESS)
-		st = write_base_size(p, base_ptr, size_ptr, base, size);
-	return st;
+	return write_base_size(p, st, base_ptr, size_ptr, base, size);
 }
 
 ntstatus_t nt_protect_virtual_memory(struct nt_call *c, handle_t process, gptr_t base_ptr,
@@ -110,7 +117,7 @@ ntstatus_t nt_protect_virtual_memory(struct nt_call *c, handle_t process, gptr_t
 	if ((st = vm_check_process(p, process, PROCESS_VM_OPERATION)) != STATUS_SUCCESS)
 		return st;
 	st = vm_protect(p, &base, &size, new_protect, &old);
-	if (st == STATUS_SUCCESS && (st = write_base_size(p, base_ptr, size_ptr, base, size)) == STATUS_SUCCESS)
+	if ((st = write_base_size(p, st, base_ptr, size_ptr, base, size)) == STATUS_SUCCESS)
 		st = guest_write(p, old_ptr, &old, 4);
 	return st;
 }
@@ -328,17 +335,20 @@ static bool accessible(struct kprocess *p, uint64_t addr, uint64_t n, unsigned n
 	return true;
 }
 
-/* Copy [src, src+size) to dst one page piece at a time. The caller's own buffer must be fully
- * usable (else STATUS_ACCESS_VIOLATION, nothing copied); the target range may end early
- * (STATUS_PARTIAL_COPY with the bytes done, as Windows reports).
+/* Copy [src, src+size) to dst one page piece at a time, for NtReadVirtualMemory (`reading`:
+ * the process handle needs PROCESS_VM_READ) or NtWriteVirtualMemory (PROCESS_VM_WRITE). The
+ * caller's own buffer must be fully usable (else STATUS_ACCESS_VIOLATION, nothing copied); the
+ * target range may end early (STATUS_PARTIAL_COPY with the bytes done, as Windows reports).
  *
  * The target of a write only needs to be readable: Windows' WriteProcessMemory makes
  * read-only pages writable before calling NtWriteVirtualMemory, Wine's kernelbase does not and
  * relies on its kernel side writing through the protection (it does), so this one does too. */
-static ntstatus_t copy_memory(struct kprocess *p, uint64_t src, uint64_t dst, uint64_t size,
-			      gptr_t done_ptr, bool reading)
+static ntstatus_t copy_memory(struct kprocess *p, handle_t process, uint64_t src, uint64_t dst,
+			      uint64_t size, gptr_t done_ptr, bool reading)
 {
-	ntstatus_t st = STATUS_SUCCESS;
+	ntstatus_t st = vm_check_process(p, process, reading ? PROCESS_VM_READ : PROCESS_VM_WRITE);
+	if (st != STATUS_SUCCESS)
+		return st;
 	uint64_t done = 0;
 	if (!accessible(p, reading ? dst : src, size, reading ? GMEM_WRITE : GMEM_READ)) {
 		st = STATUS_ACCESS_VIOLATION;
@@ -368,19 +378,13 @@ static ntstatus_t copy_memory(struct kprocess *p, uint64_t src, uint64_t dst, ui
 ntstatus_t nt_read_virtual_memory(struct nt_call *c, handle_t process, gptr_t addr, gptr_t buffer,
 				  uint64_t size, gptr_t bytes_read)
 {
-	ntstatus_t st = vm_check_process(c->proc, process, PROCESS_VM_READ);
-	if (st != STATUS_SUCCESS)
-		return st;
-	return copy_memory(c->proc, addr, buffer, size, bytes_read, true);
+	return copy_memory(c->proc, process, addr, buffer, size, bytes_read, true);
 }
 
 ntstatus_t nt_write_virtual_memory(struct nt_call *c, handle_t process, gptr_t addr, gptr_t buffer,
 				   uint64_t size, gptr_t bytes_written)
 {
-	ntstatus_t st = vm_check_process(c->proc, process, PROCESS_VM_WRITE);
-	if (st != STATUS_SUCCESS)
-		return st;
-	return copy_memory(c->proc, buffer, addr, size, bytes_written, false);
+	return copy_memory(c->proc, process, buffer, addr, size, bytes_written, false);
 }
 
 ntstatus_t nt_flush_instruction_cache(struct nt_call *c, handle_t process, gptr_t addr, uint64_t size)
@@ -400,8 +404,8 @@ static ntstatus_t lock_memory(struct nt_call *c, handle_t process, gptr_t base_p
 {
 	struct kprocess *p = c->proc;
 	uint64_t base, size;
-	ntstatus_t st = read_base_size(p, base_ptr, size_ptr, &base, &size);
-	if (st != STATUS_SUCCESS || (st = vm_check_process(p, process, PROCESS_VM_OPERATION)))
+	ntstatus_t st = operation_range(p, process, base_ptr, size_ptr, &base, &size);
+	if (st != STATUS_SUCCESS)
 		return st;
 	if (!(type & (MAP_PROCESS | MAP_SYSTEM)) || (type & ~(uint32_t)(MAP_PROCESS | MAP_SYSTEM)))
 		return STATUS_INVALID_PARAMETER;
@@ -409,9 +413,7 @@ static ntstatus_t lock_memory(struct nt_call *c, handle_t process, gptr_t base_p
 	if (type & MAP_SYSTEM)
 		return STATUS_PRIVILEGE_NOT_HELD;
 	st = vm_lock(p, &base, &size, lock);
-	if (st == STATUS_SUCCESS)
-		st = write_base_size(p, base_ptr, size_ptr, base, size);
-	return st;
+	return write_base_size(p, st, base_ptr, size_ptr, base, size);
 }
 
 ntstatus_t nt_lock_virtual_memory(struct nt_call *c, handle_t process, gptr_t base, gptr_t size,
@@ -431,8 +433,8 @@ ntstatus_t nt_flush_virtual_memory(struct nt_call *c, handle_t process, gptr_t b
 {
 	struct kprocess *p = c->proc;
 	uint64_t addr, size;
-	ntstatus_t st = read_base_size(p, base_ptr, size_ptr, &addr, &size);
-	if (st != STATUS_SUCCESS || (st = vm_check_process(p, process, PROCESS_VM_OPERATION)))
+	ntstatus_t st = operation_range(p, process, base_ptr, size_ptr, &addr, &size);
+	if (st != STATUS_SUCCESS)
 		return st;
 	uint64_t base = addr & ~GUEST_PAGE_MASK;
 	if (size && addr + size < addr)
@@ -453,7 +455,7 @@ ntstatus_t nt_flush_virtual_memory(struct nt_call *c, handle_t process, gptr_t b
 			return st;
 	}
 	/* FIXME: private memory: Windows answers STATUS_NOT_MAPPED_DATA, Wine success. */
-	if ((st = write_base_size(p, base_ptr, size_ptr, base, size)) != STATUS_SUCCESS)
+	if ((st = write_base_size(p, STATUS_SUCCESS, base_ptr, size_ptr, base, size)) != STATUS_SUCCESS)
 		return st;
 	return iosb ? guest_write_iosb(p, iosb, STATUS_SUCCESS, 0) : STATUS_SUCCESS;
 }

@@ -51,17 +51,64 @@ static ntstatus_t put_long(struct kprocess *p, gptr_t addr, int32_t v)
 	return addr ? guest_write(p, addr, &v, 4) : STATUS_SUCCESS;
 }
 
-/* The *BasicInformation of NtQueryEvent/Semaphore/Mutant/Timer: class 0, exact size. */
-static ntstatus_t put_basic_info(struct kprocess *p, uint32_t info_class, gptr_t buffer,
-				 uint32_t length, gptr_t result_length, const void *data, uint32_t size)
+/* The *BasicInformation of an event, semaphore, mutant or timer into `info`; its size. */
+static uint32_t basic_info(struct nt_call *c, struct kobject *obj, uint8_t info[16])
 {
+	switch (obj->type) {
+	case OBJ_EVENT: {
+		/* EVENT_BASIC_INFORMATION {EVENT_TYPE EventType; LONG EventState} */
+		const struct kevent *e = (const void *)obj;
+		int32_t v[2] = {e->manual ? NOTIFICATION_EVENT : SYNCHRONIZATION_EVENT, e->signaled};
+		memcpy(info, v, sizeof v);
+		return sizeof v;
+	}
+	case OBJ_SEMAPHORE: {
+		/* SEMAPHORE_BASIC_INFORMATION {LONG CurrentCount; LONG MaximumCount} */
+		const struct ksemaphore *s = (const void *)obj;
+		int32_t v[2] = {s->count, s->max};
+		memcpy(info, v, sizeof v);
+		return sizeof v;
+	}
+	case OBJ_MUTANT: {
+		/* MUTANT_BASIC_INFORMATION {LONG CurrentCount; BOOLEAN OwnedByCaller, AbandonedState} */
+		const struct kmutant *m = (const void *)obj;
+		int32_t count = 1 - (int32_t)m->recursion;
+		memcpy(info, &count, 4);
+		info[4] = m->owner && m->owner == c->thread;
+		info[5] = m->abandoned;
+		return 8;
+	}
+	default: { /* OBJ_TIMER: query_basic asks for no other type */
+		/* TIMER_BASIC_INFORMATION {LARGE_INTEGER RemainingTime; BOOLEAN TimerState} */
+		const struct ktimer *tm = (const void *)obj;
+		uint64_t now = clock_uptime(c->proc);
+		int64_t remaining = tm->active && tm->due > now ? (int64_t)(tm->due - now) : 0;
+		memcpy(info, &remaining, 8);
+		info[8] = tm->signaled;
+		return 16;
+	}
+	}
+}
+
+/* NtQueryEvent/Semaphore/Mutant/Timer on a handle to an object of `type`: class 0, its
+ * *BasicInformation, whose exact size the buffer must have. */
+static ntstatus_t query_basic(struct nt_call *c, handle_t handle, enum object_type type,
+			      uint32_t info_class, gptr_t buffer, uint32_t length, gptr_t result_length)
+{
+	struct kobject *obj;
+	ntstatus_t st = handle_ref(&c->proc->handles, handle, type, STATE_QUERY, (void **)&obj);
+	if (st != STATUS_SUCCESS)
+		return st;
+	uint8_t info[16] = {0};
+	uint32_t size = basic_info(c, obj, info);
+	object_unref(obj);
 	if (info_class != 0)
 		return STATUS_INVALID_INFO_CLASS;
 	if (length != size)
 		return STATUS_INFO_LENGTH_MISMATCH;
-	ntstatus_t st = guest_write(p, buffer, data, size);
+	st = guest_write(c->proc, buffer, info, size);
 	if (st == STATUS_SUCCESS && result_length)
-		st = guest_write(p, result_length, &size, 4);
+		st = guest_write(c->proc, result_length, &size, 4);
 	return st;
 }
 
@@ -130,14 +177,7 @@ ntstatus_t nt_pulse_event(struct nt_call *c, handle_t handle, gptr_t previous_st
 ntstatus_t nt_query_event(struct nt_call *c, handle_t handle, uint32_t info_class, gptr_t buffer,
 			  uint32_t length, gptr_t result_length)
 {
-	struct kevent *e;
-	ntstatus_t st = handle_ref(&c->proc->handles, handle, OBJ_EVENT, STATE_QUERY, (void **)&e);
-	if (st != STATUS_SUCCESS)
-		return st;
-	/* EVENT_BASIC_INFORMATION {EVENT_TYPE EventType; LONG EventState} */
-	int32_t info[2] = {e->manual ? NOTIFICATION_EVENT : SYNCHRONIZATION_EVENT, e->signaled};
-	object_unref(e);
-	return put_basic_info(c->proc, info_class, buffer, length, result_length, info, sizeof info);
+	return query_basic(c, handle, OBJ_EVENT, info_class, buffer, length, result_length);
 }
 
 /* ---- semaphores ---- */
@@ -176,14 +216,7 @@ ntstatus_t nt_release_semaphore(struct nt_call *c, handle_t handle, uint32_t cou
 ntstatus_t nt_query_semaphore(struct nt_call *c, handle_t handle, uint32_t info_class,
 			      gptr_t buffer, uint32_t length, gptr_t result_length)
 {
-	struct ksemaphore *s;
-	ntstatus_t st = handle_ref(&c->proc->handles, handle, OBJ_SEMAPHORE, STATE_QUERY, (void **)&s);
-	if (st != STATUS_SUCCESS)
-		return st;
-	/* SEMAPHORE_BASIC_INFORMATION {LONG CurrentCount; LONG MaximumCount} */
-	int32_t info[2] = {s->count, s->max};
-	object_unref(s);
-	return put_basic_info(c->proc, info_class, buffer, length, result_length, info, sizeof info);
+	return query_basic(c, handle, OBJ_SEMAPHORE, info_class, buffer, length, result_length);
 }
 
 /* ---- mutants ---- */
@@ -224,18 +257,7 @@ ntstatus_t nt_release_mutant(struct nt_call *c, handle_t handle, gptr_t previous
 ntstatus_t nt_query_mutant(struct nt_call *c, handle_t handle, uint32_t info_class, gptr_t buffer,
 			   uint32_t length, gptr_t result_length)
 {
-	struct kmutant *m;
-	ntstatus_t st = handle_ref(&c->proc->handles, handle, OBJ_MUTANT, STATE_QUERY, (void **)&m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	/* MUTANT_BASIC_INFORMATION {LONG CurrentCount; BOOLEAN OwnedByCaller, AbandonedState} */
-	uint8_t info[8] = {0};
-	int32_t count = 1 - (int32_t)m->recursion;
-	memcpy(info, &count, 4);
-	info[4] = m->owner && m->owner == c->thread;
-	info[5] = m->abandoned;
-	object_unref(m);
-	return put_basic_info(c->proc, info_class, buffer, length, result_length, info, sizeof info);
+	return query_basic(c, handle, OBJ_MUTANT, info_class, buffer, length, result_length);
 }
 
 /* ---- timers ---- */
@@ -305,18 +327,7 @@ ntstatus_t nt_cancel_timer(struct nt_call *c, handle_t handle, gptr_t current_st
 ntstatus_t nt_query_timer(struct nt_call *c, handle_t handle, uint32_t info_class, gptr_t buffer,
 			  uint32_t length, gptr_t result_length)
 {
-	struct ktimer *tm;
-	ntstatus_t st = handle_ref(&c->proc->handles, handle, OBJ_TIMER, STATE_QUERY, (void **)&tm);
-	if (st != STATUS_SUCCESS)
-		return st;
-	/* TIMER_BASIC_INFORMATION {LARGE_INTEGER RemainingTime; BOOLEAN TimerState} */
-	uint8_t info[16] = {0};
-	uint64_t now = clock_uptime(c->proc);
-	int64_t remaining = tm->active && tm->due > now ? (int64_t)(tm->due - now) : 0;
-	memcpy(info, &remaining, 8);
-	info[8] = tm->signaled;
-	object_unref(tm);
-	return put_basic_info(c->proc, info_class, buffer, length, result_length, info, sizeof info);
+	return query_basic(c, handle, OBJ_TIMER, info_class, buffer, length, result_length);
 }
 
 /* ---- waits ---- */
@@ -361,18 +372,23 @@ static ntstatus_t begin(struct nt_call *c, uint32_t alertable, gptr_t timeout,
 	return wait_start(c);
 }
 
-ntstatus_t nt_wait_for_single_object(struct nt_call *c, handle_t handle, uint32_t alertable,
-				     gptr_t timeout)
+/* Wait for the one object `obj` (its reference goes to the wait block). */
+static ntstatus_t wait_one(struct nt_call *c, struct kobject *obj, uint32_t alertable,
+			   gptr_t timeout)
 {
-	struct kobject *obj;
-	ntstatus_t st = ref_waitable(c, handle, &obj);
-	if (st != STATUS_SUCCESS)
-		return st;
 	struct wait_block *wb = &c->thread->wait;
 	wait_release(c->thread);
 	wb->kind = WAIT_OBJECTS;
 	wb->objs[wb->count++] = obj;
 	return begin(c, alertable, timeout, STATUS_TIMEOUT);
+}
+
+ntstatus_t nt_wait_for_single_object(struct nt_call *c, handle_t handle, uint32_t alertable,
+				     gptr_t timeout)
+{
+	struct kobject *obj;
+	ntstatus_t st = ref_waitable(c, handle, &obj);
+	return st != STATUS_SUCCESS ? st : wait_one(c, obj, alertable, timeout);
 }
 
 enum { WAIT_ALL = 0, WAIT_ANY = 1 }; /* WAIT_TYPE */
@@ -446,11 +462,7 @@ ntstatus_t nt_signal_and_wait_for_single_object(struct nt_call *c, handle_t sign
 		object_unref(target);
 		return st;
 	}
-	struct wait_block *wb = &c->thread->wait;
-	wait_release(c->thread);
-	wb->kind = WAIT_OBJECTS;
-	wb->objs[wb->count++] = target;
-	return begin(c, alertable, timeout, STATUS_TIMEOUT);
+	return wait_one(c, target, alertable, timeout);
 }
 
 ntstatus_t nt_delay_execution(struct nt_call *c, uint32_t alertable, gptr_t timeout)

@@ -7,6 +7,7 @@
 
 #include "kernel/guest.h"
 #include "kernel/namespace.h"
+#include "syscalls/namespace.h"
 
 /* OBJECT_ATTRIBUTES of a create service: NULL means unnamed (Wine's alloc_object_attributes). */
 static ntstatus_t read_create_attr(struct kprocess *p, gptr_t attr, struct objattr *oa)
@@ -33,7 +34,7 @@ ntstatus_t nt_create_directory_object(struct nt_call *c, gptr_t handle_ptr, uint
 	return st;
 }
 
-static ntstatus_t open_named(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr,
+ntstatus_t open_named_object(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr,
 			     enum object_type type)
 {
 	struct kprocess *p = c->proc;
@@ -53,13 +54,13 @@ static ntstatus_t open_named(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 ntstatus_t nt_open_directory_object(struct nt_call *c, gptr_t handle_ptr, uint32_t access,
 				    gptr_t attr)
 {
-	return open_named(c, handle_ptr, access, attr, OBJ_DIRECTORY);
+	return open_named_object(c, handle_ptr, access, attr, OBJ_DIRECTORY);
 }
 
 ntstatus_t nt_open_symbolic_link_object(struct nt_call *c, gptr_t handle_ptr, uint32_t access,
 					gptr_t attr)
 {
-	return open_named(c, handle_ptr, access, attr, OBJ_SYMLINK);
+	return open_named_object(c, handle_ptr, access, attr, OBJ_SYMLINK);
 }
 
 /* A UNICODE_STRING's header: {USHORT Length, MaximumLength; PWSTR Buffer}. */

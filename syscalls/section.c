@@ -10,6 +10,7 @@
 #include "kernel/section.h"
 #include "kernel/vfs.h"
 #include "kernel/vm.h"
+#include "syscalls/namespace.h"
 
 enum { PROCESS_VM_OPERATION = 0x8 };
 
@@ -91,18 +92,7 @@ ntstatus_t nt_create_section(struct nt_call *c, gptr_t handle_ptr, uint32_t acce
 
 ntstatus_t nt_open_section(struct nt_call *c, gptr_t handle_ptr, uint32_t access, gptr_t attr)
 {
-	struct kprocess *p = c->proc;
-	ntstatus_t st;
-	if ((st = guest_write_ptr(p, handle_ptr, 0)) != STATUS_SUCCESS)
-		return st;
-	if (!attr)
-		return STATUS_ACCESS_VIOLATION;
-	struct objattr oa;
-	if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
-		return st;
-	st = namespace_open_handle(p, handle_ptr, access, &oa, OBJ_SECTION);
-	objattr_free(&oa);
-	return st;
+	return open_named_object(c, handle_ptr, access, attr, OBJ_SECTION);
 }
 
 /* The section rights a view protection needs (Wine's virtual_map_section): no SECTION_QUERY,

@@ -32,6 +32,22 @@ static uint32_t thread_access(uint32_t access)
 	return access & MAXIMUM_ALLOWED ? object_types[OBJ_THREAD].valid_access : access;
 }
 
+/* What an optional OBJECT_ATTRIBUTES (attr may be 0) of a thread service says: its Attributes
+ * and (`named` may be NULL) whether it names anything. */
+static ntstatus_t read_thread_attr(struct kprocess *p, gptr_t attr, uint32_t *attributes,
+				   bool *named)
+{
+	struct objattr oa = {0};
+	ntstatus_t st = attr ? guest_read_objattr(p, attr, &oa) : STATUS_SUCCESS;
+	if (st != STATUS_SUCCESS)
+		return st;
+	*attributes = oa.attributes;
+	if (named)
+		*named = oa.name.len != 0;
+	objattr_free(&oa);
+	return STATUS_SUCCESS;
+}
+
 /* PS_ATTRIBUTE_LIST {SIZE_T TotalLength; PS_ATTRIBUTE Attributes[]}, each attribute
  * {ULONG_PTR Attribute; SIZE_T Size; ULONG_PTR ValuePtr; PSIZE_T ReturnLength}: the outputs
  * the creator asked for. */
@@ -84,14 +100,9 @@ ntstatus_t nt_create_thread_ex(struct nt_call *c, gptr_t handle, uint32_t access
 	/* FIXME: 32-bit threads arrive with WOW64. */
 	if (p->ptr_size != 8)
 		return STATUS_NOT_SUPPORTED;
-	uint32_t attributes = 0;
-	if (attr) {
-		struct objattr oa;
-		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
-			return st;
-		attributes = oa.attributes;
-		objattr_free(&oa);
-	}
+	uint32_t attributes;
+	if ((st = read_thread_attr(p, attr, &attributes, NULL)) != STATUS_SUCCESS)
+		return st;
 	/* The program's own stack size when the caller gives none (Wine: the exe header). */
 	struct ksection *exe = info_exe_section(p);
 	if (!stack_reserve && exe)
@@ -131,51 +142,50 @@ static ntstatus_t put_count(struct kprocess *p, gptr_t addr, uint32_t v)
 	return addr ? guest_write(p, addr, &v, 4) : STATUS_SUCCESS;
 }
 
-ntstatus_t nt_suspend_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
+enum suspend_op { SUSPEND, RESUME, ALERT_RESUME };
+
+/* NtSuspendThread, NtResumeThread and NtAlertResumeThread: the suspend count changed, the
+ * previous one reported. */
+static ntstatus_t suspend_op(struct nt_call *c, handle_t thread, gptr_t previous_count,
+			     enum suspend_op op)
 {
 	struct kthread *t;
 	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
 	if (st != STATUS_SUCCESS)
 		return st;
 	uint32_t prev = t->suspend_count;
-	if (t->state == THREAD_TERMINATED)
-		st = STATUS_THREAD_IS_TERMINATING;
-	else if (prev >= MAXIMUM_SUSPEND_COUNT)
-		st = STATUS_SUSPEND_COUNT_EXCEEDED;
-	else
-		t->suspend_count++; /* takes effect at the end of the current turn */
+	if (op == SUSPEND) {
+		if (t->state == THREAD_TERMINATED)
+			st = STATUS_THREAD_IS_TERMINATING;
+		else if (prev >= MAXIMUM_SUSPEND_COUNT)
+			st = STATUS_SUSPEND_COUNT_EXCEEDED;
+		else
+			t->suspend_count++; /* takes effect at the end of the current turn */
+	} else if (op == RESUME || t->state != THREAD_TERMINATED) {
+		if (prev)
+			t->suspend_count--;
+		if (op == ALERT_RESUME) {
+			t->alerted = true;
+			wait_update(c->proc);
+		}
+	}
 	object_unref(t);
 	return st == STATUS_SUCCESS ? put_count(c->proc, previous_count, prev) : st;
 }
 
+ntstatus_t nt_suspend_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
+{
+	return suspend_op(c, thread, previous_count, SUSPEND);
+}
+
 ntstatus_t nt_resume_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
 {
-	struct kthread *t;
-	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
-	if (st != STATUS_SUCCESS)
-		return st;
-	uint32_t prev = t->suspend_count;
-	if (prev)
-		t->suspend_count--;
-	object_unref(t);
-	return put_count(c->proc, previous_count, prev);
+	return suspend_op(c, thread, previous_count, RESUME);
 }
 
 ntstatus_t nt_alert_resume_thread(struct nt_call *c, handle_t thread, gptr_t previous_count)
 {
-	struct kthread *t;
-	ntstatus_t st = info_ref_thread(c, thread, THREAD_SUSPEND_RESUME, &t);
-	if (st != STATUS_SUCCESS)
-		return st;
-	uint32_t prev = t->suspend_count;
-	if (t->state != THREAD_TERMINATED) {
-		t->alerted = true;
-		if (prev)
-			t->suspend_count--;
-		wait_update(c->proc);
-	}
-	object_unref(t);
-	return put_count(c->proc, previous_count, prev);
+	return suspend_op(c, thread, previous_count, ALERT_RESUME);
 }
 
 ntstatus_t nt_get_context_thread(struct nt_call *c, handle_t thread, gptr_t context)
@@ -245,17 +255,12 @@ ntstatus_t nt_open_thread(struct nt_call *c, gptr_t handle, uint32_t access, gpt
 	ntstatus_t st;
 	if ((st = guest_read_ptr(p, client_id, &pid)) || (st = guest_read_ptr(p, client_id + p->ptr_size, &tid)))
 		return st;
-	uint32_t attributes = 0;
-	if (attr) {
-		struct objattr oa;
-		if ((st = guest_read_objattr(p, attr, &oa)) != STATUS_SUCCESS)
-			return st;
-		attributes = oa.attributes;
-		bool named = oa.name.len != 0;
-		objattr_free(&oa);
-		if (named)
-			return STATUS_INVALID_PARAMETER_MIX; /* a name and a client id */
-	}
+	uint32_t attributes;
+	bool named;
+	if ((st = read_thread_attr(p, attr, &attributes, &named)) != STATUS_SUCCESS)
+		return st;
+	if (named)
+		return STATUS_INVALID_PARAMETER_MIX; /* a name and a client id */
 	struct kthread *t = tid <= UINT32_MAX ? kthread_by_tid(p, (uint32_t)tid) : NULL;
 	if (!t || (pid && pid != PROCESS_ID))
 		return STATUS_INVALID_CID;

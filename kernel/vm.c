@@ -267,8 +267,10 @@ static void remove_region(struct vm_space *vm, struct region *r)
 	vm->n--;
 }
 
-static struct region *new_region(uint64_t base, uint64_t size, uint32_t alloc_protect,
-				 uint32_t type, uint8_t *host, bool owns_host)
+/* A new region in vm (every page free of state), or NULL with nothing changed and `host` left
+ * to the caller. */
+static struct region *add_region(struct vm_space *vm, uint64_t base, uint64_t size,
+				 uint32_t alloc_protect, uint32_t type, uint8_t *host, bool owns_host)
 {
 	struct region *r = calloc(1, sizeof *r);
 	uint16_t *pages = calloc(size / PAGE, sizeof *pages);
@@ -278,7 +280,26 @@ static struct region *new_region(uint64_t base, uint64_t size, uint32_t alloc_pr
 		return NULL;
 	}
 	*r = (struct region){base, size, alloc_protect, type, pages, host, owns_host, NULL, 0, false};
+	if (!insert_region(vm, r)) {
+		free(pages);
+		free(r);
+		return NULL;
+	}
 	return r;
+}
+
+/* Where a new allocation of `size` goes: at *base when one is given (the range must be free),
+ * else the first free 64 KiB-aligned range below `limit` (0: the top of user space), searched
+ * from the top when top_down. */
+static ntstatus_t place(const struct vm_space *vm, uint64_t *base, uint64_t size, uint64_t limit,
+			bool top_down)
+{
+	if (*base)
+		return range_free(vm, *base, size) ? STATUS_SUCCESS : STATUS_CONFLICTING_ADDRESSES;
+	uint64_t end = vm->limit;
+	if (limit && limit < end - 1)
+		end = limit + 1;
+	return find_free(vm, size, end, top_down, base) ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 }
 
 static uint8_t *host_alloc(uint64_t size)
@@ -493,22 +514,13 @@ ntstatus_t vm_allocate(struct kprocess *p, uint64_t *base_io, uint64_t *size_io,
 	if ((type & MEM_RESERVE) || !addr) {
 		if (!vm_valid_protect(protect) || is_writecopy(protect))
 			return STATUS_INVALID_PAGE_PROTECTION;
-		if (addr) {
-			if (!range_free(vm, base, size))
-				return STATUS_CONFLICTING_ADDRESSES;
-		} else {
-			uint64_t end = vm->limit;
-			if (limit && limit < end - 1)
-				end = limit + 1;
-			if (!find_free(vm, size, end, type & MEM_TOP_DOWN, &base))
-				return STATUS_NO_MEMORY;
-		}
+		/* base is 0 exactly when no address was given (a given one is above VM_LOW_LIMIT). */
+		ntstatus_t st = place(vm, &base, size, limit, type & MEM_TOP_DOWN);
+		if (st != STATUS_SUCCESS)
+			return st;
 		uint8_t *host = host_alloc(size);
-		struct region *r = host ? new_region(base, size, protect, MEM_PRIVATE, host, true) : NULL;
-		if (!r || !insert_region(vm, r)) {
-			if (r)
-				free(r->pages);
-			free(r);
+		struct region *r = host ? add_region(vm, base, size, protect, MEM_PRIVATE, host, true) : NULL;
+		if (!r) {
 			if (host)
 				munmap(host, size);
 			return STATUS_NO_MEMORY;
@@ -695,10 +707,15 @@ bool vm_clear_guard(struct kprocess *p, uint64_t addr)
 	return true;
 }
 
-/* The write-watch allocation holding [base, base+size), or NULL. */
-static struct region *watched(struct kprocess *p, uint64_t base, uint64_t size)
+/* The write-watch allocation holding the pages of [addr, addr+*size), or NULL (also for a
+ * range that wraps); *base and *size become those pages. */
+static struct region *watched(struct kprocess *p, uint64_t addr, uint64_t *base, uint64_t *size)
 {
-	struct region *r = size ? region_holding(p->vm, base, size) : NULL;
+	*base = addr & ~(PAGE - 1);
+	if (addr + *size < addr)
+		return NULL;
+	*size = round_up(addr + *size, PAGE) - *base;
+	struct region *r = *size ? region_holding(p->vm, *base, *size) : NULL;
 	return r && r->write_watch ? r : NULL;
 }
 
@@ -717,11 +734,8 @@ static void reset_watch(struct kprocess *p, struct region *r, uint64_t base, uin
 ntstatus_t vm_get_write_watch(struct kprocess *p, uint64_t addr, uint64_t size, bool reset,
 			      uint64_t *pages, uint64_t *count)
 {
-	uint64_t base = addr & ~(PAGE - 1);
-	if (addr + size < addr)
-		return STATUS_INVALID_PARAMETER;
-	size = round_up(addr + size, PAGE) - base;
-	struct region *r = watched(p, base, size);
+	uint64_t base;
+	struct region *r = watched(p, addr, &base, &size);
 	if (!r)
 		return STATUS_INVALID_PARAMETER;
 	uint64_t n = 0, a = base;
@@ -737,11 +751,8 @@ ntstatus_t vm_get_write_watch(struct kprocess *p, uint64_t addr, uint64_t size, 
 
 ntstatus_t vm_reset_write_watch(struct kprocess *p, uint64_t addr, uint64_t size)
 {
-	uint64_t base = addr & ~(PAGE - 1);
-	if (addr + size < addr)
-		return STATUS_INVALID_PARAMETER;
-	size = round_up(addr + size, PAGE) - base;
-	struct region *r = watched(p, base, size);
+	uint64_t base;
+	struct region *r = watched(p, addr, &base, &size);
 	if (!r)
 		return STATUS_INVALID_PARAMETER;
 	reset_watch(p, r, base, size);
@@ -813,25 +824,14 @@ ntstatus_t vm_insert_view(struct kprocess *p, uint64_t *base, uint64_t size, uin
 {
 	struct vm_space *vm = p->vm;
 	uint64_t at = *base;
-	if (at) {
-		if (at < VM_LOW_LIMIT || at >= vm->limit || size > vm->limit - at)
-			return STATUS_INVALID_PARAMETER;
-		if (!range_free(vm, at, size))
-			return STATUS_CONFLICTING_ADDRESSES;
-	} else {
-		uint64_t end = vm->limit;
-		if (limit && limit < end - 1)
-			end = limit + 1;
-		if (!find_free(vm, size, end, top_down, &at))
-			return STATUS_NO_MEMORY;
-	}
-	struct region *r = new_region(at, size, v->alloc_protect, v->type, v->host, v->owns_host);
-	if (!r || !insert_region(vm, r)) {
-		if (r)
-			free(r->pages);
-		free(r);
+	if (at && (at < VM_LOW_LIMIT || at >= vm->limit || size > vm->limit - at))
+		return STATUS_INVALID_PARAMETER;
+	ntstatus_t st = place(vm, &at, size, limit, top_down);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct region *r = add_region(vm, at, size, v->alloc_protect, v->type, v->host, v->owns_host);
+	if (!r)
 		return STATUS_NO_MEMORY;
-	}
 	r->section = object_ref(v->section);
 	r->offset = v->offset;
 	*base = at;

@@ -76,6 +76,22 @@ static inline void xmm_store(struct cpu *c, uint64_t addr, const union xmm *v)
 		xmm_store_slow(c, addr, v);
 }
 
+/* Write a whole XMM register with one 16-byte host store. A register written in 8-byte halves
+ * and then read whole (movapd, a packed operand) makes the host wait until both stores retire
+ * (a failed store-to-load forward: tens of cycles); written whole, any later read of it, whole or
+ * half, is forwarded. The vector type only steers the host compiler to one store. */
+static inline void xmm_set_q(union xmm *d, uint64_t lo, uint64_t hi)
+{
+#if defined(__GNUC__)
+	typedef uint64_t v2q __attribute__((vector_size(16)));
+	v2q v = { lo, hi };
+	memcpy(d, &v, 16);
+#else
+	d->q[0] = lo;
+	d->q[1] = hi;
+#endif
+}
+
 /* ---- packed operands: XMM forms (osz 16) and MMX forms (osz 8) share handlers ---- */
 
 static inline bool is_mmx(const struct insn *i)

@@ -516,7 +516,7 @@ static void fp_src(struct cpu *c, const struct insn *i, bool scalar, unsigned w,
 
 /* addps ... cmpsd, haddps, hsubps, addsubps (param: FP_op | FP_format). Scalar forms change
  * only the low lane. */
-static void sse_fp_any(struct cpu *c, const struct insn *i)
+static __attribute__((noinline)) void sse_fp_any(struct cpu *c, const struct insn *i)
 {
 	unsigned op = i->param & 15;
 	bool scalar = i->param & FP_SS;
@@ -569,43 +569,109 @@ static void sse_fp_any(struct cpu *c, const struct insn *i)
 	lanes_store(&c->xmm[i->reg], &r, w, lanes);
 }
 
-/* The common case of add/sub/mul/div needs no access to the host's MXCSR at all: with MXCSR.RC
- * nearest (the rounding the host runs with between instructions) and PE already set and masked,
- * a result fast_arith accepts changes nothing in MXCSR. Instantiated per format, lane count and
- * operation so that all of them are constants; anything else takes sse_fp_any. */
-static inline __attribute__((always_inline)) bool
-sse_fp_fast(struct cpu *c, const struct insn *i, const struct ffmt *f, unsigned lanes)
+/* The operation on host values when nothing but the result is wanted: no flags are read, so
+ * the operands need not pass through volatile objects (host_arith) and stay in registers. */
+static inline __attribute__((always_inline)) uint64_t plain_arith(unsigned op, unsigned w, uint64_t a, uint64_t b)
 {
-	const union xmm *a = &c->xmm[i->reg], *b;
-	union xmm bbuf, r;
+	if (w == 4) {
+		float x = f32_of(a), y = f32_of(b);
+		switch (op) {
+		case FP_ADD: return bits_f32(x + y);
+		case FP_SUB: return bits_f32(x - y);
+		case FP_MUL: return bits_f32(x * y);
+		case FP_DIV: return bits_f32(x / y);
+		default: return bits_f32(sqrtf(y));
+		}
+	}
+	double x = f64_of(a), y = f64_of(b);
+	switch (op) {
+	case FP_ADD: return bits_f64(x + y);
+	case FP_SUB: return bits_f64(x - y);
+	case FP_MUL: return bits_f64(x * y);
+	case FP_DIV: return bits_f64(x / y);
+	default: return bits_f64(sqrt(y));
+	}
+}
+
+/* The common case of add/sub/mul/div/sqrt needs no access to the host's MXCSR at all: with
+ * MXCSR.RC nearest (the rounding the host runs with between instructions) and PE already set and
+ * masked, a result fast_arith accepts changes nothing in MXCSR. The square root of a positive
+ * normal number is normal and can raise only PE. Instantiated per format, lane count and
+ * operation so that all of them are constants; anything else takes sse_fp_any. The destination
+ * is written whole at once (xmm_set_q). */
+static inline __attribute__((always_inline)) bool
+fast_lane(const struct ffmt *f, unsigned op, uint64_t x, uint64_t y, uint64_t *z)
+{
+	if (!fast_operand(f, y))
+		return false;
+	if (op == FP_SQRT) {
+		if (y & f->sign)
+			return false;
+		*z = plain_arith(op, f->w, 0, y);
+		return true;
+	}
+	if (!fast_operand(f, x) || (op == FP_DIV && f_zero(f, y)))
+		return false;
+	*z = plain_arith(op, f->w, x, y);
+	return fast_result(f, op, x, y, *z);
+}
+
+/* Lanes in scalars, not an array: the compiler would otherwise assemble the stored register
+ * from the array in memory, a failed store forward of its own. */
+static inline __attribute__((always_inline)) bool
+sse_fp_fast(struct cpu *c, const struct insn *i, const struct ffmt *f, unsigned lanes, unsigned op)
+{
+	union xmm *d = &c->xmm[i->reg];
+	unsigned w = f->w;
+	uint64_t z0, z1, z2, z3;
 	if (lanes == 1) {
-		bbuf.q[0] = xmm_src_low(c, i, f->w);
-		b = &bbuf;
-	} else {
-		b = xmm_src_ptr(c, i, &bbuf, false);
+		if (!fast_lane(f, op, lane(d, w, 0), xmm_src_low(c, i, w), &z0))
+			return false;
+		if (w == 8)
+			xmm_set_q(d, z0, d->q[1]);
+		else
+			xmm_set_q(d, (d->q[0] & ~0xffffffffull) | z0, d->q[1]);
+		return true;
 	}
-	bool ok;
-	switch (i->param & 15) {
-	case FP_ADD: ok = fast_arith(f, FP_ADD, FP_ADD, a, b, &r, lanes); break;
-	case FP_SUB: ok = fast_arith(f, FP_SUB, FP_SUB, a, b, &r, lanes); break;
-	case FP_MUL: ok = fast_arith(f, FP_MUL, FP_MUL, a, b, &r, lanes); break;
-	default: ok = fast_arith(f, FP_DIV, FP_DIV, a, b, &r, lanes); break;
+	union xmm bbuf;
+	const union xmm *b = xmm_src_ptr(c, i, &bbuf, false);
+	if (!fast_lane(f, op, lane(d, w, 0), lane(b, w, 0), &z0) ||
+	    !fast_lane(f, op, lane(d, w, 1), lane(b, w, 1), &z1))
+		return false;
+	if (lanes == 2) {
+		xmm_set_q(d, z0, z1);
+		return true;
 	}
-	if (likely(ok))
-		lanes_store(&c->xmm[i->reg], &r, f->w, lanes);
-	return ok;
+	if (!fast_lane(f, op, lane(d, w, 2), lane(b, w, 2), &z2) ||
+	    !fast_lane(f, op, lane(d, w, 3), lane(b, w, 3), &z3))
+		return false;
+	xmm_set_q(d, z0 | z1 << 32, z2 | z3 << 32);
+	return true;
+}
+
+/* One instance of sse_fp_fast per format and lane count for operation `op`. */
+static inline __attribute__((always_inline)) bool sse_fp_fast_op(struct cpu *c, const struct insn *i, unsigned op)
+{
+	switch (i->param & (FP_PD | FP_SS)) {
+	case FP_PS: return sse_fp_fast(c, i, &F32, 4, op);
+	case FP_PD: return sse_fp_fast(c, i, &F64, 2, op);
+	case FP_SS: return sse_fp_fast(c, i, &F32, 1, op);
+	default: return sse_fp_fast(c, i, &F64, 1, op);
+	}
 }
 
 void sse_fp(struct cpu *c, const struct insn *i)
 {
 	const uint32_t env_mask = MX_PE | MX_PE << MX_MASK_SHIFT | 3u << MX_RC_SHIFT;
-	if ((i->param & 15) <= FP_DIV && (c->mxcsr & env_mask) == (MX_PE | MX_PE << MX_MASK_SHIFT)) {
+	if ((c->mxcsr & env_mask) == (MX_PE | MX_PE << MX_MASK_SHIFT)) {
 		bool done;
-		switch (i->param & (FP_PD | FP_SS)) {
-		case FP_PS: done = sse_fp_fast(c, i, &F32, 4); break;
-		case FP_PD: done = sse_fp_fast(c, i, &F64, 2); break;
-		case FP_SS: done = sse_fp_fast(c, i, &F32, 1); break;
-		default: done = sse_fp_fast(c, i, &F64, 1); break;
+		switch (i->param & 15) {
+		case FP_ADD: done = sse_fp_fast_op(c, i, FP_ADD); break;
+		case FP_SUB: done = sse_fp_fast_op(c, i, FP_SUB); break;
+		case FP_MUL: done = sse_fp_fast_op(c, i, FP_MUL); break;
+		case FP_DIV: done = sse_fp_fast_op(c, i, FP_DIV); break;
+		case FP_SQRT: done = sse_fp_fast_op(c, i, FP_SQRT); break;
+		default: done = false; break;
 		}
 		if (likely(done))
 			return;

@@ -187,6 +187,10 @@ INLINE void unpack(union xmm *restrict d, const union xmm *restrict s, unsigned 
 {
 	union xmm r = {0}; /* (the MMX instance of the qword forms, never used, writes no lane) */
 	unsigned half = n / 2, base = hi ? half : 0;
+	if (w == 8 && n == 16) { /* unpcklpd/unpckhpd: no lane-wise copy to reload */
+		xmm_set_q(d, d->q[base / 8], s->q[base / 8]);
+		return;
+	}
 	for (unsigned k = 0; k < half / w; k++) {
 		memcpy(&r.b[2 * k * w], &d->b[base + k * w], w);
 		memcpy(&r.b[(2 * k + 1) * w], &s->b[base + k * w], w);

@@ -140,12 +140,12 @@ void sse_movdq2q(struct cpu *c, const struct insn *i)
 void sse_movs_load(struct cpu *c, const struct insn *i)
 {
 	unsigned w = i->param;
+	union xmm *d = &c->xmm[i->reg];
 	if (i->is_mem) {
-		uint64_t v = cpu_read(c, insn_ea(c, i), w);
-		c->xmm[i->reg].q[0] = v;
-		c->xmm[i->reg].q[1] = 0;
+		xmm_set_q(d, cpu_read(c, insn_ea(c, i), w), 0);
 	} else {
-		memcpy(c->xmm[i->reg].b, c->xmm[i->rm].b, w);
+		uint64_t m = size_mask(w);
+		xmm_set_q(d, (d->q[0] & ~m) | (c->xmm[i->rm].q[0] & m), d->q[1]);
 	}
 }
 
@@ -153,10 +153,13 @@ void sse_movs_load(struct cpu *c, const struct insn *i)
 void sse_movs_store(struct cpu *c, const struct insn *i)
 {
 	unsigned w = i->param;
-	if (i->is_mem)
-		cpu_write(c, insn_ea(c, i), w, c->xmm[i->reg].q[0] & size_mask(w));
-	else
-		memcpy(c->xmm[i->rm].b, c->xmm[i->reg].b, w);
+	uint64_t m = size_mask(w);
+	if (i->is_mem) {
+		cpu_write(c, insn_ea(c, i), w, c->xmm[i->reg].q[0] & m);
+	} else {
+		union xmm *d = &c->xmm[i->rm];
+		xmm_set_q(d, (d->q[0] & ~m) | (c->xmm[i->reg].q[0] & m), d->q[1]);
+	}
 }
 
 /* movlps/movlpd (param HALF_LO) and movhps/movhpd (HALF_HI) xmm, m64 load one quadword; their

@@ -19,16 +19,25 @@ static struct kfx_services ntdll;
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-START_TEST(access_violation_dispatched_and_continued)
+/* A process bound to ntdll's services, its exceptions delivered at DISPATCHER, with
+ * `code_size` bytes of code at CODE (*code: their host view). */
+static struct kprocess *start(uint64_t code_size, uint8_t **code)
 {
 	kfx_services_load(&ntdll, "system32");
 	static const struct kconfig cfg = {0};
-	struct kprocess *p = kprocess_create(&cfg, 8);
+	struct kprocess *p = kfx_process(&cfg, 8, 0, 0);
 	dispatch_bind(&p->syscalls, &ntdll.table);
-	uint8_t *code = gmem_map_anon(p->mem, CODE, 0x2000, GMEM_READ | GMEM_EXEC);
+	*code = gmem_map_anon(p->mem, CODE, code_size, GMEM_READ | GMEM_EXEC);
+	p->ntdll.ki_user_exception_dispatcher = DISPATCHER;
+	return p;
+}
+
+START_TEST(access_violation_dispatched_and_continued)
+{
+	uint8_t *code;
+	struct kprocess *p = start(0x2000, &code);
 	uint8_t *data = gmem_map_anon(p->mem, DATA, 0x1000, GMEM_READ | GMEM_WRITE);
 	gmem_map_anon(p->mem, STACK_TOP - 0x100000, 0x100000, GMEM_READ | GMEM_WRITE);
-	p->ntdll.ki_user_exception_dispatcher = DISPATCHER;
 
 	uint8_t main_code[] = {
 		0x48, 0xc7, 0xc3, 0x34, 0x12, 0x00, 0x00,             /* mov rbx, 0x1234 */
@@ -86,14 +95,10 @@ END_TEST
 
 START_TEST(fault_without_usable_stack_ends_process)
 {
-	kfx_services_load(&ntdll, "system32");
-	static const struct kconfig cfg = {0};
-	struct kprocess *p = kprocess_create(&cfg, 8);
-	dispatch_bind(&p->syscalls, &ntdll.table);
-	uint8_t *code = gmem_map_anon(p->mem, CODE, 0x1000, GMEM_READ | GMEM_EXEC);
+	uint8_t *code;
+	struct kprocess *p = start(0x1000, &code);
 	static const uint8_t ud2[] = {0x0f, 0x0b};
 	memcpy(code, ud2, sizeof ud2);
-	p->ntdll.ki_user_exception_dispatcher = DISPATCHER;
 	struct kthread *t = kthread_create(p);
 	t->cpu.rip = CODE;
 	t->cpu.r[R_SP] = 0x7000000; /* unmapped: the frame cannot be written */

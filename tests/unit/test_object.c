@@ -32,6 +32,17 @@ static void teardown(void)
 	free(p);
 }
 
+/* A handle with `access` and `attributes` to a new event that only the handle keeps; *ev gets
+ * the event. */
+static handle_t event_handle(uint32_t access, uint32_t attributes, void **ev)
+{
+	*ev = object_alloc(OBJ_EVENT, sizeof(struct kobject));
+	handle_t h;
+	ck_assert_uint_eq(handle_alloc(&p->handles, *ev, access, attributes, &h), STATUS_SUCCESS);
+	object_unref(*ev);
+	return h;
+}
+
 START_TEST(handles_are_multiples_of_four_and_reused)
 {
 	void *ev = object_alloc(OBJ_EVENT, sizeof(struct kobject));
@@ -54,11 +65,9 @@ END_TEST
 
 START_TEST(type_and_access_are_checked)
 {
-	void *ev = object_alloc(OBJ_EVENT, sizeof(struct kobject));
-	handle_t h;
+	void *ev;
 	/* GENERIC_READ on an event maps to EVENT_QUERY_STATE | READ_CONTROL only. */
-	ck_assert_uint_eq(handle_alloc(&p->handles, ev, GENERIC_READ, 0, &h), STATUS_SUCCESS);
-	object_unref(ev);
+	handle_t h = event_handle(GENERIC_READ, 0, &ev);
 	void *out;
 	ck_assert_uint_eq(handle_ref(&p->handles, h, OBJ_MUTANT, 0, &out), STATUS_OBJECT_TYPE_MISMATCH);
 	ck_assert_uint_eq(handle_ref(&p->handles, h, OBJ_EVENT, 0x2 /* EVENT_MODIFY_STATE */, &out),
@@ -71,10 +80,8 @@ END_TEST
 
 START_TEST(protect_from_close)
 {
-	void *ev = object_alloc(OBJ_EVENT, sizeof(struct kobject));
-	handle_t h;
-	handle_alloc(&p->handles, ev, GENERIC_ALL, HANDLE_PROTECT_FROM_CLOSE, &h);
-	object_unref(ev);
+	void *ev;
+	handle_t h = event_handle(GENERIC_ALL, HANDLE_PROTECT_FROM_CLOSE, &ev);
 	ck_assert_uint_eq(nt_close(&call, h), STATUS_HANDLE_NOT_CLOSABLE);
 	handle_entry(&p->handles, h)->attributes = 0;
 	ck_assert_uint_eq(nt_close(&call, h), STATUS_SUCCESS);
@@ -83,10 +90,8 @@ END_TEST
 
 START_TEST(duplicate_same_access_and_close_source)
 {
-	void *ev = object_alloc(OBJ_EVENT, sizeof(struct kobject));
-	handle_t h;
-	handle_alloc(&p->handles, ev, GENERIC_READ, OBJ_INHERIT, &h);
-	object_unref(ev);
+	void *ev;
+	handle_t h = event_handle(GENERIC_READ, OBJ_INHERIT, &ev);
 	ck_assert_uint_eq(nt_duplicate_object(&call, CURRENT_PROCESS, h, CURRENT_PROCESS, BUF, 0, 0,
 					      2 /* SAME_ACCESS */ | 4 /* SAME_ATTRIBUTES */ | 1 /* CLOSE_SOURCE */),
 			  STATUS_SUCCESS);

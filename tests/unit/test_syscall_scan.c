@@ -96,22 +96,22 @@ static void compare(const char *rel, const struct ref *r, unsigned table, bool c
     kfx_image_free(d);
 }
 
-START_TEST(ntdll_x86_64)
+/* ntdll of each architecture; i386 stubs end in `ret N`, N being the argument bytes Wine's
+ * table lists. */
+START_TEST(ntdll_both)
 {
+    static const struct {
+        const char *arch, *rel;
+        size_t count;
+        bool check_args;
+    } a[] = {
+        {"x86_64", "system32/ntdll.dll", 235, false},
+        {"i386", "syswow64/ntdll.dll", 239, true},
+    };
     static struct ref r;
-    load_ref("wine8-ntdll-syscalls.txt", "x86_64", &r);
-    ck_assert_uint_eq(r.count, 235);
-    compare("system32/ntdll.dll", &r, 0, false);
-}
-END_TEST
-
-START_TEST(ntdll_i386)
-{
-    static struct ref r;
-    load_ref("wine8-ntdll-syscalls.txt", "i386", &r);
-    ck_assert_uint_eq(r.count, 239);
-    /* i386 stubs end in `ret N`, N being the argument bytes Wine's table lists */
-    compare("syswow64/ntdll.dll", &r, 0, true);
+    load_ref("wine8-ntdll-syscalls.txt", a[_i].arch, &r);
+    ck_assert_uint_eq(r.count, a[_i].count);
+    compare(a[_i].rel, &r, 0, a[_i].check_args);
 }
 END_TEST
 
@@ -261,8 +261,7 @@ int main(void)
     Suite *s = suite_create("syscall_scan");
     TCase *tc = tcase_create("wine-image");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, ntdll_x86_64);
-    tcase_add_test(tc, ntdll_i386);
+    tcase_add_loop_test(tc, ntdll_both, 0, 2);
     tcase_add_loop_test(tc, win32u_both, 0, 2);
     tcase_add_test(tc, known_ids_and_aliases);
     tcase_add_loop_test(tc, duplicate_ids, 0, 2);

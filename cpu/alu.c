@@ -5,6 +5,7 @@
  * are lazy (cpu/flags.h). Memory destinations are read, then written, then the flags are
  * recorded, so a faulting write leaves the state untouched. LOCK needs nothing: all guest
  * threads run on one host thread. */
+#include "cpu/decode.h"
 #include "cpu/integer.h"
 
 static inline unsigned alu_cin(const struct cpu *c, unsigned op)
@@ -62,12 +63,12 @@ static __attribute__((noinline)) void alu_reg_carry(struct cpu *c, const struct 
 
 /* Register destination, the hot case: nothing can fault, so one dispatch on the operation
  * computes the result and records the flags. */
-static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct insn *i,
-							  unsigned dst, uint64_t b)
+static inline __attribute__((always_inline)) void alu_reg_op(struct cpu *c, const struct insn *i,
+							     unsigned op, unsigned size, unsigned dst,
+							     uint64_t b)
 {
-	unsigned size = i->osz;
 	uint64_t a = reg_get(c, i, dst, size), r;
-	switch (i->param) {
+	switch (op) {
 	case ALU_ADD:
 		r = a + b;
 		flags_lazy(c, LF_ADD, size, r, a, b);
@@ -100,6 +101,12 @@ static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const s
 		return;
 	}
 	reg_set(c, i, dst, size, r);
+}
+
+static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct insn *i,
+							  unsigned dst, uint64_t b)
+{
+	alu_reg_op(c, i, i->param, i->osz, dst, b);
 }
 
 /* Memory destination: the result is written before the flags are recorded, so a faulting
@@ -143,6 +150,59 @@ void alu_reg_rm(struct cpu *c, const struct insn *i)
 void alu_acc_imm(struct cpu *c, const struct insn *i)
 {
 	alu_reg(c, i, R_AX, i->imm);
+}
+
+/* Register forms with the operation and the operand size as constants, chosen by the decoder
+ * (alu_specialize): no dispatch on the operation, no size switch. 32- and 64-bit forms of the
+ * operations without a carry-in. */
+#define ALU_FIXED(op, size)                                                                  \
+	static void alu_rr_##op##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		alu_reg_op(c, i, op, size, i->rm, reg_get(c, i, i->reg, size));              \
+	}                                                                                    \
+	static void alu_ri_##op##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		alu_reg_op(c, i, op, size, i->rm, i->imm);                                   \
+	}                                                                                    \
+	static void alu_rr_rev_##op##_##size(struct cpu *c, const struct insn *i)            \
+	{                                                                                    \
+		alu_reg_op(c, i, op, size, i->reg, reg_get(c, i, i->rm, size));              \
+	}
+#define ALU_FIXED_OP(op) ALU_FIXED(op, 4) ALU_FIXED(op, 8)
+ALU_FIXED_OP(ALU_ADD)
+ALU_FIXED_OP(ALU_OR)
+ALU_FIXED_OP(ALU_AND)
+ALU_FIXED_OP(ALU_SUB)
+ALU_FIXED_OP(ALU_XOR)
+ALU_FIXED_OP(ALU_CMP)
+ALU_FIXED_OP(ALU_TEST)
+
+#define ALU_ROW(form, op) [op] = { alu_##form##_##op##_4, alu_##form##_##op##_8 }
+#define ALU_TABLE(form)                                                                      \
+	static insn_fn *const alu_##form[ALU_TEST + 1][2] = {                                \
+		ALU_ROW(form, ALU_ADD), ALU_ROW(form, ALU_OR), ALU_ROW(form, ALU_AND),         \
+		ALU_ROW(form, ALU_SUB), ALU_ROW(form, ALU_XOR), ALU_ROW(form, ALU_CMP),        \
+		ALU_ROW(form, ALU_TEST),                                                     \
+	};
+ALU_TABLE(rr)
+ALU_TABLE(ri)
+ALU_TABLE(rr_rev)
+
+insn_fn *alu_specialize(insn_fn *fn, const struct insn *i)
+{
+	if (i->is_mem || (i->osz != 4 && i->osz != 8) || i->param > ALU_TEST)
+		return fn;
+	insn_fn *const (*table)[2];
+	if (fn == alu_rm_reg)
+		table = alu_rr;
+	else if (fn == alu_rm_imm)
+		table = alu_ri;
+	else if (fn == alu_reg_rm)
+		table = alu_rr_rev;
+	else
+		return fn;
+	insn_fn *s = table[i->param][i->osz == 8];
+	return s ? s : fn;
 }
 
 /* F6/F7 /2 (not, param 0) and /3 (neg, param 1). NOT changes no flag. */

@@ -5,11 +5,36 @@
  * fault raised from a handler restores RIP to the instruction. Relative targets come
  * precomputed and wrapped in i->imm. */
 #include "cpu/control.h"
+#include "cpu/decode.h"
 
 void op_jcc(struct cpu *c, const struct insn *i)
 {
 	if (cond_eval(c, (enum cond)i->param))
 		c->rip = i->imm;
+}
+
+/* Jcc with the condition as a constant, chosen by the decoder (jcc_specialize): the condition
+ * folds to the compare it needs, no dispatch on it. */
+#define JCC_FIXED(cc)                                                                        \
+	static void op_jcc_##cc(struct cpu *c, const struct insn *i)                         \
+	{                                                                                    \
+		if (cond_eval(c, cc))                                                        \
+			c->rip = i->imm;                                                     \
+	}
+JCC_FIXED(CC_O) JCC_FIXED(CC_NO) JCC_FIXED(CC_B) JCC_FIXED(CC_AE)
+JCC_FIXED(CC_E) JCC_FIXED(CC_NE) JCC_FIXED(CC_BE) JCC_FIXED(CC_A)
+JCC_FIXED(CC_S) JCC_FIXED(CC_NS) JCC_FIXED(CC_P) JCC_FIXED(CC_NP)
+JCC_FIXED(CC_L) JCC_FIXED(CC_GE) JCC_FIXED(CC_LE) JCC_FIXED(CC_G)
+
+insn_fn *jcc_specialize(insn_fn *fn, const struct insn *i)
+{
+	static insn_fn *const fixed[16] = {
+		op_jcc_CC_O, op_jcc_CC_NO, op_jcc_CC_B, op_jcc_CC_AE,
+		op_jcc_CC_E, op_jcc_CC_NE, op_jcc_CC_BE, op_jcc_CC_A,
+		op_jcc_CC_S, op_jcc_CC_NS, op_jcc_CC_P, op_jcc_CC_NP,
+		op_jcc_CC_L, op_jcc_CC_GE, op_jcc_CC_LE, op_jcc_CC_G,
+	};
+	return fn == op_jcc ? fixed[i->param & 15] : fn;
 }
 
 void op_jmp(struct cpu *c, const struct insn *i)

@@ -544,9 +544,9 @@ opcode:;
 		out->fn = insn_ud;
 		return DECODE_UD;
 	}
-	out->fn = row->handler;
 	out->row = (uint16_t)(row - opcode_rows);
 	out->param = row->param;
+	out->fn = jcc_specialize(mov_specialize(alu_specialize(row->handler, out), out), out);
 	return DECODE_OK;
 
 out_of_bytes:

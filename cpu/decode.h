@@ -33,6 +33,13 @@ enum decode_status {
 enum decode_status decode_insn(const uint8_t *bytes, size_t avail, uint64_t addr,
 			       enum cpu_mode mode, struct insn *out);
 
+/* Decode-time specialisation: a family replaces its row's generic handler by a variant with
+ * the decoded operand size, operand kinds, address form or condition as constants (the row, its
+ * name and its semantics stay those of opcodes.def). Each returns `fn` when it has none. */
+insn_fn *alu_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *mov_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *jcc_specialize(insn_fn *fn, const struct insn *i);
+
 /* Mnemonic of a decoded instruction (from its row); "(bad)" for #UD. */
 const char *insn_mnemonic(const struct insn *i);
 

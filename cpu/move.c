@@ -3,6 +3,7 @@
  *
  * Instructions that write memory and a register write the memory first, so a faulting store
  * leaves the registers and flags as they were. */
+#include "cpu/decode.h"
 #include "cpu/integer.h"
 
 /* 88 89: Eb,Gb / Ev,Gv */
@@ -15,6 +16,65 @@ void mov_rm_reg(struct cpu *c, const struct insn *i)
 void mov_reg_rm(struct cpu *c, const struct insn *i)
 {
 	reg_set(c, i, i->reg, i->osz, rm_read(c, i, i->osz));
+}
+
+/* 32- and 64-bit forms with the size and the address form as constants, chosen by the decoder
+ * (mov_specialize): register copies, and loads and stores whose address is base + disp or
+ * base + index * scale + disp with 64-bit addressing and no segment base. */
+static inline __attribute__((always_inline)) uint64_t ea_fixed(const struct cpu *c,
+							       const struct insn *i, bool indexed)
+{
+	uint64_t a = i->disp + c->r[i->base];
+	return indexed ? a + (c->r[i->index] << i->scale) : a;
+}
+
+#define MOV_FIXED(size)                                                                      \
+	static void mov_rr_##size(struct cpu *c, const struct insn *i)                       \
+	{                                                                                    \
+		reg_set(c, i, i->rm, size, reg_get(c, i, i->reg, size));                      \
+	}                                                                                    \
+	static void mov_rr_rev_##size(struct cpu *c, const struct insn *i)                   \
+	{                                                                                    \
+		reg_set(c, i, i->reg, size, reg_get(c, i, i->rm, size));                      \
+	}                                                                                    \
+	static void mov_st_bd_##size(struct cpu *c, const struct insn *i)                    \
+	{                                                                                    \
+		cpu_write(c, ea_fixed(c, i, false), size, reg_get(c, i, i->reg, size));       \
+	}                                                                                    \
+	static void mov_st_bid_##size(struct cpu *c, const struct insn *i)                   \
+	{                                                                                    \
+		cpu_write(c, ea_fixed(c, i, true), size, reg_get(c, i, i->reg, size));        \
+	}                                                                                    \
+	static void mov_ld_bd_##size(struct cpu *c, const struct insn *i)                    \
+	{                                                                                    \
+		reg_set(c, i, i->reg, size, cpu_read(c, ea_fixed(c, i, false), size));        \
+	}                                                                                    \
+	static void mov_ld_bid_##size(struct cpu *c, const struct insn *i)                   \
+	{                                                                                    \
+		reg_set(c, i, i->reg, size, cpu_read(c, ea_fixed(c, i, true), size));         \
+	}
+MOV_FIXED(4)
+MOV_FIXED(8)
+
+/* [form][size 4, 8]; forms: register, base + disp, base + index + disp */
+static insn_fn *const mov_store_fixed[3][2] = {
+	{ mov_rr_4, mov_rr_8 }, { mov_st_bd_4, mov_st_bd_8 }, { mov_st_bid_4, mov_st_bid_8 },
+};
+static insn_fn *const mov_load_fixed[3][2] = {
+	{ mov_rr_rev_4, mov_rr_rev_8 }, { mov_ld_bd_4, mov_ld_bd_8 }, { mov_ld_bid_4, mov_ld_bid_8 },
+};
+
+insn_fn *mov_specialize(insn_fn *fn, const struct insn *i)
+{
+	if ((fn != mov_rm_reg && fn != mov_reg_rm) || (i->osz != 4 && i->osz != 8))
+		return fn;
+	unsigned form = 0;
+	if (i->is_mem) {
+		if (i->asz != 8 || i->seg != SEG_NONE || i->base == REG_NONE)
+			return fn;
+		form = i->index == REG_NONE ? 1 : 2;
+	}
+	return (fn == mov_rm_reg ? mov_store_fixed : mov_load_fixed)[form][i->osz == 8];
 }
 
 /* C6 /0, C7 /0: Eb,Ib / Ev,Iz */

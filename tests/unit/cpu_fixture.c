@@ -1,5 +1,6 @@
 #include "cpu_fixture.h"
 
+#include <check.h>
 #include <stdlib.h>
 
 struct cpu_fixture *fx_new(enum cpu_mode mode)
@@ -41,4 +42,22 @@ enum trap_kind fx_run(struct cpu_fixture *fx, const void *code, size_t n)
 enum trap_kind fx_continue(struct cpu_fixture *fx, uint64_t budget)
 {
 	return cpu_run(&fx->cpu, budget);
+}
+
+size_t fx_hex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *s = hex; *s;) {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		char two[3] = {s[0], s[1], 0};
+		char *end;
+		ck_assert_msg(s[1] && n < cap, "bad hex in test: %s", hex);
+		out[n++] = (uint8_t)strtoul(two, &end, 16);
+		ck_assert_msg(end == two + 2, "bad hex in test: %s", hex);
+		s += 2;
+	}
+	return n;
 }

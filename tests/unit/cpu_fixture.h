@@ -33,4 +33,8 @@ enum trap_kind fx_run(struct cpu_fixture *fx, const void *code, size_t n);
 /* Run on from the current state. */
 enum trap_kind fx_continue(struct cpu_fixture *fx, uint64_t budget);
 
+/* Machine code written as hex ("d9e8 dec1": spaces may group the bytes by instruction) into
+ * `out`: the byte count. Bad hex or more than `cap` bytes fails the test. */
+size_t fx_hex(const char *hex, uint8_t *out, size_t cap);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_fixture.h"
 #include "cpu/decode.h"
 #include "cpu/opcode_defs.h"
 
@@ -17,17 +18,7 @@ static struct insn in;
 static enum decode_status dec_at(enum cpu_mode mode, uint64_t addr, const char *hex)
 {
 	uint8_t b[64];
-	size_t n = 0;
-	for (const char *s = hex; *s;) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		char two[3] = {s[0], s[1], 0};
-		ck_assert_msg(s[1] && n < sizeof b, "bad hex in test: %s", hex);
-		b[n++] = (uint8_t)strtoul(two, NULL, 16);
-		s += 2;
-	}
+	size_t n = fx_hex(hex, b, sizeof b);
 	return decode_insn(b, n, addr, mode, &in);
 }
 

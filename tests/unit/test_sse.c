@@ -936,18 +936,11 @@ static const struct diff_insn diff_insns[] = {
 	{ "cvtpd2pi", "660f2dc1", PL_F64, 0 }, { "cvttpd2pi", "660f2cc1", PL_F64, 0 },
 };
 
-static size_t parse_hex(const char *hex, uint8_t *out)
+static size_t parse_hex(const char *hex, uint8_t *out, size_t cap)
 {
-	size_t n = 0;
 	static const uint8_t prefix[] = {0x45, 0x31, 0xc0}; /* xor r8d, r8d */
 	memcpy(out, prefix, sizeof prefix);
-	n = sizeof prefix;
-	for (; hex[0] && hex[1]; hex += 2) {
-		unsigned v;
-		sscanf(hex, "%2x", &v);
-		out[n++] = (uint8_t)v;
-	}
-	return n;
+	return sizeof prefix + fx_hex(hex, out + sizeof prefix, cap - sizeof prefix);
 }
 
 static void dump(const char *what, const struct vstate *s, bool trapped)
@@ -973,7 +966,7 @@ START_TEST(differential_against_host)
 	for (size_t t = 0; t < sizeof diff_insns / sizeof diff_insns[0]; t++) {
 		const struct diff_insn *d = &diff_insns[t];
 		uint8_t code[32];
-		size_t n = parse_hex(d->hex, code);
+		size_t n = parse_hex(d->hex, code, sizeof code);
 		unsigned mismatches = 0;
 		for (unsigned it = 0; it < 1500; it++) {
 			struct vstate in = {0}, h, e;

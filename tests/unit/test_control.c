@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cpu_fixture.h"
+#include "run_suite.h"
 
 static struct cpu_fixture *fx;
 static struct cpu *c;
@@ -1322,77 +1323,28 @@ START_TEST(lar_lsl_known_selectors)
 }
 END_TEST
 
-static Suite *control_suite(void)
-{
-	Suite *s = suite_create("control");
-	TCase *t = tcase_create("core");
-	tcase_add_checked_fixture(t, setup64, teardown);
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, call_and_ret);
-	tcase_add_test(t, ret_imm16_releases_arguments);
-	tcase_add_test(t, indirect_call_and_jmp);
-	tcase_add_test(t, jcc_every_condition);
-	tcase_add_test(t, loop_forms);
-	tcase_add_test(t, enter_with_nesting_64);
-	tcase_add_test(t, enter_leave_level0);
-	tcase_add_test(t, enter_with_nesting_32);
-	tcase_add_test(t, pushad_popad_32);
-	tcase_add_test(t, push_pop_forms);
-	tcase_add_test(t, popf_user_writable_flags);
-	tcase_add_test(t, segment_register_moves);
-	tcase_add_test(t, compat_stack_and_segment_loads);
-	tcase_add_test(t, heavens_gate_call_far_and_retf);
-	tcase_add_test(t, heavens_gate_push_call_retf_and_jmp_far_m16_32);
-	tcase_add_test(t, heavens_gate_iretq_retf_and_retfq);
-	tcase_add_test(t, far_jump_to_data_selector_is_gp);
-	tcase_add_test(t, rep_movsb_across_pages);
-	tcase_add_test(t, rep_movs_overlap_matches_element_loop);
-	tcase_add_test(t, rep_stosd_backwards);
-	tcase_add_test(t, repe_cmpsb_stops_at_difference);
-	tcase_add_test(t, repne_scasb_strlen);
-	tcase_add_test(t, rep_scas_cmps_directions_and_fault);
-	tcase_add_test(t, lods_and_zero_count);
-	tcase_add_test(t, string_address_size);
-	tcase_add_test(t, string_segment_override_reads_fs);
-	tcase_add_test(t, rep_movsd_32bit_mode);
-	tcase_add_test(t, rep_movsb_faults_mid_copy_and_resumes);
-	tcase_add_test(t, rep_movsb_source_fault);
-	tcase_add_test(t, rep_stosq_fault_and_straddling_element);
-	tcase_add_test(t, long_rep_honours_stop_request);
-	tcase_add_test(t, trap_syscall);
-	tcase_add_test(t, syscall_is_ud_in_32bit_mode);
-	tcase_add_test(t, trap_int_vectors);
-	tcase_add_test(t, trap_int3_and_int1);
-	tcase_add_test(t, trap_single_step_after_popf_sets_tf);
-	tcase_add_test(t, trap_ud_reports_bytes);
-	tcase_add_test(t, trap_divide_error);
-	tcase_add_test(t, trap_gp_privileged);
-	tcase_add_test(t, missing_control_registers_are_ud);
-	tcase_add_test(t, trap_page_fault_read_write_execute);
-	tcase_add_test(t, trap_gp_misaligned_sse_operand);
-	tcase_add_test(t, trap_page_fault_execute);
-	tcase_add_test(t, trap_gp_noncanonical_branch);
-	tcase_add_test(t, trap_bound_32);
-	tcase_add_test(t, trap_into_32);
-	tcase_add_test(t, cpuid_leaves);
-	tcase_add_test(t, cpuid_syscall_bit_only_in_64bit_mode);
-	tcase_add_test(t, rdtsc_rdtscp_rdpid);
-	tcase_add_test(t, rdrand_is_deterministic);
-	tcase_add_test(t, xgetbv_xcr0);
-	tcase_add_test(t, xsave_xrstor);
-	tcase_add_test(t, flag_instructions);
-	tcase_add_test(t, descriptor_table_reads);
-	tcase_add_test(t, sgdt_32bit_stores_six_bytes);
-	tcase_add_test(t, lar_lsl_known_selectors);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(control_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	Suite *s = suite_create("control");
+	TCase *tc = ADD_TCASE(s, "core", setup64, teardown,
+			      call_and_ret, ret_imm16_releases_arguments, indirect_call_and_jmp, jcc_every_condition,
+			      loop_forms, enter_with_nesting_64, enter_leave_level0, enter_with_nesting_32,
+			      pushad_popad_32, push_pop_forms, popf_user_writable_flags, segment_register_moves,
+			      compat_stack_and_segment_loads, heavens_gate_call_far_and_retf,
+			      heavens_gate_push_call_retf_and_jmp_far_m16_32, heavens_gate_iretq_retf_and_retfq,
+			      far_jump_to_data_selector_is_gp, rep_movsb_across_pages,
+			      rep_movs_overlap_matches_element_loop, rep_stosd_backwards,
+			      repe_cmpsb_stops_at_difference, repne_scasb_strlen, rep_scas_cmps_directions_and_fault,
+			      lods_and_zero_count, string_address_size, string_segment_override_reads_fs,
+			      rep_movsd_32bit_mode, rep_movsb_faults_mid_copy_and_resumes, rep_movsb_source_fault,
+			      rep_stosq_fault_and_straddling_element, long_rep_honours_stop_request, trap_syscall,
+			      syscall_is_ud_in_32bit_mode, trap_int_vectors, trap_int3_and_int1,
+			      trap_single_step_after_popf_sets_tf, trap_ud_reports_bytes, trap_divide_error,
+			      trap_gp_privileged, missing_control_registers_are_ud, trap_page_fault_read_write_execute,
+			      trap_gp_misaligned_sse_operand, trap_page_fault_execute, trap_gp_noncanonical_branch,
+			      trap_bound_32, trap_into_32, cpuid_leaves, cpuid_syscall_bit_only_in_64bit_mode,
+			      rdtsc_rdtscp_rdpid, rdrand_is_deterministic, xgetbv_xcr0, xsave_xrstor, flag_instructions,
+			      descriptor_table_reads, sgdt_32bit_stores_six_bytes, lar_lsl_known_selectors);
+	tcase_set_timeout(tc, 60);
+	return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu_fixture.h"
+#include "run_suite.h"
 
 static struct cpu_fixture *fx;
 
@@ -153,21 +154,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("cpu core");
-	TCase *tc = tcase_create("run loop and block cache");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, smc_patches_next_instruction_in_same_block);
-	tcase_add_test(tc, kernel_write_to_cached_code_is_seen);
-	tcase_add_test(tc, reprotecting_code_invalidates_and_faults);
-	tcase_add_test(tc, budget_is_exact);
-	tcase_add_test(tc, chained_loop_needs_few_lookups);
-	tcase_add_test(tc, single_step_with_tf);
-	tcase_add_test(tc, stop_request_returns_before_running);
-	tcase_add_test(tc, instruction_straddling_into_unmapped_page);
-	tcase_add_test(tc, data_fault_is_precise);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "run loop and block cache", setup, teardown,
+		  smc_patches_next_instruction_in_same_block, kernel_write_to_cached_code_is_seen,
+		  reprotecting_code_invalidates_and_faults, budget_is_exact, chained_loop_needs_few_lookups,
+		  single_step_with_tf, stop_request_returns_before_running,
+		  instruction_straddling_into_unmapped_page, data_fault_is_precise);
+	return run_suite(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu_fixture.h"
+#include "run_suite.h"
 #include "cpu/decode.h"
 #include "cpu/opcode_defs.h"
 
@@ -462,28 +463,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("decode");
-	TCase *tc = tcase_create("decode");
-	tcase_add_test(tc, prefixes_any_order_and_repeated);
-	tcase_add_test(tc, last_rep_prefix_selects_mandatory_form);
-	tcase_add_test(tc, segment_overrides);
-	tcase_add_test(tc, rex_extends_registers);
-	tcase_add_test(tc, immediates);
-	tcase_add_test(tc, sib_forms);
-	tcase_add_test(tc, rip_relative);
-	tcase_add_test(tc, addressing_16bit);
-	tcase_add_test(tc, moffs);
-	tcase_add_test(tc, branch_targets);
-	tcase_add_test(tc, compat_mode_forms);
-	tcase_add_test(tc, fifteen_byte_limit);
-	tcase_add_test(tc, lock_validity);
-	tcase_add_test(tc, vex_evex_xop_sizing);
-	tcase_add_test(tc, vex_rows);
-	tcase_add_test(tc, truncation);
-	tcase_add_test(tc, unknown_opcode_is_ud);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	ADD_TCASE(s, "decode", NULL, NULL,
+		  prefixes_any_order_and_repeated, last_rep_prefix_selects_mandatory_form,
+		  segment_overrides, rex_extends_registers, immediates, sib_forms, rip_relative,
+		  addressing_16bit, moffs, branch_targets, compat_mode_forms, fifteen_byte_limit,
+		  lock_validity, vex_evex_xop_sizing, vex_rows, truncation, unknown_opcode_is_ud);
+	return run_suite(s);
 }

@@ -29,6 +29,7 @@
 #include "cpu/decode.h"
 #include "cpu/opcode_defs.h"
 #include "loader/pe.h"
+#include "run_suite.h"
 
 enum arch { A64, A32, ARCH_COUNT };
 static const char *const arch_name[ARCH_COUNT] = {"x86-64", "i386"};
@@ -167,8 +168,8 @@ static int judge(enum arch a, uint64_t va, const uint8_t *code, size_t avail,
 {
 	*st = decode_insn(code, avail, va, a == A64 ? CPU_MODE_64 : CPU_MODE_32, in);
 	bool sized = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX ||
-		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
-		     zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP;
+		         zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
+		         zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP;
 	if (*st == DECODE_TRUNCATED)
 		return BAD_LEN;
 	if (*st == DECODE_UD)
@@ -206,8 +207,8 @@ static void bad_counts(char *buf, size_t size, const uint64_t bad[BAD_KIND_COUNT
 }
 
 static void describe(char *ex, size_t size, const char *where, const uint8_t *code, unsigned n,
-		     const ZydisDecodedInstruction *zi, const struct insn *in,
-		     enum decode_status st)
+		         const ZydisDecodedInstruction *zi, const struct insn *in,
+		         enum decode_status st)
 {
 	char bytes[64];
 	hex_bytes(bytes, sizeof bytes, code, n);
@@ -355,7 +356,7 @@ static void push_relocated_code(struct worklist *w, const char *file, const uint
  * follows direct branches and calls; stops at returns, indirect jumps, int3/ud2/hlt, bytes
  * Zydis rejects and instructions already compared (`seen`). Jump tables are not followed. */
 static void descend(enum arch a, const char *file, const uint8_t *image, const uint8_t *data,
-		    const struct pe_image *pe, uint8_t *seen)
+		        const struct pe_image *pe, uint8_t *seen)
 {
 	struct worklist w = {0};
 	if (pe->entry_rva)
@@ -465,7 +466,7 @@ static int scan_dir(const char *dir, const char *filter)
 		struct stat st;
 		fmt(path, sizeof path, "%s/%s", dir, names[k]->d_name);
 		if (names[k]->d_name[0] != '.' && !stat(path, &st) && S_ISREG(st.st_mode) &&
-		    (!filter || strstr(names[k]->d_name, filter)))
+		        (!filter || strstr(names[k]->d_name, filter)))
 			scan_file(dir, names[k]->d_name);
 		free(names[k]);
 	}
@@ -585,16 +586,16 @@ START_TEST(system_image_agrees_with_zydis)
 
 	ck_assert_msg(!o.err[0], "unreadable image: %s", o.err);
 	ck_assert_msg(o.files[A64] && o.files[A32],
-		      "no x86-64 or no i386 images under %s (filter %s)", root,
-		      filter ? filter : "none");
+		          "no x86-64 or no i386 images under %s (filter %s)", root,
+		          filter ? filter : "none");
 	for (int a = 0; a < ARCH_COUNT; a++)
 		for (int k = 0; k < BAD_KIND_COUNT; k++)
 			ck_assert_msg(!o.bad[a][k], "%llu %s %s disagreements with Zydis",
 				      (unsigned long long)o.bad[a][k], arch_name[a], bad_name[k]);
 	ck_assert_msg(!unimpl64_mn, "%zu mnemonics of the x86-64 images have no ntemu row "
-		      "(see build/zydis-unimplemented.txt)", unimpl64_mn);
+		          "(see build/zydis-unimplemented.txt)", unimpl64_mn);
 	ck_assert_msg(!unimpl32_shared, "%zu mnemonics that occur in the x86-64 images have i386 "
-		      "forms without an ntemu row", unimpl32_shared);
+		          "forms without an ntemu row", unimpl32_shared);
 }
 END_TEST
 
@@ -697,7 +698,7 @@ START_TEST(random_encodings_agree_with_zydis)
 		print_table(out, title, o.bad_t[a], NMN, zydis_name, false);
 	}
 	print_table(out, "random encodings Zydis rejects that ntemu runs, by ntemu row", accepted,
-		    opcode_row_count, row_name, false);
+		        opcode_row_count, row_name, false);
 	if (report)
 		fclose(report);
 	fflush(stdout);
@@ -706,21 +707,15 @@ START_TEST(random_encodings_agree_with_zydis)
 		ck_assert_msg(!bad[k], "%llu %s disagreements on random encodings",
 			      (unsigned long long)bad[k], bad_name[k]);
 	ck_assert_msg(!accepted_invalid, "%llu random encodings Zydis rejects run in ntemu",
-		      (unsigned long long)accepted_invalid);
+		          (unsigned long long)accepted_invalid);
 }
 END_TEST
 
 int main(void)
 {
 	Suite *s = suite_create("decode_zydis");
-	TCase *tc = tcase_create("oracle");
+	TCase *tc = ADD_TCASE(s, "oracle", NULL, NULL,
+			      system_image_agrees_with_zydis, random_encodings_agree_with_zydis);
 	tcase_set_timeout(tc, 900);
-	tcase_add_test(tc, system_image_agrees_with_zydis);
-	tcase_add_test(tc, random_encodings_agree_with_zydis);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu/float80.h"
+#include "run_suite.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HAVE_HOST_X87 1
@@ -657,17 +658,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("float80");
-	TCase *tc = tcase_create("float80");
+	TCase *tc = ADD_TCASE(s, "float80", NULL, NULL,
+			      add_basic, precision_control, specials, underflow_overflow, integers,
+			      ieee_conversions, bcd, compare_and_misc, transcendental_known);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, add_basic);
-	tcase_add_test(tc, precision_control);
-	tcase_add_test(tc, specials);
-	tcase_add_test(tc, underflow_overflow);
-	tcase_add_test(tc, integers);
-	tcase_add_test(tc, ieee_conversions);
-	tcase_add_test(tc, bcd);
-	tcase_add_test(tc, compare_and_misc);
-	tcase_add_test(tc, transcendental_known);
 #ifdef HAVE_HOST_X87
 	tcase_add_test(tc, host_add_sub_mul_div_sqrt);
 	tcase_add_test(tc, host_rndint_scale);
@@ -675,10 +669,5 @@ int main(void)
 	tcase_add_test(tc, host_conversions);
 	tcase_add_test(tc, host_transcendentals);
 #endif
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return run_suite(s);
 }

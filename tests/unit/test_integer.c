@@ -10,6 +10,7 @@
 
 #include "cpu/insn.h"
 #include "cpu_fixture.h"
+#include "run_suite.h"
 
 static struct cpu_fixture *fx;
 
@@ -1004,45 +1005,14 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("integer");
-	TCase *tc = tcase_create("64-bit");
-	tcase_add_checked_fixture(tc, setup64, teardown);
+	TCase *tc = ADD_TCASE(s, "64-bit", setup64, teardown,
+			      alu_8bit_exhaustive, alu_wide_sampled, unary_8bit_exhaustive, shift_8bit_exhaustive,
+			      shift_wide_sampled, shift_count_zero, shld_shrd, mul_imul, div_idiv, divide_errors,
+			      bt_memory_offsets, bit_scans, bmi, crc32c, cmov_setcc, moves, lea_sizes, exchanges,
+			      cmpxchg8b_16b, misc_moves, lock_prefix, rmw_faults_are_precise, page_crossing_operands,
+			      long_mode_invalid);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, alu_8bit_exhaustive);
-	tcase_add_test(tc, alu_wide_sampled);
-	tcase_add_test(tc, unary_8bit_exhaustive);
-	tcase_add_test(tc, shift_8bit_exhaustive);
-	tcase_add_test(tc, shift_wide_sampled);
-	tcase_add_test(tc, shift_count_zero);
-	tcase_add_test(tc, shld_shrd);
-	tcase_add_test(tc, mul_imul);
-	tcase_add_test(tc, div_idiv);
-	tcase_add_test(tc, divide_errors);
-	tcase_add_test(tc, bt_memory_offsets);
-	tcase_add_test(tc, bit_scans);
-	tcase_add_test(tc, bmi);
-	tcase_add_test(tc, crc32c);
-	tcase_add_test(tc, cmov_setcc);
-	tcase_add_test(tc, moves);
-	tcase_add_test(tc, lea_sizes);
-	tcase_add_test(tc, exchanges);
-	tcase_add_test(tc, cmpxchg8b_16b);
-	tcase_add_test(tc, misc_moves);
-	tcase_add_test(tc, lock_prefix);
-	tcase_add_test(tc, rmw_faults_are_precise);
-	tcase_add_test(tc, page_crossing_operands);
-	tcase_add_test(tc, long_mode_invalid);
-	suite_add_tcase(s, tc);
-	TCase *tc32 = tcase_create("32-bit");
-	tcase_add_checked_fixture(tc32, setup32, teardown);
-	tcase_add_test(tc32, compat_inc_dec);
-	tcase_add_test(tc32, compat_bcd);
-	tcase_add_test(tc32, compat_arpl);
-	tcase_add_test(tc32, compat_addressing);
-	tcase_add_test(tc32, compat_salc);
-	suite_add_tcase(s, tc32);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "32-bit", setup32, teardown,
+		  compat_inc_dec, compat_bcd, compat_arpl, compat_addressing, compat_salc);
+	return run_suite(s);
 }

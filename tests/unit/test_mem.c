@@ -5,6 +5,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/mem.h"
+#include "run_suite.h"
 
 static struct guest_mem *m;
 
@@ -178,20 +179,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("mem");
-	TCase *tc = tcase_create("guest memory");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, map_read_write_roundtrip);
-	tcase_add_test(tc, unmapped_fault_names_first_bad_byte);
-	tcase_add_test(tc, failed_write_changes_nothing);
-	tcase_add_test(tc, guard_and_execute_permissions);
-	tcase_add_test(tc, tlb_follows_protection_and_unmap);
-	tcase_add_test(tc, shared_host_memory_aliases);
-	tcase_add_test(tc, code_pages_report_changes_once);
-	tcase_add_test(tc, bad_ranges_rejected);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	ADD_TCASE(s, "guest memory", setup, teardown,
+		  map_read_write_roundtrip, unmapped_fault_names_first_bad_byte,
+		  failed_write_changes_nothing, guard_and_execute_permissions,
+		  tlb_follows_protection_and_unmap, shared_host_memory_aliases,
+		  code_pages_report_changes_once, bad_ranges_rejected);
+	return run_suite(s);
 }

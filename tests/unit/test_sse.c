@@ -12,6 +12,7 @@
 #include <ucontext.h>
 
 #include "cpu_fixture.h"
+#include "run_suite.h"
 
 static struct cpu_fixture *fx;
 
@@ -1006,34 +1007,18 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sse");
-	TCase *tc = tcase_create("sse");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc = ADD_TCASE(s, "sse", setup, teardown,
+			      movaps_misaligned_faults_movups_does_not, packed_memory_operand_alignment,
+			      scalar_moves_merge_or_clear, addps_and_nan_propagation,
+			      unmasked_divide_by_zero_traps_with_destination_unchanged, daz_and_ftz,
+			      conversions_round_and_saturate_to_indefinite, comisd_flags, roundsd_modes,
+			      packed_integer_basics, pcmpistri_known_results, mmx_aliases_x87_and_emms_empties,
+			      mmx_shift_and_pshufw, mmx_delivers_pending_x87_exception,
+			      ldmxcsr_stmxcsr_and_reserved_bits, fxsave_fxrstor_round_trip,
+			      fxsave_compat_mode_saves_eight_xmm, compat_mode_forms);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, movaps_misaligned_faults_movups_does_not);
-	tcase_add_test(tc, packed_memory_operand_alignment);
-	tcase_add_test(tc, scalar_moves_merge_or_clear);
-	tcase_add_test(tc, addps_and_nan_propagation);
-	tcase_add_test(tc, unmasked_divide_by_zero_traps_with_destination_unchanged);
-	tcase_add_test(tc, daz_and_ftz);
-	tcase_add_test(tc, conversions_round_and_saturate_to_indefinite);
-	tcase_add_test(tc, comisd_flags);
-	tcase_add_test(tc, roundsd_modes);
-	tcase_add_test(tc, packed_integer_basics);
-	tcase_add_test(tc, pcmpistri_known_results);
-	tcase_add_test(tc, mmx_aliases_x87_and_emms_empties);
-	tcase_add_test(tc, mmx_shift_and_pshufw);
-	tcase_add_test(tc, mmx_delivers_pending_x87_exception);
-	tcase_add_test(tc, ldmxcsr_stmxcsr_and_reserved_bits);
-	tcase_add_test(tc, fxsave_fxrstor_round_trip);
-	tcase_add_test(tc, fxsave_compat_mode_saves_eight_xmm);
-	tcase_add_test(tc, compat_mode_forms);
 #if defined(__x86_64__)
 	tcase_add_test(tc, differential_against_host);
 #endif
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -11,6 +11,7 @@
 
 #include "cpu_fixture.h"
 #include "cpu/float80.h"
+#include "run_suite.h"
 
 static struct cpu_fixture *fx;
 
@@ -900,9 +901,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("x87");
-	TCase *tc = tcase_create("x87");
+	TCase *tc = ADD_TCASE(s, "x87", setup, teardown,
+			      unmasked_exception_traps_at_next_waiting_insn, fwait_delivers_pending_exception,
+			      faulting_store_is_precise, environment_layouts_32bit, fnsave_frstor_16bit,
+			      trig_instructions);
 	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
 #ifdef __x86_64__
 	tcase_add_loop_test(tc, sequences_match_host_x87, 0, (int)(sizeof seqs / sizeof seqs[0]));
 	tcase_add_test(tc, random_sequences_match_host_x87);
@@ -910,16 +913,5 @@ int main(void)
 	tcase_add_test(tc, random_transcendental_sequences_match_host_x87);
 	tcase_add_test(tc, random_transcendental_sequences_with_unmasked_exceptions_match_host_x87);
 #endif
-	tcase_add_test(tc, unmasked_exception_traps_at_next_waiting_insn);
-	tcase_add_test(tc, fwait_delivers_pending_exception);
-	tcase_add_test(tc, faulting_store_is_precise);
-	tcase_add_test(tc, environment_layouts_32bit);
-	tcase_add_test(tc, fnsave_frstor_16bit);
-	tcase_add_test(tc, trig_instructions);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
+	return run_suite(s);
 }

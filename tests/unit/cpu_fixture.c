@@ -61,3 +61,11 @@ size_t fx_hex(const char *hex, uint8_t *out, size_t cap)
 	}
 	return n;
 }
+
+uint64_t fx_xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}

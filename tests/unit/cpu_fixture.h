@@ -37,4 +37,8 @@ enum trap_kind fx_continue(struct cpu_fixture *fx, uint64_t budget);
  * `out`: the byte count. Bad hex or more than `cap` bytes fails the test. */
 size_t fx_hex(const char *hex, uint8_t *out, size_t cap);
 
+/* The next number of the xorshift64 sequence in `*state`: random tests stay reproducible, each
+ * from its own seed. */
+uint64_t fx_xorshift(uint64_t *state);
+
 #endif

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cpu_fixture.h"
 #include "cpu/decode.h"
 #include "cpu/opcode_defs.h"
 #include "loader/pe.h"
@@ -602,22 +603,14 @@ END_TEST
 /* Random encodings reach forms the system image does not contain (prefix mixes, REX placement,
  * rare group members, VEX/EVEX/XOP): wherever Zydis decodes, ntemu must agree as above, and it
  * must not run what Zydis rejects as invalid. Deterministic: a fixed xorshift sequence. */
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void random_encoding(uint8_t b[15], enum arch a, uint64_t *rng)
 {
 	static const uint8_t legacy[] = {0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x3e, 0x26, 0x36,
 					 0x64, 0x65};
 	unsigned p = 0;
 	for (unsigned k = 0; k < 15; k++)
-		b[k] = (uint8_t)xorshift(rng);
-	uint64_t r = xorshift(rng);
+		b[k] = (uint8_t)fx_xorshift(rng);
+	uint64_t r = fx_xorshift(rng);
 	for (unsigned n = r & 3; n; n--)
 		b[p++] = legacy[(r >> (8 * n)) % sizeof legacy];
 	if (a == A64 && (r >> 40) & 1)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu_fixture.h"
 #include "cpu/float80.h"
 #include "run_suite.h"
 
@@ -364,10 +365,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t next64(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return fx_xorshift(&rng);
 }
 
 /* Operands with interesting exponents and bit patterns: near each other (cancellation,

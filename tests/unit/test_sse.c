@@ -665,10 +665,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return fx_xorshift(&rng);
 }
 
 enum pool { PL_F32, PL_F64, PL_INT, PL_STR };

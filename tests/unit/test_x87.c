@@ -411,10 +411,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return fx_xorshift(&rng);
 }
 
 /* Input area 0x000-0x0ff: random values; output area 0x100-0x1ff. */

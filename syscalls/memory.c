@@ -91,18 +91,6 @@ ntstatus_t nt_allocate_virtual_memory_ex(struct nt_call *c, handle_t process, gp
 	return allocate(c, process, base, 0, size, type, protect);
 }
 
-ntstatus_t nt_free_virtual_memory(struct nt_call *c, handle_t process, gptr_t base_ptr,
-				  gptr_t size_ptr, uint32_t type)
-{
-	struct kprocess *p = c->proc;
-	uint64_t base, size;
-	ntstatus_t st = operation_range(p, process, base_ptr, size_ptr, &base, &size);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = vm_free(p, &base, &size, type);
-	return write_base_size(p, st, base_ptr, size_ptr, base, size);
-}
-
 ntstatus_t nt_protect_virtual_memory(struct nt_call *c, handle_t process, gptr_t base_ptr,
 				     gptr_t size_ptr, uint32_t new_protect, gptr_t old_ptr)
 {
@@ -399,33 +387,47 @@ ntstatus_t nt_flush_instruction_cache(struct nt_call *c, handle_t process, gptr_
 /* NtLockVirtualMemory's lock types. */
 enum { MAP_PROCESS = 1, MAP_SYSTEM = 2 };
 
-static ntstatus_t lock_memory(struct nt_call *c, handle_t process, gptr_t base_ptr, gptr_t size_ptr,
-			      uint32_t type, bool lock)
+enum range_op { RANGE_FREE, RANGE_LOCK, RANGE_UNLOCK };
+
+/* NtFreeVirtualMemory, NtLockVirtualMemory and NtUnlockVirtualMemory: the same arguments, an
+ * operation on an existing range (`type` says how), the range it covered written back. */
+static ntstatus_t range_op(struct nt_call *c, handle_t process, gptr_t base_ptr, gptr_t size_ptr,
+			   uint32_t type, enum range_op op)
 {
 	struct kprocess *p = c->proc;
 	uint64_t base, size;
 	ntstatus_t st = operation_range(p, process, base_ptr, size_ptr, &base, &size);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (!(type & (MAP_PROCESS | MAP_SYSTEM)) || (type & ~(uint32_t)(MAP_PROCESS | MAP_SYSTEM)))
-		return STATUS_INVALID_PARAMETER;
-	/* Locking into physical memory for the system needs SeLockMemoryPrivilege. */
-	if (type & MAP_SYSTEM)
-		return STATUS_PRIVILEGE_NOT_HELD;
-	st = vm_lock(p, &base, &size, lock);
+	if (op == RANGE_FREE) {
+		st = vm_free(p, &base, &size, type);
+	} else {
+		if (!(type & (MAP_PROCESS | MAP_SYSTEM)) || (type & ~(uint32_t)(MAP_PROCESS | MAP_SYSTEM)))
+			return STATUS_INVALID_PARAMETER;
+		/* Locking into physical memory for the system needs SeLockMemoryPrivilege. */
+		if (type & MAP_SYSTEM)
+			return STATUS_PRIVILEGE_NOT_HELD;
+		st = vm_lock(p, &base, &size, op == RANGE_LOCK);
+	}
 	return write_base_size(p, st, base_ptr, size_ptr, base, size);
+}
+
+ntstatus_t nt_free_virtual_memory(struct nt_call *c, handle_t process, gptr_t base, gptr_t size,
+				  uint32_t type)
+{
+	return range_op(c, process, base, size, type, RANGE_FREE);
 }
 
 ntstatus_t nt_lock_virtual_memory(struct nt_call *c, handle_t process, gptr_t base, gptr_t size,
 				  uint32_t type)
 {
-	return lock_memory(c, process, base, size, type, true);
+	return range_op(c, process, base, size, type, RANGE_LOCK);
 }
 
 ntstatus_t nt_unlock_virtual_memory(struct nt_call *c, handle_t process, gptr_t base, gptr_t size,
 				    uint32_t type)
 {
-	return lock_memory(c, process, base, size, type, false);
+	return range_op(c, process, base, size, type, RANGE_UNLOCK);
 }
 
 ntstatus_t nt_flush_virtual_memory(struct nt_call *c, handle_t process, gptr_t base_ptr,

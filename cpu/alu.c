@@ -111,14 +111,20 @@ static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const s
 
 /* Memory destination: the result is written before the flags are recorded, so a faulting
  * write changes nothing. */
-static void alu_mem(struct cpu *c, const struct insn *i, uint64_t b)
+static inline __attribute__((always_inline)) void alu_mem_op(struct cpu *c, const struct insn *i,
+							     unsigned op, unsigned size, uint64_t b)
 {
-	unsigned op = i->param, size = i->osz, cin = alu_cin(c, op);
+	unsigned cin = alu_cin(c, op);
 	uint64_t addr = insn_ea(c, i), a = cpu_read(c, addr, size);
 	uint64_t r = alu_result(op, a, b, cin);
 	if (alu_writes(op))
 		cpu_write(c, addr, size, r);
 	alu_flags(c, op, size, r, a, b, cin);
+}
+
+static void alu_mem(struct cpu *c, const struct insn *i, uint64_t b)
+{
+	alu_mem_op(c, i, i->param, i->osz, b);
 }
 
 /* 00 08 10 18 20 28 30 38 (and 01...), 84 85: Eb,Gb / Ev,Gv */
@@ -152,9 +158,10 @@ void alu_acc_imm(struct cpu *c, const struct insn *i)
 	alu_reg(c, i, R_AX, i->imm);
 }
 
-/* Register forms with the operation and the operand size as constants, chosen by the decoder
- * (alu_specialize): no dispatch on the operation, no size switch. 32- and 64-bit forms of the
- * operations without a carry-in. */
+/* Forms with the operation and the operand size as constants, chosen by the decoder
+ * (alu_specialize): no dispatch on the operation, no size switch. 8-, 32- and 64-bit forms of
+ * the operations without a carry-in; `rr` is Ev,Gv, `rr_rev` Gv,Ev, `ri` Ev,imm with a register
+ * destination, `mr`, `mi` and `rm` the same with a memory operand. */
 #define ALU_FIXED(op, size)                                                                  \
 	static void alu_rr_##op##_##size(struct cpu *c, const struct insn *i)                \
 	{                                                                                    \
@@ -167,8 +174,20 @@ void alu_acc_imm(struct cpu *c, const struct insn *i)
 	static void alu_rr_rev_##op##_##size(struct cpu *c, const struct insn *i)            \
 	{                                                                                    \
 		alu_reg_op(c, i, op, size, i->reg, reg_get(c, i, i->rm, size));              \
+	}                                                                                    \
+	static void alu_mr_##op##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		alu_mem_op(c, i, op, size, reg_get(c, i, i->reg, size));                      \
+	}                                                                                    \
+	static void alu_mi_##op##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		alu_mem_op(c, i, op, size, i->imm);                                          \
+	}                                                                                    \
+	static void alu_rm_##op##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		alu_reg_op(c, i, op, size, i->reg, cpu_read(c, insn_ea(c, i), size));        \
 	}
-#define ALU_FIXED_OP(op) ALU_FIXED(op, 4) ALU_FIXED(op, 8)
+#define ALU_FIXED_OP(op) ALU_FIXED(op, 1) ALU_FIXED(op, 4) ALU_FIXED(op, 8)
 ALU_FIXED_OP(ALU_ADD)
 ALU_FIXED_OP(ALU_OR)
 ALU_FIXED_OP(ALU_AND)
@@ -177,9 +196,10 @@ ALU_FIXED_OP(ALU_XOR)
 ALU_FIXED_OP(ALU_CMP)
 ALU_FIXED_OP(ALU_TEST)
 
-#define ALU_ROW(form, op) [op] = { alu_##form##_##op##_4, alu_##form##_##op##_8 }
+/* [operation][operand size 1, 4, 8] */
+#define ALU_ROW(form, op) [op] = { alu_##form##_##op##_1, alu_##form##_##op##_4, alu_##form##_##op##_8 }
 #define ALU_TABLE(form)                                                                      \
-	static insn_fn *const alu_##form[ALU_TEST + 1][2] = {                                \
+	static insn_fn *const alu_##form[ALU_TEST + 1][3] = {                                \
 		ALU_ROW(form, ALU_ADD), ALU_ROW(form, ALU_OR), ALU_ROW(form, ALU_AND),         \
 		ALU_ROW(form, ALU_SUB), ALU_ROW(form, ALU_XOR), ALU_ROW(form, ALU_CMP),        \
 		ALU_ROW(form, ALU_TEST),                                                     \
@@ -187,21 +207,24 @@ ALU_FIXED_OP(ALU_TEST)
 ALU_TABLE(rr)
 ALU_TABLE(ri)
 ALU_TABLE(rr_rev)
+ALU_TABLE(mr)
+ALU_TABLE(mi)
+ALU_TABLE(rm)
 
 insn_fn *alu_specialize(insn_fn *fn, const struct insn *i)
 {
-	if (i->is_mem || (i->osz != 4 && i->osz != 8) || i->param > ALU_TEST)
+	if (i->osz == 2 || i->osz > 8 || i->param > ALU_TEST)
 		return fn;
-	insn_fn *const (*table)[2];
+	insn_fn *const (*table)[3];
 	if (fn == alu_rm_reg)
-		table = alu_rr;
+		table = i->is_mem ? alu_mr : alu_rr;
 	else if (fn == alu_rm_imm)
-		table = alu_ri;
+		table = i->is_mem ? alu_mi : alu_ri;
 	else if (fn == alu_reg_rm)
-		table = alu_rr_rev;
+		table = i->is_mem ? alu_rm : alu_rr_rev;
 	else
 		return fn;
-	insn_fn *s = table[i->param][i->osz == 8];
+	insn_fn *s = table[i->param][i->osz == 1 ? 0 : i->osz == 4 ? 1 : 2];
 	return s ? s : fn;
 }
 

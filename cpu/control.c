@@ -26,17 +26,6 @@ JCC_FIXED(CC_E) JCC_FIXED(CC_NE) JCC_FIXED(CC_BE) JCC_FIXED(CC_A)
 JCC_FIXED(CC_S) JCC_FIXED(CC_NS) JCC_FIXED(CC_P) JCC_FIXED(CC_NP)
 JCC_FIXED(CC_L) JCC_FIXED(CC_GE) JCC_FIXED(CC_LE) JCC_FIXED(CC_G)
 
-insn_fn *jcc_specialize(insn_fn *fn, const struct insn *i)
-{
-	static insn_fn *const fixed[16] = {
-		op_jcc_CC_O, op_jcc_CC_NO, op_jcc_CC_B, op_jcc_CC_AE,
-		op_jcc_CC_E, op_jcc_CC_NE, op_jcc_CC_BE, op_jcc_CC_A,
-		op_jcc_CC_S, op_jcc_CC_NS, op_jcc_CC_P, op_jcc_CC_NP,
-		op_jcc_CC_L, op_jcc_CC_GE, op_jcc_CC_LE, op_jcc_CC_G,
-	};
-	return fn == op_jcc ? fixed[i->param & 15] : fn;
-}
-
 void op_jmp(struct cpu *c, const struct insn *i)
 {
 	c->rip = i->imm;
@@ -221,4 +210,36 @@ void op_iret(struct cpu *c, const struct insn *i)
 		sp_set(c, new_sp);
 	}
 	far_commit(c, cs, off);
+}
+
+/* 64-bit near call and ret (no immediate): an operand size of 8 exists only in 64-bit mode. */
+static void op_call64(struct cpu *c, const struct insn *i)
+{
+	uint64_t sp = c->r[R_SP] - 8;
+	cpu_write(c, sp, 8, i->next);
+	c->r[R_SP] = sp;
+	c->rip = i->imm;
+}
+
+static void op_ret64(struct cpu *c, const struct insn *i)
+{
+	uint64_t sp = c->r[R_SP], target = cpu_read(c, sp, 8);
+	check_branch_target(c, target);
+	c->r[R_SP] = sp + 8;
+	c->rip = target;
+}
+
+insn_fn *control_specialize(insn_fn *fn, const struct insn *i)
+{
+	if (fn == op_call && i->osz == 8)
+		return op_call64;
+	if (fn == op_ret && i->osz == 8 && i->imm == 0)
+		return op_ret64;
+	static insn_fn *const fixed[16] = {
+		op_jcc_CC_O, op_jcc_CC_NO, op_jcc_CC_B, op_jcc_CC_AE,
+		op_jcc_CC_E, op_jcc_CC_NE, op_jcc_CC_BE, op_jcc_CC_A,
+		op_jcc_CC_S, op_jcc_CC_NS, op_jcc_CC_P, op_jcc_CC_NP,
+		op_jcc_CC_L, op_jcc_CC_GE, op_jcc_CC_LE, op_jcc_CC_G,
+	};
+	return fn == op_jcc ? fixed[i->param & 15] : fn;
 }

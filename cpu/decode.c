@@ -546,7 +546,11 @@ opcode:;
 	}
 	out->row = (uint16_t)(row - opcode_rows);
 	out->param = row->param;
-	out->fn = jcc_specialize(mov_specialize(alu_specialize(row->handler, out), out), out);
+	insn_fn *fn = row->handler;
+	fn = alu_specialize(fn, out);
+	fn = mov_specialize(fn, out);
+	fn = stack_specialize(fn, out);
+	out->fn = control_specialize(fn, out);
 	return DECODE_OK;
 
 out_of_bytes:

@@ -38,7 +38,8 @@ enum decode_status decode_insn(const uint8_t *bytes, size_t avail, uint64_t addr
  * name and its semantics stay those of opcodes.def). Each returns `fn` when it has none. */
 insn_fn *alu_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *mov_specialize(insn_fn *fn, const struct insn *i);
-insn_fn *jcc_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *control_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *stack_specialize(insn_fn *fn, const struct insn *i);
 
 /* Mnemonic of a decoded instruction (from its row); "(bad)" for #UD. */
 const char *insn_mnemonic(const struct insn *i);

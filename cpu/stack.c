@@ -6,6 +6,7 @@
  * stack slots build them in a buffer and store it with one checked access, so a page fault
  * leaves memory and RSP unchanged. */
 #include "cpu/control.h"
+#include "cpu/decode.h"
 
 bool seg_selector_ok(const struct cpu *c, enum seg seg, uint16_t sel)
 {
@@ -35,6 +36,33 @@ void op_pop_r(struct cpu *c, const struct insn *i)
 {
 	uint64_t v = pop(c, i->osz);
 	reg_set(c, i, i->reg, i->osz, v);
+}
+
+/* 64-bit push/pop of a register, chosen by the decoder (stack_specialize): an operand size of 8
+ * exists only in 64-bit mode, where the stack pointer is used whole. */
+static void op_push_r64(struct cpu *c, const struct insn *i)
+{
+	uint64_t sp = c->r[R_SP] - 8;
+	cpu_write(c, sp, 8, c->r[i->reg]);
+	c->r[R_SP] = sp;
+}
+
+static void op_pop_r64(struct cpu *c, const struct insn *i)
+{
+	uint64_t sp = c->r[R_SP], v = cpu_read(c, sp, 8);
+	c->r[R_SP] = sp + 8;
+	c->r[i->reg] = v;
+}
+
+insn_fn *stack_specialize(insn_fn *fn, const struct insn *i)
+{
+	if (i->osz != 8)
+		return fn;
+	if (fn == op_push_r)
+		return op_push_r64;
+	if (fn == op_pop_r)
+		return op_pop_r64;
+	return fn;
 }
 
 void op_push_imm(struct cpu *c, const struct insn *i)

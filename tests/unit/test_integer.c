@@ -206,58 +206,99 @@ static uint64_t operand(void)
 	}
 }
 
-/* op al/ax/eax/rax, cl: opcode 0x00 + 8*op + (bits > 8), ModRM C8; 66 or REX.W as needed. */
-static size_t alu_code(uint8_t *p, unsigned op, unsigned bits)
+/* `op al/ax/eax/rax, cl` for the eight operations of one family: the ALU (00-3F, ModRM C8)
+ * and the shifts (D2/D3 /op), each checked against its reference model. */
+struct binop {
+	const char *name;
+	uint8_t opcode8;                  /* 8-bit form; +1 for 16/32/64 */
+	uint8_t modrm;                    /* with the operation: opcode8 + 8*op or modrm | op << 3 */
+	bool op_in_opcode;
+	/* RAX and the arithmetic flags afterwards */
+	uint64_t (*model)(unsigned op, unsigned bits, uint64_t a, uint64_t b, uint64_t fin, uint64_t *fl);
+	/* 8-bit inputs: every AL (above it `a_high`, which must survive), CL over [0, b_count) with
+	 * AL's `b_from_a` bits, both carries, and `fin_set` or `fin_clear` as AL's `fin_bit` says */
+	unsigned b_count;
+	uint64_t a_high, b_from_a, fin_bit, fin_set, fin_clear;
+	uint64_t (*wide_b)(void); /* CL's samples for 16/32/64 bits */
+};
+
+static uint64_t alu_model(unsigned op, unsigned bits, uint64_t a, uint64_t b, uint64_t fin, uint64_t *fl)
+{
+	uint64_t r = ref_alu(op, bits, a, b, fin & FL_CF, fl);
+	return op == OP_CMP ? a : merged(a, r, bits);
+}
+
+static uint64_t shift_model(unsigned op, unsigned bits, uint64_t a, uint64_t b, uint64_t fin, uint64_t *fl)
+{
+	return merged(a, ref_shift(op, bits, a, (unsigned)b, fin, fl), bits);
+}
+
+static uint64_t shift_count(void)
+{
+	return (unsigned)(rnd() & 0xff);
+}
+
+static const struct binop binops[] = {
+	{ "alu", 0x00, 0xc8, true, alu_model, 256, 0x1234567890abcd00ull, 0, 1, FL_ZF, 0, operand },
+	{ "shift", 0xd2, 0xc0, false, shift_model, 64, 0xabcdef00ull, 0xc0, 4, FL_OF | FL_ZF, FL_SF,
+	  shift_count },
+};
+
+/* 66 or REX.W as the width needs, then the opcode and ModRM. */
+static size_t binop_code(uint8_t *p, const struct binop *f, unsigned op, unsigned bits)
 {
 	size_t n = 0;
 	if (bits == 16)
 		p[n++] = 0x66;
 	if (bits == 64)
 		p[n++] = 0x48;
-	p[n++] = (uint8_t)(op * 8 + (bits > 8));
-	p[n++] = 0xc8;
+	p[n++] = (uint8_t)(f->opcode8 + (f->op_in_opcode ? op * 8 : 0) + (bits > 8));
+	p[n++] = (uint8_t)(f->modrm | (f->op_in_opcode ? 0 : op << 3));
 	return n;
 }
 
-static void check_alu(unsigned op, unsigned bits, uint64_t a, uint64_t b, uint64_t fin)
+static void check_binop(const struct binop *f, unsigned op, unsigned bits, uint64_t a, uint64_t b,
+			uint64_t fin)
 {
-	uint64_t fl, r = ref_alu(op, bits, a, b, fin & FL_CF, &fl);
+	uint64_t fl, want = f->model(op, bits, a, b, fin, &fl);
 	fx->cpu.r[R_AX] = a;
 	fx->cpu.r[R_CX] = b;
 	set_flags(fin);
 	fx->cpu.rip = FX_CODE;
 	ck_assert_int_eq(fx_continue(fx, 10), TRAP_BREAKPOINT);
-	uint64_t want = op == OP_CMP ? a : merged(a, r, bits);
 	if (R(R_AX) != want || FL() != fl)
-		ck_abort_msg("alu op %u bits %u a %#llx b %#llx cf %u: "
+		ck_abort_msg("%s op %u bits %u a %#llx b %#llx fin %#llx: "
 			     "got %#llx fl %#llx want %#llx fl %#llx",
-			     op, bits, (unsigned long long)a, (unsigned long long)b, (unsigned)(fin & 1),
-			     (unsigned long long)R(R_AX), (unsigned long long)FL(),
-			     (unsigned long long)want, (unsigned long long)fl);
+			     f->name, op, bits, (unsigned long long)a, (unsigned long long)b,
+			     (unsigned long long)fin, (unsigned long long)R(R_AX),
+			     (unsigned long long)FL(), (unsigned long long)want, (unsigned long long)fl);
 }
 
-START_TEST(alu_8bit_exhaustive)
+START_TEST(binop_8bit_exhaustive)
 {
+	const struct binop *f = &binops[_i];
 	for (unsigned op = 0; op < 8; op++) {
 		uint8_t code[4];
-		ck_assert_int_eq(fx_run(fx, code, alu_code(code, op, 8)), TRAP_BREAKPOINT);
+		ck_assert_int_eq(fx_run(fx, code, binop_code(code, f, op, 8)), TRAP_BREAKPOINT);
 		for (unsigned a = 0; a < 256; a++)
-			for (unsigned b = 0; b < 256; b++)
+			for (unsigned b = 0; b < f->b_count; b++)
 				for (unsigned cin = 0; cin < 2; cin++)
-					check_alu(op, 8, 0x1234567890abcd00ull | a, b, cin | (a & 1 ? FL_ZF : 0));
+					check_binop(f, op, 8, f->a_high | a, b | (a & f->b_from_a),
+						    cin | (a & f->fin_bit ? f->fin_set : f->fin_clear));
 	}
 }
 END_TEST
 
-START_TEST(alu_wide_sampled)
+START_TEST(binop_wide_sampled)
 {
+	const struct binop *f = &binops[_i];
 	static const unsigned widths[] = {16, 32, 64};
 	for (unsigned op = 0; op < 8; op++)
 		for (unsigned w = 0; w < 3; w++) {
 			uint8_t code[4];
-			ck_assert_int_eq(fx_run(fx, code, alu_code(code, op, widths[w])), TRAP_BREAKPOINT);
+			ck_assert_int_eq(fx_run(fx, code, binop_code(code, f, op, widths[w])), TRAP_BREAKPOINT);
 			for (unsigned k = 0; k < 20000; k++)
-				check_alu(op, widths[w], operand(), operand(), rnd() & FL_ARITH);
+				check_binop(f, op, widths[w], operand(), f->wide_b(), rnd() & FL_ARITH);
 		}
 }
 END_TEST
@@ -288,61 +329,6 @@ START_TEST(unary_8bit_exhaustive)
 }
 END_TEST
 
-/* op al/ax/eax/rax, cl: D2/D3 /op */
-static size_t shift_code(uint8_t *p, unsigned op, unsigned bits)
-{
-	size_t n = 0;
-	if (bits == 16)
-		p[n++] = 0x66;
-	if (bits == 64)
-		p[n++] = 0x48;
-	p[n++] = bits == 8 ? 0xd2 : 0xd3;
-	p[n++] = (uint8_t)(0xc0 | op << 3);
-	return n;
-}
-
-static void check_shift(unsigned op, unsigned bits, uint64_t a, unsigned cnt, uint64_t fin)
-{
-	uint64_t fl, r = ref_shift(op, bits, a, cnt, fin, &fl);
-	fx->cpu.r[R_AX] = a;
-	fx->cpu.r[R_CX] = cnt;
-	set_flags(fin);
-	fx->cpu.rip = FX_CODE;
-	ck_assert_int_eq(fx_continue(fx, 10), TRAP_BREAKPOINT);
-	uint64_t want = merged(a, r, bits);
-	if (R(R_AX) != want || FL() != fl)
-		ck_abort_msg("shift op %u bits %u a %#llx cnt %u fin %#llx: "
-			     "got %#llx fl %#llx want %#llx fl %#llx",
-			     op, bits, (unsigned long long)a, cnt, (unsigned long long)fin,
-			     (unsigned long long)R(R_AX), (unsigned long long)FL(),
-			     (unsigned long long)want, (unsigned long long)fl);
-}
-
-START_TEST(shift_8bit_exhaustive)
-{
-	for (unsigned op = 0; op < 8; op++) {
-		uint8_t code[4];
-		ck_assert_int_eq(fx_run(fx, code, shift_code(code, op, 8)), TRAP_BREAKPOINT);
-		for (unsigned a = 0; a < 256; a++)
-			for (unsigned cnt = 0; cnt < 64; cnt++)
-				for (unsigned cin = 0; cin < 2; cin++)
-					check_shift(op, 8, 0xabcdef00ull | a, cnt | (a & 0xc0), cin | (a & 4 ? FL_OF | FL_ZF : FL_SF));
-	}
-}
-END_TEST
-
-START_TEST(shift_wide_sampled)
-{
-	static const unsigned widths[] = {16, 32, 64};
-	for (unsigned op = 0; op < 8; op++)
-		for (unsigned w = 0; w < 3; w++) {
-			uint8_t code[4];
-			ck_assert_int_eq(fx_run(fx, code, shift_code(code, op, widths[w])), TRAP_BREAKPOINT);
-			for (unsigned k = 0; k < 20000; k++)
-				check_shift(op, widths[w], operand(), (unsigned)(rnd() & 0xff), rnd() & FL_ARITH);
-		}
-}
-END_TEST
 
 /* A 32-bit destination is written even by a count of 0 (upper half cleared), flags untouched. */
 START_TEST(shift_count_zero)
@@ -1003,12 +989,13 @@ int main(void)
 {
 	Suite *s = suite_create("integer");
 	TCase *tc = ADD_TCASE(s, "64-bit", setup64, teardown,
-			      alu_8bit_exhaustive, alu_wide_sampled, unary_8bit_exhaustive, shift_8bit_exhaustive,
-			      shift_wide_sampled, shift_count_zero, shld_shrd, mul_imul, div_idiv, divide_errors,
+			      unary_8bit_exhaustive, shift_count_zero, shld_shrd, mul_imul, div_idiv, divide_errors,
 			      bt_memory_offsets, bit_scans, bmi, crc32c, cmov_setcc, moves, lea_sizes, exchanges,
 			      cmpxchg8b_16b, misc_moves, lock_prefix, rmw_faults_are_precise, page_crossing_operands,
 			      long_mode_invalid);
 	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, binop_8bit_exhaustive, 0, (int)(sizeof binops / sizeof binops[0]));
+	tcase_add_loop_test(tc, binop_wide_sampled, 0, (int)(sizeof binops / sizeof binops[0]));
 	ADD_TCASE(s, "32-bit", setup32, teardown,
 		  compat_inc_dec, compat_bcd, compat_arpl, compat_addressing, compat_salc);
 	return run_suite(s);

@@ -548,53 +548,6 @@ static size_t random_insn(uint8_t *p)
 	}
 }
 
-static void random_sequences(int count, bool unmask)
-{
-	uint8_t code[512], init[DATA_SIZE];
-	int bad = 0;
-	for (int n = 0; n < count; n++) {
-		size_t len = random_prologue(code);
-		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
-		int count = 4 + (int)(rnd() % 24);
-		for (int k = 0; k < count; k++)
-			len += random_insn(code + len);
-		uint64_t data_seed = rng;
-		random_data(init);
-		if (unmask) { /* control words that unmask random exceptions */
-			for (unsigned k = 0; k < 8; k++) {
-				uint16_t cw = (uint16_t)(0x40 | (rnd() & 0xf3f));
-				memcpy(init + 0xf0 + 2 * k, &cw, 2);
-			}
-		}
-		struct seq s = { "random", code, len };
-		struct fstate e, h;
-		emu_run_with(&s, init, &e);
-		native_run_with(&s, init, &h);
-		const char *d = state_diff(&e, &h);
-		if (d && bad++ < 5) {
-			fprintf(stderr, "sequence %d (data seed %#llx) differs: %s\n ", n,
-				(unsigned long long)data_seed, d);
-			for (size_t k = 0; k < len; k++)
-				fprintf(stderr, " %02x", code[k]);
-			fprintf(stderr, "\n");
-		}
-	}
-	ck_assert_msg(bad == 0, "%d random sequences differ from the host x87", bad);
-}
-
-START_TEST(random_sequences_match_host_x87)
-{
-	random_sequences(20000, false);
-}
-END_TEST
-
-/* With exceptions unmasked: both stop with #MF at the same waiting instruction, in the same
- * state (the native state is the one the SIGFPE handler sees). */
-START_TEST(random_sequences_with_unmasked_exceptions_match_host_x87)
-{
-	random_sequences(20000, true);
-}
-END_TEST
 /* Transcendental instructions in random sequences. ntemu's results are correctly rounded
  * to ~1 ulp and the host's are not (its 66-bit pi), so register values are compared to 2^-40
  * relative and C1 (rounded up) is ignored; everything else (NaN handling, stack faults,
@@ -653,37 +606,67 @@ static size_t random_trans_insn(uint8_t *p)
 	}
 }
 
-static void random_transcendental_sequences(int count, bool unmask)
+/* Exact except where close_values allows, and C1 ignored: differences as a message, or NULL. */
+static const char *close_diff(const struct fstate *e, const struct fstate *h)
 {
-	uint8_t code[256], init[DATA_SIZE];
+	static char msg[200];
+	bool ok = e->trap == h->trap && e->cw == h->cw && (e->sw & ~0x200) == (h->sw & ~0x200) &&
+		  e->ftw == h->ftw && e->flags == h->flags;
+	for (unsigned k = 0; ok && k < 8; k++)
+		if ((h->ftw >> ((k + ((h->sw >> 11) & 7)) & 7)) & 1)
+			ok = close_values(e->st[k], h->st[k]);
+	if (ok)
+		return NULL;
+	snprintf(msg, sizeof msg, "#MF %d sw %04x ftw %02x, host %d %04x %02x", e->trap, e->sw, e->ftw,
+		 h->trap, h->sw, h->ftw);
+	return msg;
+}
+
+/* The random sequences: what they are made of and how their results are compared. */
+static const struct random_kind {
+	const char *name;
+	int count, min_insns, more_insns; /* sequences; instructions in each: min + rnd() % more */
+	size_t (*insn)(uint8_t *p);
+	bool domain;                      /* operands within the transcendentals' domains */
+	const char *(*diff)(const struct fstate *e, const struct fstate *h);
+} random_kinds[] = {
+	{ "random", 20000, 4, 24, random_insn, false, state_diff },
+	{ "random transcendental", 5000, 2, 12, random_trans_insn, true, close_diff },
+};
+
+/* Iterations: each kind with every exception masked, then with random control words that
+ * unmask some: both then stop with #MF at the same waiting instruction, in the same state
+ * (the native state is the one the SIGFPE handler sees). */
+START_TEST(random_sequences_match_host_x87)
+{
+	const struct random_kind *kind = &random_kinds[_i / 2];
+	bool unmask = _i % 2;
+	uint8_t code[512], init[DATA_SIZE];
 	int bad = 0;
-	for (int n = 0; n < count; n++) {
+	for (int n = 0; n < kind->count; n++) {
 		size_t len = random_prologue(code);
 		code[len++] = 0x31; code[len++] = 0xc0; /* xor eax, eax */
-		int count = 2 + (int)(rnd() % 12);
+		int count = kind->min_insns + (int)(rnd() % (uint64_t)kind->more_insns);
 		for (int k = 0; k < count; k++)
-			len += random_trans_insn(code + len);
+			len += kind->insn(code + len);
 		uint64_t data_seed = rng;
 		random_data(init);
-		domain_data(init);
+		if (kind->domain)
+			domain_data(init);
 		if (unmask) {
 			for (unsigned k = 0; k < 8; k++) {
 				uint16_t cw = (uint16_t)(0x40 | (rnd() & 0xf3f));
 				memcpy(init + 0xf0 + 2 * k, &cw, 2);
 			}
 		}
-		struct seq s = { "random-transcendental", code, len };
+		struct seq s = { kind->name, code, len };
 		struct fstate e, h;
 		emu_run_with(&s, init, &e);
 		native_run_with(&s, init, &h);
-		bool ok = e.trap == h.trap && e.cw == h.cw && (e.sw & ~0x200) == (h.sw & ~0x200) && e.ftw == h.ftw &&
-			  e.flags == h.flags;
-		for (unsigned k = 0; ok && k < 8; k++)
-			if ((h.ftw >> ((k + ((h.sw >> 11) & 7)) & 7)) & 1)
-				ok = close_values(e.st[k], h.st[k]);
-		if (!ok && bad++ < 5) {
-			fprintf(stderr, "transcendental sequence %d (data seed %#llx): #MF %d sw %04x ftw %02x, host %d %04x %02x\n ",
-				n, (unsigned long long)data_seed, e.trap, e.sw, e.ftw, h.trap, h.sw, h.ftw);
+		const char *d = kind->diff(&e, &h);
+		if (d && bad++ < 5) {
+			fprintf(stderr, "%s sequence %d (data seed %#llx) differs: %s\n ", kind->name, n,
+				(unsigned long long)data_seed, d);
 			for (size_t k = 0; k < len; k++)
 				fprintf(stderr, " %02x", code[k]);
 			fprintf(stderr, "\n");
@@ -694,23 +677,12 @@ static void random_transcendental_sequences(int count, bool unmask)
 				memcpy(&hm, h.st[k], 8);
 				memcpy(&ee, e.st[k] + 8, 2);
 				memcpy(&he, h.st[k] + 8, 2);
-				fprintf(stderr, "  st(%u) %04x %016llx host %04x %016llx\n", k, ee, (unsigned long long)em,
-					he, (unsigned long long)hm);
+				fprintf(stderr, "  st(%u) %04x %016llx host %04x %016llx\n", k, ee,
+					(unsigned long long)em, he, (unsigned long long)hm);
 			}
 		}
 	}
-	ck_assert_msg(bad == 0, "%d random transcendental sequences differ from the host x87", bad);
-}
-
-START_TEST(random_transcendental_sequences_match_host_x87)
-{
-	random_transcendental_sequences(5000, false);
-}
-END_TEST
-
-START_TEST(random_transcendental_sequences_with_unmasked_exceptions_match_host_x87)
-{
-	random_transcendental_sequences(5000, true);
+	ck_assert_msg(bad == 0, "%d %s sequences differ from the host x87", bad, kind->name);
 }
 END_TEST
 #endif
@@ -905,10 +877,8 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 #ifdef __x86_64__
 	tcase_add_loop_test(tc, sequences_match_host_x87, 0, (int)(sizeof seqs / sizeof seqs[0]));
-	tcase_add_test(tc, random_sequences_match_host_x87);
-	tcase_add_test(tc, random_sequences_with_unmasked_exceptions_match_host_x87);
-	tcase_add_test(tc, random_transcendental_sequences_match_host_x87);
-	tcase_add_test(tc, random_transcendental_sequences_with_unmasked_exceptions_match_host_x87);
+	tcase_add_loop_test(tc, random_sequences_match_host_x87, 0,
+			    (int)(2 * sizeof random_kinds / sizeof random_kinds[0]));
 #endif
 	return run_suite(s);
 }

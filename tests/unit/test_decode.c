@@ -433,18 +433,12 @@ END_TEST
 
 START_TEST(truncation)
 {
-	ck_assert_int_eq(d64(""), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("66"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("48"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("0f"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("0f 38"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("8b"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("8b 04"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("48 8b 05 00 00"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("e8 00 00"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("c4 e2"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("c5 f8"), DECODE_TRUNCATED);
-	ck_assert_int_eq(d64("62 f1 7c 48 28"), DECODE_TRUNCATED);
+	static const char *const cut64[] = {
+		"", "66", "48", "0f", "0f 38", "8b", "8b 04", "48 8b 05 00 00", "e8 00 00", "c4 e2",
+		"c5 f8", "62 f1 7c 48 28",
+	};
+	for (size_t k = 0; k < sizeof cut64 / sizeof cut64[0]; k++)
+		ck_assert_msg(d64(cut64[k]) == DECODE_TRUNCATED, "\"%s\" is not truncated", cut64[k]);
 	ck_assert_int_eq(d32("c4"), DECODE_TRUNCATED);
 	/* a complete instruction needs nothing more, even when a longer form exists */
 	ok(d64("90"), "nop", 1);

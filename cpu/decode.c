@@ -550,6 +550,7 @@ opcode:;
 	fn = alu_specialize(fn, out);
 	fn = mov_specialize(fn, out);
 	fn = stack_specialize(fn, out);
+	fn = sse_fp_specialize(fn, out);
 	out->fn = control_specialize(fn, out);
 	return DECODE_OK;
 

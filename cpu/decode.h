@@ -40,6 +40,7 @@ insn_fn *alu_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *mov_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *control_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *stack_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *sse_fp_specialize(insn_fn *fn, const struct insn *i);
 
 /* Mnemonic of a decoded instruction (from its row); "(bad)" for #UD. */
 const char *insn_mnemonic(const struct insn *i);

@@ -21,6 +21,7 @@
 #include <fenv.h>
 #include <math.h>
 
+#include "cpu/decode.h"
 #include "cpu/sse.h"
 
 /* ---- formats ---- */
@@ -468,13 +469,14 @@ static uint64_t fp_lane(struct fpst *s, const struct ffmt *f, unsigned op, unsig
  * normal result away from the overflow and underflow thresholds, or an exact zero, can raise
  * nothing but PE, which the host accumulates for fp_end. Returns false, having possibly
  * written some lanes, when a lane needs the exact path. */
-static inline bool fast_operand(const struct ffmt *f, uint64_t x)
+static inline __attribute__((always_inline)) bool fast_operand(const struct ffmt *f, uint64_t x)
 {
 	uint64_t e = x & f->exp;
 	return e != f->exp && (e || !(x & f->mant));
 }
 
-static inline bool fast_result(const struct ffmt *f, unsigned op, uint64_t a, uint64_t b, uint64_t r)
+static inline __attribute__((always_inline)) bool
+fast_result(const struct ffmt *f, unsigned op, uint64_t a, uint64_t b, uint64_t r)
 {
 	uint64_t m = r & ~f->sign, e = r & f->exp;
 	if (!m) /* sums are exact when zero; products and quotients only from a zero operand */
@@ -516,7 +518,7 @@ static void fp_src(struct cpu *c, const struct insn *i, bool scalar, unsigned w,
 
 /* addps ... cmpsd, haddps, hsubps, addsubps (param: FP_op | FP_format). Scalar forms change
  * only the low lane. */
-static __attribute__((noinline)) void sse_fp_any(struct cpu *c, const struct insn *i)
+void sse_fp(struct cpu *c, const struct insn *i)
 {
 	unsigned op = i->param & 15;
 	bool scalar = i->param & FP_SS;
@@ -597,7 +599,7 @@ static inline __attribute__((always_inline)) uint64_t plain_arith(unsigned op, u
  * MXCSR.RC nearest (the rounding the host runs with between instructions) and PE already set and
  * masked, a result fast_arith accepts changes nothing in MXCSR. The square root of a positive
  * normal number is normal and can raise only PE. Instantiated per format, lane count and
- * operation so that all of them are constants; anything else takes sse_fp_any. The destination
+ * operation so that all of them are constants; anything else takes sse_fp. The destination
  * is written whole at once (xmm_set_q). */
 static inline __attribute__((always_inline)) bool
 fast_lane(const struct ffmt *f, unsigned op, uint64_t x, uint64_t y, uint64_t *z)
@@ -649,36 +651,45 @@ sse_fp_fast(struct cpu *c, const struct insn *i, const struct ffmt *f, unsigned 
 	return true;
 }
 
-/* One instance of sse_fp_fast per format and lane count for operation `op`. */
-static inline __attribute__((always_inline)) bool sse_fp_fast_op(struct cpu *c, const struct insn *i, unsigned op)
-{
-	switch (i->param & (FP_PD | FP_SS)) {
-	case FP_PS: return sse_fp_fast(c, i, &F32, 4, op);
-	case FP_PD: return sse_fp_fast(c, i, &F64, 2, op);
-	case FP_SS: return sse_fp_fast(c, i, &F32, 1, op);
-	default: return sse_fp_fast(c, i, &F64, 1, op);
-	}
-}
-
-void sse_fp(struct cpu *c, const struct insn *i)
+/* MXCSR allows the fast path: RC nearest, PE set and masked. */
+static inline bool fast_env(const struct cpu *c)
 {
 	const uint32_t env_mask = MX_PE | MX_PE << MX_MASK_SHIFT | 3u << MX_RC_SHIFT;
-	if ((c->mxcsr & env_mask) == (MX_PE | MX_PE << MX_MASK_SHIFT)) {
-		bool done;
-		switch (i->param & 15) {
-		case FP_ADD: done = sse_fp_fast_op(c, i, FP_ADD); break;
-		case FP_SUB: done = sse_fp_fast_op(c, i, FP_SUB); break;
-		case FP_MUL: done = sse_fp_fast_op(c, i, FP_MUL); break;
-		case FP_DIV: done = sse_fp_fast_op(c, i, FP_DIV); break;
-		case FP_SQRT: done = sse_fp_fast_op(c, i, FP_SQRT); break;
-		default: done = false; break;
-		}
-		if (likely(done))
-			return;
-		/* The lanes the host computed before one failed leave flags behind: sse_fp_any
-		 * starts by clearing the host's flags (fp_begin). */
+	return (c->mxcsr & env_mask) == (MX_PE | MX_PE << MX_MASK_SHIFT);
+}
+
+/* add/sub/mul/div/sqrt with the operation and the format as constants, chosen by the decoder
+ * (sse_fp_specialize). When a lane leaves the fast path, the lanes the host computed before it
+ * leave flags behind: sse_fp starts by clearing the host's flags (fp_begin). */
+#define FP_FIXED(name, op, fmt, f, lanes)                                                    \
+	static void sse_fp_##name##_##fmt(struct cpu *c, const struct insn *i)               \
+	{                                                                                    \
+		if (likely(fast_env(c) && sse_fp_fast(c, i, f, lanes, op)))                   \
+			return;                                                              \
+		sse_fp(c, i);                                                                \
 	}
-	sse_fp_any(c, i);
+#define FP_FIXED_OP(name, op)                                                                \
+	FP_FIXED(name, op, ps, &F32, 4) FP_FIXED(name, op, pd, &F64, 2)                      \
+	FP_FIXED(name, op, ss, &F32, 1) FP_FIXED(name, op, sd, &F64, 1)
+FP_FIXED_OP(add, FP_ADD)
+FP_FIXED_OP(sub, FP_SUB)
+FP_FIXED_OP(mul, FP_MUL)
+FP_FIXED_OP(div, FP_DIV)
+FP_FIXED_OP(sqrt, FP_SQRT)
+
+#define FP_ROW(name, op) [op] = { sse_fp_##name##_ps, sse_fp_##name##_pd, sse_fp_##name##_ss, sse_fp_##name##_sd }
+
+insn_fn *sse_fp_specialize(insn_fn *fn, const struct insn *i)
+{
+	/* [operation][format: PS PD SS SD] */
+	static insn_fn *const fixed[FP_SQRT + 1][4] = {
+		FP_ROW(add, FP_ADD), FP_ROW(sub, FP_SUB), FP_ROW(mul, FP_MUL), FP_ROW(div, FP_DIV),
+		FP_ROW(sqrt, FP_SQRT),
+	};
+	unsigned op = i->param & 15;
+	if (fn != sse_fp || op > FP_SQRT || !fixed[op][0])
+		return fn;
+	return fixed[op][(i->param >> 4) & 3];
 }
 
 /* comiss/ucomiss/comisd/ucomisd (param: W4/W8 | COMIS_SIGNALING for comis): ZF PF CF as

@@ -2,7 +2,6 @@
  * 16-bit addressing, immediates and branch targets, the 15-byte limit, LOCK validity,
  * VEX/EVEX/XOP sizing and truncation. Instruction bytes are written as hex with their assembly. */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cpu_fixture.h"

@@ -694,22 +694,33 @@ static struct float80 st(unsigned k)
 	return fx->cpu.fpu.st[(fx->cpu.fpu.top + k) & 7];
 }
 
+/* Runs fninit; fldcw [rbx+0x86] (ZE unmasked); fld1; fldz; fdivp st1, st0 (ZE, nothing
+ * written; its FIP is FX_CODE + 12), then `tail` (at FX_CODE + 14), which must raise #MF. */
+static void run_pending_ze(const uint8_t *tail, size_t n)
+{
+	uint8_t code[32] = {
+		0xdb, 0xe3,                         /* fninit */
+		0xd9, 0xab, 0x86, 0x00, 0x00, 0x00, /* fldcw [rbx+0x86] */
+		0xd9, 0xe8,                         /* fld1 */
+		0xd9, 0xee,                         /* fldz */
+		0xde, 0xf9,                         /* fdivp st1, st0 */
+	};
+	ck_assert_uint_le(14 + n, sizeof code);
+	memcpy(code + 14, tail, n);
+	fill_data(fx->data);
+	fx->cpu.r[R_BX] = FX_DATA;
+	ck_assert_int_eq(fx_run(fx, code, 14 + n), TRAP_X87);
+}
+
 /* An unmasked exception is reported at the next waiting instruction, not at the faulting one;
  * the faulting instruction left its destination alone. */
 START_TEST(unmasked_exception_traps_at_next_waiting_insn)
 {
-	static const uint8_t code[] = {
-		0xdb, 0xe3,                         /* fninit */
-		0xd9, 0xab, 0x86, 0x00, 0x00, 0x00, /* fldcw [rbx+0x86] (ZE unmasked) */
-		0xd9, 0xe8,                         /* fld1 */
-		0xd9, 0xee,                         /* fldz */
-		0xde, 0xf9,                         /* fdivp st1, st0: ZE, nothing written */
-		0xdf, 0xe0,                         /* fnstsw ax: no-wait, no trap */
-		0xd9, 0xe8,                         /* fld1: #MF here */
+	static const uint8_t tail[] = {
+		0xdf, 0xe0, /* fnstsw ax: no-wait, no trap */
+		0xd9, 0xe8, /* fld1: #MF here */
 	};
-	fill_data(fx->data);
-	fx->cpu.r[R_BX] = FX_DATA;
-	ck_assert_int_eq(fx_run(fx, code, sizeof code), TRAP_X87);
+	run_pending_ze(tail, sizeof tail);
 	ck_assert_uint_eq(fx->cpu.trap.insn_rip, FX_CODE + 16);
 	ck_assert_uint_eq(fx->cpu.rip, FX_CODE + 16);
 	ck_assert_uint_eq(fx->cpu.r[R_AX] & 0xffff, 0x8000 | 0x3000 | 0x80 | FPX_ZE);
@@ -726,17 +737,10 @@ END_TEST
 
 START_TEST(fwait_delivers_pending_exception)
 {
-	static const uint8_t code[] = {
-		0xdb, 0xe3,                         /* fninit */
-		0xd9, 0xab, 0x86, 0x00, 0x00, 0x00, /* fldcw [rbx+0x86] (ZE unmasked) */
-		0xd9, 0xe8,                         /* fld1 */
-		0xd9, 0xee,                         /* fldz */
-		0xde, 0xf9,                         /* fdivp st1, st0 */
-		0x9b,                               /* fwait: #MF */
+	static const uint8_t tail[] = {
+		0x9b, /* fwait: #MF */
 	};
-	fill_data(fx->data);
-	fx->cpu.r[R_BX] = FX_DATA;
-	ck_assert_int_eq(fx_run(fx, code, sizeof code), TRAP_X87);
+	run_pending_ze(tail, sizeof tail);
 	ck_assert_uint_eq(fx->cpu.trap.insn_rip, FX_CODE + 14);
 	/* FIP names the faulting fdivp, not the fwait. */
 	ck_assert_uint_eq(fx->cpu.fpu.fip, FX_CODE + 12);

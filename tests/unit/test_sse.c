@@ -787,6 +787,30 @@ struct diff_insn {
 	uint8_t imm_mask;  /* non-zero: the last byte is a random immediate & mask */
 };
 
+/* Packed integer operations with an MMX form (0F op, on mm) as well as the SSE one (66 0F op,
+ * on xmm): the table lists each in both. Two lists so that the SSE-only punpck[lh]qdq keep
+ * their place in opcode order between them. */
+#define MMX_SSE_OPS_6X(X) \
+	X("punpcklbw", "60"), X("punpcklwd", "61"), X("punpckldq", "62"), X("packsswb", "63"), \
+	X("pcmpgtb", "64"), X("pcmpgtw", "65"), X("pcmpgtd", "66"), X("packuswb", "67"), \
+	X("punpckhbw", "68"), X("punpckhwd", "69"), X("punpckhdq", "6a"), X("packssdw", "6b")
+#define MMX_SSE_OPS(X) \
+	X("pcmpeqb", "74"), X("pcmpeqw", "75"), X("pcmpeqd", "76"), X("psrlw", "d1"), \
+	X("psrld", "d2"), X("psrlq", "d3"), X("paddq", "d4"), X("pmullw", "d5"), \
+	X("psubusb", "d8"), X("psubusw", "d9"), X("pminub", "da"), X("pand", "db"), \
+	X("paddusb", "dc"), X("paddusw", "dd"), X("pmaxub", "de"), X("pandn", "df"), \
+	X("pavgb", "e0"), X("psraw", "e1"), X("psrad", "e2"), X("pavgw", "e3"), \
+	X("pmulhuw", "e4"), X("pmulhw", "e5"), X("psubsb", "e8"), X("psubsw", "e9"), \
+	X("pminsw", "ea"), X("por", "eb"), X("paddsb", "ec"), X("paddsw", "ed"), \
+	X("pmaxsw", "ee"), X("pxor", "ef"), X("psllw", "f1"), X("pslld", "f2"), \
+	X("psllq", "f3"), X("pmuludq", "f4"), X("pmaddwd", "f5"), X("psadbw", "f6"), \
+	X("psubb", "f8"), X("psubw", "f9"), X("psubd", "fa"), X("psubq", "fb"), \
+	X("paddb", "fc"), X("paddw", "fd"), X("paddd", "fe"), X("pmovmskb", "d7"), \
+	X("pshufb", "3800"), X("phaddw", "3801"), X("phaddd", "3802"), X("phaddsw", "3803"), \
+	X("pmaddubsw", "3804"), X("phsubw", "3805"), X("phsubd", "3806"), X("phsubsw", "3807"), \
+	X("psignb", "3808"), X("psignw", "3809"), X("psignd", "380a"), X("pmulhrsw", "380b"), \
+	X("pabsb", "381c"), X("pabsw", "381d"), X("pabsd", "381e")
+
 /* Every instruction is preceded by xor r8d, r8d so both sides start with known flags. */
 static const struct diff_insn diff_insns[] = {
 #define FP4(n, op) { n "ps", "0f" op "c1", PL_F32, 0 }, { n "pd", "660f" op "c1", PL_F64, 0 }, \
@@ -830,33 +854,15 @@ static const struct diff_insn diff_insns[] = {
 	{ "movd r32, xmm", "660f7ec0", PL_INT, 0 }, { "movd xmm, r32", "660f6ec0", PL_INT, 0 },
 	{ "movq r64, xmm", "66480f7ec0", PL_INT, 0 }, { "movq xmm, r64", "66480f6ec0", PL_INT, 0 },
 #define I66(n, op) { n, "660f" op "c1", PL_INT, 0 }
-	I66("punpcklbw", "60"), I66("punpcklwd", "61"), I66("punpckldq", "62"), I66("packsswb", "63"),
-	I66("pcmpgtb", "64"), I66("pcmpgtw", "65"), I66("pcmpgtd", "66"), I66("packuswb", "67"),
-	I66("punpckhbw", "68"), I66("punpckhwd", "69"), I66("punpckhdq", "6a"), I66("packssdw", "6b"),
-	I66("punpcklqdq", "6c"), I66("punpckhqdq", "6d"), I66("pcmpeqb", "74"), I66("pcmpeqw", "75"),
-	I66("pcmpeqd", "76"), I66("psrlw", "d1"), I66("psrld", "d2"), I66("psrlq", "d3"),
-	I66("paddq", "d4"), I66("pmullw", "d5"), I66("psubusb", "d8"), I66("psubusw", "d9"),
-	I66("pminub", "da"), I66("pand", "db"), I66("paddusb", "dc"), I66("paddusw", "dd"),
-	I66("pmaxub", "de"), I66("pandn", "df"), I66("pavgb", "e0"), I66("psraw", "e1"),
-	I66("psrad", "e2"), I66("pavgw", "e3"), I66("pmulhuw", "e4"), I66("pmulhw", "e5"),
-	I66("psubsb", "e8"), I66("psubsw", "e9"), I66("pminsw", "ea"), I66("por", "eb"),
-	I66("paddsb", "ec"), I66("paddsw", "ed"), I66("pmaxsw", "ee"), I66("pxor", "ef"),
-	I66("psllw", "f1"), I66("pslld", "f2"), I66("psllq", "f3"), I66("pmuludq", "f4"),
-	I66("pmaddwd", "f5"), I66("psadbw", "f6"), I66("psubb", "f8"), I66("psubw", "f9"),
-	I66("psubd", "fa"), I66("psubq", "fb"), I66("paddb", "fc"), I66("paddw", "fd"),
-	I66("paddd", "fe"), I66("pmovmskb", "d7"),
-	I66("pshufb", "3800"), I66("phaddw", "3801"), I66("phaddd", "3802"), I66("phaddsw", "3803"),
-	I66("pmaddubsw", "3804"), I66("phsubw", "3805"), I66("phsubd", "3806"),
-	I66("phsubsw", "3807"), I66("psignb", "3808"), I66("psignw", "3809"), I66("psignd", "380a"),
-	I66("pmulhrsw", "380b"), I66("pabsb", "381c"), I66("pabsw", "381d"), I66("pabsd", "381e"),
+	MMX_SSE_OPS_6X(I66), I66("punpcklqdq", "6c"), I66("punpckhqdq", "6d"), MMX_SSE_OPS(I66),
 	I66("ptest", "3817"), I66("pmovsxbw", "3820"), I66("pmovsxbd", "3821"),
 	I66("pmovsxbq", "3822"), I66("pmovsxwd", "3823"), I66("pmovsxwq", "3824"),
 	I66("pmovsxdq", "3825"), I66("pmuldq", "3828"), I66("pcmpeqq", "3829"),
 	I66("packusdw", "382b"), I66("pmovzxbw", "3830"), I66("pmovzxbd", "3831"),
 	I66("pmovzxbq", "3832"), I66("pmovzxwd", "3833"), I66("pmovzxwq", "3834"),
-	I66("pmovzxdq", "3835"), I66("pcmpgtq", "3837"), I66("pminsb", "3838"), I66("pminsd", "3839"),
-	I66("pminuw", "383a"), I66("pminud", "383b"), I66("pmaxsb", "383c"), I66("pmaxsd", "383d"),
-	I66("pmaxuw", "383e"), I66("pmaxud", "383f"), I66("pmulld", "3840"),
+	I66("pmovzxdq", "3835"), I66("pcmpgtq", "3837"), I66("pminsb", "3838"),
+	I66("pminsd", "3839"), I66("pminuw", "383a"), I66("pminud", "383b"), I66("pmaxsb", "383c"),
+	I66("pmaxsd", "383d"), I66("pmaxuw", "383e"), I66("pmaxud", "383f"), I66("pmulld", "3840"),
 	I66("phminposuw", "3841"),
 	{ "pblendvb", "660f3810d1", PL_INT, 0 },
 	{ "psrlw imm", "660f71d000", PL_INT, 0xff }, { "psraw imm", "660f71e000", PL_INT, 0xff },
@@ -901,24 +907,7 @@ static const struct diff_insn diff_insns[] = {
 	{ "maskmovdqu", "488d7b70660ff7c1", PL_INT, 0 }, { "maskmovq", "488d7b700ff7c1", PL_INT, 0 },
 	/* MMX (mm0..mm3) */
 #define MMX(n, op) { n " mm", "0f" op "c1", PL_INT, 0 }
-	MMX("punpcklbw", "60"), MMX("punpcklwd", "61"), MMX("punpckldq", "62"), MMX("packsswb", "63"),
-	MMX("pcmpgtb", "64"), MMX("pcmpgtw", "65"), MMX("pcmpgtd", "66"), MMX("packuswb", "67"),
-	MMX("punpckhbw", "68"), MMX("punpckhwd", "69"), MMX("punpckhdq", "6a"), MMX("packssdw", "6b"),
-	MMX("pcmpeqb", "74"), MMX("pcmpeqw", "75"), MMX("pcmpeqd", "76"), MMX("psrlw", "d1"),
-	MMX("psrld", "d2"), MMX("psrlq", "d3"), MMX("paddq", "d4"), MMX("pmullw", "d5"),
-	MMX("psubusb", "d8"), MMX("psubusw", "d9"), MMX("pminub", "da"), MMX("pand", "db"),
-	MMX("paddusb", "dc"), MMX("paddusw", "dd"), MMX("pmaxub", "de"), MMX("pandn", "df"),
-	MMX("pavgb", "e0"), MMX("psraw", "e1"), MMX("psrad", "e2"), MMX("pavgw", "e3"),
-	MMX("pmulhuw", "e4"), MMX("pmulhw", "e5"), MMX("psubsb", "e8"), MMX("psubsw", "e9"),
-	MMX("pminsw", "ea"), MMX("por", "eb"), MMX("paddsb", "ec"), MMX("paddsw", "ed"),
-	MMX("pmaxsw", "ee"), MMX("pxor", "ef"), MMX("psllw", "f1"), MMX("pslld", "f2"),
-	MMX("psllq", "f3"), MMX("pmuludq", "f4"), MMX("pmaddwd", "f5"), MMX("psadbw", "f6"),
-	MMX("psubb", "f8"), MMX("psubw", "f9"), MMX("psubd", "fa"), MMX("psubq", "fb"),
-	MMX("paddb", "fc"), MMX("paddw", "fd"), MMX("paddd", "fe"), MMX("pmovmskb", "d7"),
-	MMX("pshufb", "3800"), MMX("phaddw", "3801"), MMX("phaddd", "3802"), MMX("phaddsw", "3803"),
-	MMX("pmaddubsw", "3804"), MMX("phsubw", "3805"), MMX("phsubd", "3806"),
-	MMX("phsubsw", "3807"), MMX("psignb", "3808"), MMX("psignw", "3809"), MMX("psignd", "380a"),
-	MMX("pmulhrsw", "380b"), MMX("pabsb", "381c"), MMX("pabsw", "381d"), MMX("pabsd", "381e"),
+	MMX_SSE_OPS_6X(MMX), MMX_SSE_OPS(MMX),
 	{ "punpcklbw mm, m32", "0f604374", PL_INT, 0 }, { "paddw mm, m64", "0ffd4374", PL_INT, 0 },
 	{ "psrlw mm imm", "0f71d000", PL_INT, 0xff }, { "psraw mm imm", "0f71e000", PL_INT, 0xff },
 	{ "psllq mm imm", "0f73f000", PL_INT, 0xff }, { "pshufw", "0f70c100", PL_INT, 0xff },

@@ -20,6 +20,11 @@ static void setup(void)
 	fx = fx_new(CPU_MODE_64);
 }
 
+static void setup32(void)
+{
+	fx = fx_new(CPU_MODE_32);
+}
+
 static void teardown(void)
 {
 	fx_free(fx);
@@ -767,11 +772,21 @@ START_TEST(faulting_store_is_precise)
 }
 END_TEST
 
+/* The first words of a 16-bit environment image after fninit; fld1: the default FCW, TOP 7 and
+ * only R7 valid. Returns `env` for the caller's checks of the later words. */
+static const uint8_t *check_env16_after_fld1(const uint8_t *env)
+{
+	uint16_t h[3];
+	memcpy(h, env, sizeof h);
+	ck_assert_uint_eq(h[0], 0x037f);
+	ck_assert_uint_eq(h[1], 0x3800);
+	ck_assert_uint_eq(h[2], 0x3fff);
+	return env;
+}
+
 /* Compatibility mode: the 28-byte environment, and the 14-byte one with a 16-bit operand size. */
 START_TEST(environment_layouts_32bit)
 {
-	fx_free(fx);
-	fx = fx_new(CPU_MODE_32);
 	static const uint8_t code[] = {
 		0xdb, 0xe3,                         /* fninit */
 		0xd9, 0xe8,                         /* fld1 */
@@ -795,10 +810,7 @@ START_TEST(environment_layouts_32bit)
 	ck_assert_uint_eq(w[5], 0);
 	ck_assert_uint_eq(w[6], 0xffff0000);
 	uint16_t h[7];
-	memcpy(h, fx->data + 0x40, sizeof h);
-	ck_assert_uint_eq(h[0], 0x037f);
-	ck_assert_uint_eq(h[1], 0x3800);
-	ck_assert_uint_eq(h[2], 0x3fff);
+	memcpy(h, check_env16_after_fld1(fx->data + 0x40), sizeof h);
 	ck_assert_uint_eq(h[3], (uint16_t)(FX_CODE + 2));
 	ck_assert_uint_eq(h[4], 0x23);
 	/* After fldz and a single denormal load (a normal extended number): tags 00 01 00 for
@@ -816,8 +828,6 @@ END_TEST
  * the FPU and FRSTOR brings the stack back. */
 START_TEST(fnsave_frstor_16bit)
 {
-	fx_free(fx);
-	fx = fx_new(CPU_MODE_32);
 	static const uint8_t code[] = {
 		0xdb, 0xe3,             /* fninit */
 		0xd9, 0xe8,             /* fld1 */
@@ -828,11 +838,7 @@ START_TEST(fnsave_frstor_16bit)
 	memset(fx->data, 0xaa, 0x100);
 	fx->cpu.r[R_BX] = FX_DATA;
 	ck_assert_int_eq(fx_run(fx, code, sizeof code), TRAP_BREAKPOINT);
-	uint16_t h[3];
-	memcpy(h, fx->data, sizeof h);
-	ck_assert_uint_eq(h[0], 0x037f);
-	ck_assert_uint_eq(h[1], 0x3800);
-	ck_assert_uint_eq(h[2], 0x3fff);
+	check_env16_after_fld1(fx->data);
 	uint64_t m;
 	memcpy(&m, fx->data + 14, 8);
 	ck_assert_uint_eq(m, 0x8000000000000000ull);
@@ -876,13 +882,14 @@ int main(void)
 	Suite *s = suite_create("x87");
 	TCase *tc = ADD_TCASE(s, "x87", setup, teardown,
 			      unmasked_exception_traps_at_next_waiting_insn, fwait_delivers_pending_exception,
-			      faulting_store_is_precise, environment_layouts_32bit, fnsave_frstor_16bit,
-			      trig_instructions);
+			      faulting_store_is_precise, trig_instructions);
 	tcase_set_timeout(tc, 120);
 #ifdef __x86_64__
 	tcase_add_loop_test(tc, sequences_match_host_x87, 0, (int)(sizeof seqs / sizeof seqs[0]));
 	tcase_add_loop_test(tc, random_sequences_match_host_x87, 0,
 			    (int)(2 * sizeof random_kinds / sizeof random_kinds[0]));
 #endif
+	ADD_TCASE(s, "x87 compatibility mode", setup32, teardown, environment_layouts_32bit,
+		  fnsave_frstor_16bit);
 	return run_suite(s);
 }

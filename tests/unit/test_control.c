@@ -25,6 +25,11 @@ static void setup64(void)
 	start(CPU_MODE_64);
 }
 
+static void setup32(void)
+{
+	start(CPU_MODE_32);
+}
+
 static void teardown(void)
 {
 	fx_free(fx);
@@ -232,8 +237,6 @@ static const uint8_t enter32[] = {
 
 START_TEST(enter_with_nesting_32)
 {
-	teardown();
-	start(CPU_MODE_32);
 	poke(0x1fff7c, 0xcccc, 4);
 	ck_assert_int_eq(RUN(enter32), TRAP_BREAKPOINT);
 	ck_assert_uint_eq(peek(0x1ffefc, 4), 0x1fff80);
@@ -266,8 +269,6 @@ static const uint8_t pusha32[] = {
 
 START_TEST(pushad_popad_32)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(pusha32), TRAP_BREAKPOINT);
 	static const uint32_t pushed[8] = {8, 7, 6, SP0, 4, 3, 2, 1}; /* EDI at the lowest address */
 	for (unsigned k = 0; k < 8; k++)
@@ -387,8 +388,6 @@ static const uint8_t compat_stack[] = {
  * 16-bit PUSHF, push/pop of ES CS SS DS, LES/LDS (a code selector is not a data selector). */
 START_TEST(compat_stack_and_segment_loads)
 {
-	teardown();
-	start(CPU_MODE_32);
 	c->r[R_DI] = 0xffffffff;
 	ck_assert_int_eq(RUN(compat_stack), TRAP_GP);
 	ck_assert_uint_eq(c->rip, FX_CODE + sizeof compat_stack - 6); /* at the lds */
@@ -419,8 +418,6 @@ static const uint8_t hg_call_far[] = {
 
 START_TEST(heavens_gate_call_far_and_retf)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(hg_call_far), TRAP_BREAKPOINT);
 	ck_assert_int_eq(c->mode, CPU_MODE_32);
 	ck_assert_uint_eq(c->seg[SEG_CS], CPU_SEL_CS32);
@@ -449,8 +446,6 @@ static const uint8_t hg_retf[] = {
 
 START_TEST(heavens_gate_push_call_retf_and_jmp_far_m16_32)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(hg_retf), TRAP_BREAKPOINT);
 	ck_assert_int_eq(c->mode, CPU_MODE_32);
 	ck_assert_uint_eq(c->r[R_9], 0xaabbccddeeff0011);
@@ -498,8 +493,6 @@ static const uint8_t hg_bad_sel[] = {
 
 START_TEST(far_jump_to_data_selector_is_gp)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(hg_bad_sel), TRAP_GP);
 	ck_assert_int_eq(c->trap.reason, GP_SELECTOR);
 	ck_assert_uint_eq(c->trap.selector, 0x2b);
@@ -718,8 +711,6 @@ END_TEST
 
 START_TEST(rep_movsd_32bit_mode)
 {
-	teardown();
-	start(CPU_MODE_32);
 	static const uint8_t code[] = {0xf3, 0xa5}; /* rep movsd */
 	fill_pattern(FX_DATA, 0x100);
 	c->r[R_SI] = FX_DATA;
@@ -847,8 +838,6 @@ END_TEST
 
 START_TEST(syscall_is_ud_in_32bit_mode)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(sys_call), TRAP_UD);
 	ck_assert_uint_eq(c->rip, FX_CODE + 5);
 	ck_assert_uint_ge(c->trap.nbytes, 1);
@@ -1046,8 +1035,6 @@ static const uint8_t bound32[] = {
 
 START_TEST(trap_bound_32)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(bound32), TRAP_BOUND);
 	ck_assert_uint_eq(c->rip, FX_CODE + 36);
 	ck_assert_uint_eq(c->r[R_AX], 21);
@@ -1063,8 +1050,6 @@ static const uint8_t into32[] = {
 
 START_TEST(trap_into_32)
 {
-	teardown();
-	start(CPU_MODE_32);
 	ck_assert_int_eq(RUN(into32), TRAP_INT);
 	ck_assert_uint_eq(c->trap.vector, 4);
 	ck_assert_uint_eq(c->trap.insn_rip, FX_CODE + 4);
@@ -1127,8 +1112,6 @@ END_TEST
 
 START_TEST(cpuid_syscall_bit_only_in_64bit_mode)
 {
-	teardown();
-	start(CPU_MODE_32);
 	uint32_t r[4];
 	cpuid(0x80000001, 0, r);
 	ck_assert(!(r[3] & (1u << 11)));
@@ -1291,8 +1274,6 @@ static const uint8_t sgdt32[] = {
 
 START_TEST(sgdt_32bit_stores_six_bytes)
 {
-	teardown();
-	start(CPU_MODE_32);
 	poke(FX_DATA + 6, 0xaa, 1);
 	ck_assert_int_eq(RUN(sgdt32), TRAP_BREAKPOINT);
 	ck_assert_uint_eq(peek(FX_DATA, 2), 0x57);
@@ -1327,24 +1308,33 @@ int main(void)
 {
 	Suite *s = suite_create("control");
 	TCase *tc = ADD_TCASE(s, "core", setup64, teardown,
-			      call_and_ret, ret_imm16_releases_arguments, indirect_call_and_jmp, jcc_every_condition,
-			      loop_forms, enter_with_nesting_64, enter_leave_level0, enter_with_nesting_32,
-			      pushad_popad_32, push_pop_forms, popf_user_writable_flags, segment_register_moves,
-			      compat_stack_and_segment_loads, heavens_gate_call_far_and_retf,
-			      heavens_gate_push_call_retf_and_jmp_far_m16_32, heavens_gate_iretq_retf_and_retfq,
-			      far_jump_to_data_selector_is_gp, rep_movsb_across_pages,
-			      rep_movs_overlap_matches_element_loop, rep_stosd_backwards,
-			      repe_cmpsb_stops_at_difference, repne_scasb_strlen, rep_scas_cmps_directions_and_fault,
-			      lods_and_zero_count, string_address_size, string_segment_override_reads_fs,
-			      rep_movsd_32bit_mode, rep_movsb_faults_mid_copy_and_resumes, rep_movsb_source_fault,
-			      rep_stosq_fault_and_straddling_element, long_rep_honours_stop_request, trap_syscall,
-			      syscall_is_ud_in_32bit_mode, trap_int_vectors, trap_int3_and_int1,
-			      trap_single_step_after_popf_sets_tf, trap_ud_reports_bytes, trap_divide_error,
-			      trap_gp_privileged, missing_control_registers_are_ud, trap_page_fault_read_write_execute,
-			      trap_gp_misaligned_sse_operand, trap_page_fault_execute, trap_gp_noncanonical_branch,
-			      trap_bound_32, trap_into_32, cpuid_leaves, cpuid_syscall_bit_only_in_64bit_mode,
-			      rdtsc_rdtscp_rdpid, rdrand_is_deterministic, xgetbv_xcr0, xsave_xrstor, flag_instructions,
-			      descriptor_table_reads, sgdt_32bit_stores_six_bytes, lar_lsl_known_selectors);
+			      call_and_ret, ret_imm16_releases_arguments, indirect_call_and_jmp,
+			      jcc_every_condition, loop_forms, enter_with_nesting_64,
+			      enter_leave_level0, push_pop_forms, popf_user_writable_flags,
+			      segment_register_moves, heavens_gate_iretq_retf_and_retfq,
+			      rep_movsb_across_pages, rep_movs_overlap_matches_element_loop,
+			      rep_stosd_backwards, repe_cmpsb_stops_at_difference,
+			      repne_scasb_strlen, rep_scas_cmps_directions_and_fault,
+			      lods_and_zero_count, string_address_size,
+			      string_segment_override_reads_fs,
+			      rep_movsb_faults_mid_copy_and_resumes, rep_movsb_source_fault,
+			      rep_stosq_fault_and_straddling_element, long_rep_honours_stop_request,
+			      trap_syscall, trap_int_vectors, trap_int3_and_int1,
+			      trap_single_step_after_popf_sets_tf, trap_ud_reports_bytes,
+			      trap_divide_error, trap_gp_privileged,
+			      missing_control_registers_are_ud, trap_page_fault_read_write_execute,
+			      trap_gp_misaligned_sse_operand, trap_page_fault_execute,
+			      trap_gp_noncanonical_branch, cpuid_leaves, rdtsc_rdtscp_rdpid,
+			      rdrand_is_deterministic, xgetbv_xcr0, xsave_xrstor, flag_instructions,
+			      descriptor_table_reads, lar_lsl_known_selectors);
+	tcase_set_timeout(tc, 60);
+	tc = ADD_TCASE(s, "compatibility mode", setup32, teardown,
+		       enter_with_nesting_32, pushad_popad_32, compat_stack_and_segment_loads,
+		       heavens_gate_call_far_and_retf,
+		       heavens_gate_push_call_retf_and_jmp_far_m16_32,
+		       far_jump_to_data_selector_is_gp, rep_movsd_32bit_mode,
+		       syscall_is_ud_in_32bit_mode, trap_bound_32, trap_into_32,
+		       cpuid_syscall_bit_only_in_64bit_mode, sgdt_32bit_stores_six_bytes);
 	tcase_set_timeout(tc, 60);
 	return run_suite(s);
 }

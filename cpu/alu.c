@@ -211,7 +211,7 @@ ALU_TABLE(mr)
 ALU_TABLE(mi)
 ALU_TABLE(rm)
 
-insn_fn *alu_specialize(insn_fn *fn, const struct insn *i)
+insn_fn *alu_specialize(insn_fn *fn, struct insn *i)
 {
 	if (i->osz == 2 || i->osz > 8 || i->param > ALU_TEST)
 		return fn;
@@ -225,7 +225,11 @@ insn_fn *alu_specialize(insn_fn *fn, const struct insn *i)
 	else
 		return fn;
 	insn_fn *s = table[i->param][i->osz == 1 ? 0 : i->osz == 4 ? 1 : 2];
-	return s ? s : fn;
+	if (!s)
+		return fn;
+	if (!i->is_mem)
+		i->fx = FX_PURE | FX_W_CFOF | FX_W_SZAP;
+	return s;
 }
 
 /* F6/F7 /2 (not, param 0) and /3 (neg, param 1). NOT changes no flag. */

@@ -37,8 +37,10 @@ static void stop_if_running(struct block_cache *bc, struct block *b)
 	struct cpu *c = bc->running;
 	if (!c || !c->in_run || c->cur_block != b || !c->cur)
 		return;
-	for (struct insn *i = b->insns + (c->cur - b->insns) + 1; i < b->insns + b->n; i++)
+	for (struct insn *i = b->insns + (c->cur - b->insns) + 1; i < b->insns + b->n; i++) {
 		i->fn = stop_here;
+		i->fx &= (uint8_t)~FX_DEAD;
+	}
 }
 
 struct block_cache *block_cache_create(struct guest_mem *mem)
@@ -256,6 +258,33 @@ static void set_fetch_fault(struct cpu *c, uint64_t rip, const struct gmem_fault
 	c->trap.guard = f->guard;
 }
 
+/* Flag liveness over one block, backwards from its end (where every flag is live): a shift
+ * whose flags are all overwritten by later instructions of the block that cannot fault and read
+ * no flag, with only such instructions between, runs without computing them. Nothing can observe
+ * the skipped flags: not a fault (none can happen before they are overwritten), not the end of
+ * the block; a run cut short inside the block (single-step, budget) uses the rows' own handlers
+ * for FX_DEAD instructions (cpu_run). Instructions without an FX_PURE description are barriers. */
+static void flags_liveness(struct insn *insns, unsigned n)
+{
+	unsigned live = FX_W_CFOF | FX_W_SZAP;
+	for (unsigned k = n; k-- > 0;) {
+		struct insn *i = &insns[k];
+		if (!(i->fx & FX_PURE)) {
+			live = FX_W_CFOF | FX_W_SZAP;
+			continue;
+		}
+		unsigned w = i->fx & (FX_W_CFOF | FX_W_SZAP);
+		if (w && !(w & live)) {
+			insn_fn *nf = shift_flags_dead(i->fn);
+			if (nf) {
+				i->fn = nf;
+				i->fx |= FX_DEAD;
+			}
+		}
+		live &= ~w;
+	}
+}
+
 static struct block *build(struct block_cache *bc, struct cpu *c, uint64_t start)
 {
 	struct insn buf[BLOCK_MAX_INSNS];
@@ -294,6 +323,7 @@ static struct block *build(struct block_cache *bc, struct cpu *c, uint64_t start
 			break;
 	}
 
+	flags_liveness(buf, n);
 	struct block *b = malloc(sizeof *b + n * sizeof(struct insn));
 	if (!b)
 		return NULL;

@@ -549,6 +549,7 @@ opcode:;
 	insn_fn *fn = row->handler;
 	fn = alu_specialize(fn, out);
 	fn = mov_specialize(fn, out);
+	fn = shift_specialize(fn, out);
 	fn = stack_specialize(fn, out);
 	fn = sse_fp_specialize(fn, out);
 	out->fn = control_specialize(fn, out);

@@ -35,12 +35,17 @@ enum decode_status decode_insn(const uint8_t *bytes, size_t avail, uint64_t addr
 
 /* Decode-time specialisation: a family replaces its row's generic handler by a variant with
  * the decoded operand size, operand kinds, address form or condition as constants (the row, its
- * name and its semantics stay those of opcodes.def). Each returns `fn` when it has none. */
-insn_fn *alu_specialize(insn_fn *fn, const struct insn *i);
-insn_fn *mov_specialize(insn_fn *fn, const struct insn *i);
+ * name and its semantics stay those of opcodes.def). Each returns `fn` when it has none; some
+ * also describe the form's flag effect in i->fx (insn.h). */
+insn_fn *alu_specialize(insn_fn *fn, struct insn *i);
+insn_fn *mov_specialize(insn_fn *fn, struct insn *i);
+insn_fn *shift_specialize(insn_fn *fn, struct insn *i);
 insn_fn *control_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *stack_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *sse_fp_specialize(insn_fn *fn, const struct insn *i);
+
+/* The variant of a specialised handler that skips the flags it writes (FX_DEAD), or NULL. */
+insn_fn *shift_flags_dead(insn_fn *fn);
 
 /* Mnemonic of a decoded instruction (from its row); "(bad)" for #UD. */
 const char *insn_mnemonic(const struct insn *i);

@@ -63,6 +63,18 @@ struct insn {
 	uint8_t vreg;    /* VEX.vvvv (register number) */
 	uint8_t imm2;    /* second immediate byte (ENTER's nesting level) */
 	uint8_t vex_l;   /* VEX.L */
+	uint8_t fx;      /* enum insn_flag_effect: what the block builder's flag liveness needs */
+};
+
+/* How an instruction touches the arithmetic flags, for the block builder's liveness pass; set
+ * by the decoder for the specialised forms it knows, 0 (a barrier: may read them or fault) for
+ * all others. */
+enum insn_flag_effect {
+	FX_PURE = 1 << 0,     /* cannot fault and reads no arithmetic flag */
+	FX_W_CFOF = 1 << 1,   /* writes CF and OF */
+	FX_W_SZAP = 1 << 2,   /* writes SF ZF AF PF */
+	FX_DEAD = 1 << 3,     /* every flag it writes is overwritten, within the block, before anything
+			       * can observe it: fn skips them (block.c); the row's handler does not */
 };
 
 /* ---- registers ---- */

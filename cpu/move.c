@@ -64,7 +64,7 @@ static insn_fn *const mov_load_fixed[3][2] = {
 	{ mov_rr_rev_4, mov_rr_rev_8 }, { mov_ld_bd_4, mov_ld_bd_8 }, { mov_ld_bid_4, mov_ld_bid_8 },
 };
 
-insn_fn *mov_specialize(insn_fn *fn, const struct insn *i)
+insn_fn *mov_specialize(insn_fn *fn, struct insn *i)
 {
 	if ((fn != mov_rm_reg && fn != mov_reg_rm) || (i->osz != 4 && i->osz != 8))
 		return fn;
@@ -73,6 +73,8 @@ insn_fn *mov_specialize(insn_fn *fn, const struct insn *i)
 		if (i->asz != 8 || i->seg != SEG_NONE || i->base == REG_NONE)
 			return fn;
 		form = i->index == REG_NONE ? 1 : 2;
+	} else {
+		i->fx = FX_PURE;
 	}
 	return (fn == mov_rm_reg ? mov_store_fixed : mov_load_fixed)[form][i->osz == 8];
 }

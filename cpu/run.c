@@ -5,6 +5,7 @@
 
 #include "cpu/block.h"
 #include "cpu/cpu.h"
+#include "cpu/decode.h"
 #include "cpu/insn.h"
 
 void cpu_init(struct cpu *c, struct guest_mem *mem, struct block_cache *cache, uint64_t seed)
@@ -208,6 +209,12 @@ void cpu_request_stop(struct cpu *c)
 
 /* ---- the loop ---- */
 
+/* The handler that computes everything the instruction does (see flags_liveness in block.c). */
+static insn_fn *exact_fn(const struct insn *i)
+{
+	return i->fx & FX_DEAD ? opcode_rows[i->row].handler : i->fn;
+}
+
 static enum trap_kind finish(struct cpu *c, enum trap_kind kind)
 {
 	c->trap.kind = kind;
@@ -293,13 +300,24 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 			n = left;
 
 		const struct insn *i = b->insns, *last = b->insns + n - 1;
-		for (; i < last; i++) {
+		if (likely(n == b->n)) {
+			for (; i < last; i++) {
+				c->cur = i;
+				i->fn(c, i);
+			}
 			c->cur = i;
+			c->rip = i->next;
 			i->fn(c, i);
+		} else {
+			/* Cut short: flags the block found dead may be seen at the end. */
+			for (; i < last; i++) {
+				c->cur = i;
+				exact_fn(i)(c, i);
+			}
+			c->cur = i;
+			c->rip = i->next;
+			exact_fn(i)(c, i);
 		}
-		c->cur = i;
-		c->rip = i->next;
-		i->fn(c, i);
 		c->icount += n;
 		left -= n;
 		prev = b;

@@ -8,6 +8,7 @@
  * result bits differ; sar: 0; 16-bit shld/shrd from a count of 16 on: see dshift_do);
  * tests/unit/test_integer.c pins them. Flags are eager: the rules are too irregular for the
  * lazy record. */
+#include "cpu/decode.h"
 #include "cpu/integer.h"
 
 enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
@@ -154,6 +155,47 @@ static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
 		flags_set_arith(c, fmask, fval);
 }
 
+/* Register forms of rol ror shl shr sal sar by an immediate with the operation and the size as
+ * constants, chosen by the decoder (shift_specialize), with their flags (`ri`) or without them
+ * (`ri_nf`: block.c found them dead). A masked count of 0 changes no flag either way. */
+static inline __attribute__((always_inline)) void shift_ri(struct cpu *c, const struct insn *i,
+							    unsigned op, unsigned size, bool flags)
+{
+	unsigned cnt = (unsigned)i->imm & (size == 8 ? 63 : 31);
+	uint64_t fmask, fval, r = shift_calc(op, size, reg_get(c, i, i->rm, size), cnt, 0, &fmask, &fval);
+	reg_set(c, i, i->rm, size, r);
+	if (!flags || cnt == 0)
+		return;
+	if (fmask == FL_ARITH)
+		flags_set_all(c, fval);
+	else
+		flags_set_arith(c, fmask, fval);
+}
+
+#define SHIFT_FIXED(op, size)                                                                \
+	static void shift_ri_##op##_##size(struct cpu *c, const struct insn *i)              \
+	{                                                                                    \
+		shift_ri(c, i, op, size, true);                                              \
+	}                                                                                    \
+	static void shift_ri_nf_##op##_##size(struct cpu *c, const struct insn *i)           \
+	{                                                                                    \
+		shift_ri(c, i, op, size, false);                                             \
+	}
+#define SHIFT_FIXED_OP(op) SHIFT_FIXED(op, 4) SHIFT_FIXED(op, 8)
+SHIFT_FIXED_OP(SH_ROL)
+SHIFT_FIXED_OP(SH_ROR)
+SHIFT_FIXED_OP(SH_SHL)
+SHIFT_FIXED_OP(SH_SHR)
+SHIFT_FIXED_OP(SH_SAL)
+SHIFT_FIXED_OP(SH_SAR)
+
+/* [with flags, without][operation][size 4, 8] */
+#define SHIFT_ROW(form, op) [op] = { shift_##form##_##op##_4, shift_##form##_##op##_8 }
+#define SHIFT_TABLE(form)                                                                    \
+	{ SHIFT_ROW(form, SH_ROL), SHIFT_ROW(form, SH_ROR), SHIFT_ROW(form, SH_SHL),           \
+	  SHIFT_ROW(form, SH_SHR), SHIFT_ROW(form, SH_SAL), SHIFT_ROW(form, SH_SAR) }
+static insn_fn *const shift_fixed[2][SH_SAR + 1][2] = { SHIFT_TABLE(ri), SHIFT_TABLE(ri_nf) };
+
 /* C0 C1: Eb,Ib / Ev,Ib */
 void shift_imm(struct cpu *c, const struct insn *i)
 {
@@ -234,4 +276,26 @@ void dshift_imm(struct cpu *c, const struct insn *i)
 void dshift_cl(struct cpu *c, const struct insn *i)
 {
 	dshift_do(c, i, (unsigned)c->r[R_CX] & 0xff);
+}
+
+/* The decoder's choice for shift_imm rows (after shift_imm, which it names). */
+insn_fn *shift_specialize(insn_fn *fn, struct insn *i)
+{
+	if (fn != shift_imm || i->is_mem || (i->osz != 4 && i->osz != 8) ||
+	    !shift_fixed[0][i->param][0])
+		return fn;
+	unsigned cnt = (unsigned)i->imm & (i->osz == 8 ? 63 : 31);
+	i->fx = FX_PURE;
+	if (cnt)
+		i->fx |= i->param == SH_ROL || i->param == SH_ROR ? FX_W_CFOF : FX_W_CFOF | FX_W_SZAP;
+	return shift_fixed[0][i->param][i->osz == 8];
+}
+
+insn_fn *shift_flags_dead(insn_fn *fn)
+{
+	for (unsigned op = 0; op <= SH_SAR; op++)
+		for (unsigned k = 0; k < 2; k++)
+			if (shift_fixed[0][op][k] && shift_fixed[0][op][k] == fn)
+				return shift_fixed[1][op][k];
+	return NULL;
 }

@@ -29,6 +29,23 @@ void fx_free(struct cpu_fixture *fx)
 	free(fx);
 }
 
+struct cpu_fixture *fx;
+
+void fx_setup64(void)
+{
+	fx = fx_new(CPU_MODE_64);
+}
+
+void fx_setup32(void)
+{
+	fx = fx_new(CPU_MODE_32);
+}
+
+void fx_teardown(void)
+{
+	fx_free(fx);
+}
+
 enum trap_kind fx_run(struct cpu_fixture *fx, const void *code, size_t n)
 {
 	static const uint8_t int3 = 0xcc;

@@ -33,6 +33,13 @@ enum trap_kind fx_run(struct cpu_fixture *fx, const void *code, size_t n);
 /* Run on from the current state. */
 enum trap_kind fx_continue(struct cpu_fixture *fx, uint64_t budget);
 
+/* The fixture of a suite's test cases: the checked-fixture functions below make it for one mode
+ * before each test and free it after. */
+extern struct cpu_fixture *fx;
+void fx_setup64(void);
+void fx_setup32(void);
+void fx_teardown(void);
+
 /* Machine code written as hex ("d9e8 dec1": spaces may group the bytes by instruction) into
  * `out`: the byte count. Bad hex or more than `cap` bytes fails the test. */
 size_t fx_hex(const char *hex, uint8_t *out, size_t cap);

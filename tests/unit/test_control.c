@@ -11,7 +11,6 @@
 #include "cpu_fixture.h"
 #include "run_suite.h"
 
-static struct cpu_fixture *fx;
 static struct cpu *c;
 
 static void start(enum cpu_mode mode)
@@ -28,11 +27,6 @@ static void setup64(void)
 static void setup32(void)
 {
 	start(CPU_MODE_32);
-}
-
-static void teardown(void)
-{
-	fx_free(fx);
 }
 
 static uint64_t peek(uint64_t addr, unsigned n)
@@ -1165,7 +1159,7 @@ START_TEST(rdrand_is_deterministic)
 	ck_assert_uint_le(a, 0xffffffff);
 	ck_assert_uint_ne(a, b & 0xffffffff);
 	ck_assert_uint_eq(cpu_get_rflags(c) & FL_ARITH, FL_CF);
-	teardown();
+	fx_teardown();
 	setup64();
 	ck_assert_int_eq(RUN(code), TRAP_BREAKPOINT);
 	ck_assert_uint_eq(c->r[R_AX], a);
@@ -1307,7 +1301,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("control");
-	TCase *tc = ADD_TCASE(s, "core", setup64, teardown,
+	TCase *tc = ADD_TCASE(s, "core", setup64, fx_teardown,
 			      call_and_ret, ret_imm16_releases_arguments, indirect_call_and_jmp,
 			      jcc_every_condition, loop_forms, enter_with_nesting_64,
 			      enter_leave_level0, push_pop_forms, popf_user_writable_flags,
@@ -1328,7 +1322,7 @@ int main(void)
 			      rdrand_is_deterministic, xgetbv_xcr0, xsave_xrstor, flag_instructions,
 			      descriptor_table_reads, lar_lsl_known_selectors);
 	tcase_set_timeout(tc, 60);
-	tc = ADD_TCASE(s, "compatibility mode", setup32, teardown,
+	tc = ADD_TCASE(s, "compatibility mode", setup32, fx_teardown,
 		       enter_with_nesting_32, pushad_popad_32, compat_stack_and_segment_loads,
 		       heavens_gate_call_far_and_retf,
 		       heavens_gate_push_call_retf_and_jmp_far_m16_32,

@@ -6,18 +6,6 @@
 #include "cpu_fixture.h"
 #include "run_suite.h"
 
-static struct cpu_fixture *fx;
-
-static void setup(void)
-{
-	fx = fx_new(CPU_MODE_64);
-}
-
-static void teardown(void)
-{
-	fx_free(fx);
-}
-
 START_TEST(smc_patches_next_instruction_in_same_block)
 {
 	static const uint8_t code[] = {
@@ -154,7 +142,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("cpu core");
-	ADD_TCASE(s, "run loop and block cache", setup, teardown,
+	ADD_TCASE(s, "run loop and block cache", fx_setup64, fx_teardown,
 		  smc_patches_next_instruction_in_same_block, kernel_write_to_cached_code_is_seen,
 		  reprotecting_code_invalidates_and_faults, budget_is_exact, chained_loop_needs_few_lookups,
 		  single_step_with_tf, stop_request_returns_before_running,

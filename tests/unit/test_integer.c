@@ -12,23 +12,6 @@
 #include "cpu_fixture.h"
 #include "run_suite.h"
 
-static struct cpu_fixture *fx;
-
-static void setup64(void)
-{
-	fx = fx_new(CPU_MODE_64);
-}
-
-static void setup32(void)
-{
-	fx = fx_new(CPU_MODE_32);
-}
-
-static void teardown(void)
-{
-	fx_free(fx);
-}
-
 #define RUN(...)                                                                   \
 	({                                                                         \
 		static const uint8_t code_[] = {__VA_ARGS__};                      \
@@ -988,7 +971,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("integer");
-	TCase *tc = ADD_TCASE(s, "64-bit", setup64, teardown,
+	TCase *tc = ADD_TCASE(s, "64-bit", fx_setup64, fx_teardown,
 			      unary_8bit_exhaustive, shift_count_zero, shld_shrd, mul_imul, div_idiv, divide_errors,
 			      bt_memory_offsets, bit_scans, bmi, crc32c, cmov_setcc, moves, lea_sizes, exchanges,
 			      cmpxchg8b_16b, misc_moves, lock_prefix, rmw_faults_are_precise, page_crossing_operands,
@@ -996,7 +979,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, binop_8bit_exhaustive, 0, (int)(sizeof binops / sizeof binops[0]));
 	tcase_add_loop_test(tc, binop_wide_sampled, 0, (int)(sizeof binops / sizeof binops[0]));
-	ADD_TCASE(s, "32-bit", setup32, teardown,
+	ADD_TCASE(s, "32-bit", fx_setup32, fx_teardown,
 		  compat_inc_dec, compat_bcd, compat_arpl, compat_addressing, compat_salc);
 	return run_suite(s);
 }

@@ -14,18 +14,6 @@
 #include "cpu_fixture.h"
 #include "run_suite.h"
 
-static struct cpu_fixture *fx;
-
-static void setup(void)
-{
-	fx = fx_new(CPU_MODE_64);
-}
-
-static void teardown(void)
-{
-	fx_free(fx);
-}
-
 static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static uint64_t d2u(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 
@@ -993,7 +981,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sse");
-	TCase *tc = ADD_TCASE(s, "sse", setup, teardown,
+	TCase *tc = ADD_TCASE(s, "sse", fx_setup64, fx_teardown,
 			      movaps_misaligned_faults_movups_does_not, packed_memory_operand_alignment,
 			      scalar_moves_merge_or_clear, addps_and_nan_propagation,
 			      unmasked_divide_by_zero_traps_with_destination_unchanged, daz_and_ftz,

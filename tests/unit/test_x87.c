@@ -13,23 +13,6 @@
 #include "cpu/float80.h"
 #include "run_suite.h"
 
-static struct cpu_fixture *fx;
-
-static void setup(void)
-{
-	fx = fx_new(CPU_MODE_64);
-}
-
-static void setup32(void)
-{
-	fx = fx_new(CPU_MODE_32);
-}
-
-static void teardown(void)
-{
-	fx_free(fx);
-}
-
 /* The data area every sequence sees at rbx. */
 #define DATA_SIZE 0x200
 static void fill_data(uint8_t *d)
@@ -880,7 +863,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("x87");
-	TCase *tc = ADD_TCASE(s, "x87", setup, teardown,
+	TCase *tc = ADD_TCASE(s, "x87", fx_setup64, fx_teardown,
 			      unmasked_exception_traps_at_next_waiting_insn, fwait_delivers_pending_exception,
 			      faulting_store_is_precise, trig_instructions);
 	tcase_set_timeout(tc, 120);
@@ -889,7 +872,7 @@ int main(void)
 	tcase_add_loop_test(tc, random_sequences_match_host_x87, 0,
 			    (int)(2 * sizeof random_kinds / sizeof random_kinds[0]));
 #endif
-	ADD_TCASE(s, "x87 compatibility mode", setup32, teardown, environment_layouts_32bit,
+	ADD_TCASE(s, "x87 compatibility mode", fx_setup32, fx_teardown, environment_layouts_32bit,
 		  fnsave_frstor_16bit);
 	return run_suite(s);
 }

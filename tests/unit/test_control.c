@@ -187,22 +187,30 @@ END_TEST
 
 /* ---- stack ---- */
 
-static const uint8_t enter64[] = {
-	0xBD, 0x80, 0xFF, 0x1F, 0x00, /* mov rbp, 0x1fff80 */
-	0xC8, 0x20, 0x00, 0x03,       /* enter 0x20, 3 */
-};
+/* mov ebp, 0x1fff80; enter size, level, with the enclosing frames' pointers `outer` stored below
+ * 0x1fff80: the frame ENTER builds at SP0 of `w`-byte slots (SDM Vol. 2 ENTER): the old RBP,
+ * level - 1 copied pointers, the new frame pointer, then `size` bytes. */
+static void check_enter(unsigned w, uint16_t size, uint8_t level, const uint64_t *outer)
+{
+	const uint64_t old = 0x1fff80, frame = SP0 - w;
+	const uint8_t code[] = {
+		0xBD, 0x80, 0xFF, 0x1F, 0x00,                        /* mov ebp, 0x1fff80 */
+		0xC8, (uint8_t)size, (uint8_t)(size >> 8), level,    /* enter size, level */
+	};
+	for (unsigned k = 1; k < level; k++)
+		poke(old - k * w, outer[k - 1], w);
+	ck_assert_int_eq(RUN(code), TRAP_BREAKPOINT);
+	ck_assert_uint_eq(peek(frame, w), old);
+	for (unsigned k = 1; k < level; k++)
+		ck_assert_uint_eq(peek(frame - k * w, w), outer[k - 1]);
+	ck_assert_uint_eq(peek(frame - level * w, w), frame); /* the new frame */
+	ck_assert_uint_eq(c->r[R_BP], frame);
+	ck_assert_uint_eq(c->r[R_SP], frame - level * w - size);
+}
 
 START_TEST(enter_with_nesting_64)
 {
-	poke(0x1fff78, 0xaaaa, 8);
-	poke(0x1fff70, 0xbbbb, 8);
-	ck_assert_int_eq(RUN(enter64), TRAP_BREAKPOINT);
-	ck_assert_uint_eq(peek(0x1ffef8, 8), 0x1fff80); /* old RBP */
-	ck_assert_uint_eq(peek(0x1ffef0, 8), 0xaaaa);   /* enclosing frame pointers */
-	ck_assert_uint_eq(peek(0x1ffee8, 8), 0xbbbb);
-	ck_assert_uint_eq(peek(0x1ffee0, 8), 0x1ffef8); /* the new frame */
-	ck_assert_uint_eq(c->r[R_BP], 0x1ffef8);
-	ck_assert_uint_eq(c->r[R_SP], 0x1ffee0 - 0x20);
+	check_enter(8, 0x20, 3, (const uint64_t[]){0xaaaa, 0xbbbb});
 }
 END_TEST
 
@@ -224,20 +232,9 @@ START_TEST(enter_leave_level0)
 }
 END_TEST
 
-static const uint8_t enter32[] = {
-	0xBD, 0x80, 0xFF, 0x1F, 0x00, /* mov ebp, 0x1fff80 */
-	0xC8, 0x08, 0x00, 0x02,       /* enter 8, 2 */
-};
-
 START_TEST(enter_with_nesting_32)
 {
-	poke(0x1fff7c, 0xcccc, 4);
-	ck_assert_int_eq(RUN(enter32), TRAP_BREAKPOINT);
-	ck_assert_uint_eq(peek(0x1ffefc, 4), 0x1fff80);
-	ck_assert_uint_eq(peek(0x1ffef8, 4), 0xcccc);
-	ck_assert_uint_eq(peek(0x1ffef4, 4), 0x1ffefc);
-	ck_assert_uint_eq(c->r[R_BP], 0x1ffefc);
-	ck_assert_uint_eq(c->r[R_SP], 0x1ffef4 - 8);
+	check_enter(4, 8, 2, (const uint64_t[]){0xcccc});
 }
 END_TEST
 

@@ -3,15 +3,12 @@
  * from the same random and special-value states (NaN, infinity, denormals, every MXCSR rounding
  * mode, DAZ, FTZ, unmasked exceptions) and compares XMM registers, MXCSR, flags and GPRs. */
 #include <check.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
 
 #include "cpu_fixture.h"
+#include "host_run.h"
 #include "run_suite.h"
 
 static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
@@ -588,39 +585,29 @@ __asm__(".text\n"
 	"	ret\n"
 	".size sse_test_host_exec, .-sse_test_host_exec\n");
 
-static sigjmp_buf host_jb;
-static struct vstate host_fault;
-static volatile bool in_host;
+struct host_exec_args {
+	struct vstate *s;
+	void *code;
+};
 
-static void on_sigfpe(int sig, siginfo_t *si, void *uctx)
+static void host_exec(void *arg)
 {
-	ucontext_t *uc = uctx;
-	if (!in_host)
-		abort();
-	host_fault.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
-	memcpy(host_fault.x, uc->uc_mcontext.fpregs->_xmm, sizeof host_fault.x);
-	siglongjmp(host_jb, 1);
+	struct host_exec_args *a = arg;
+	sse_test_host_exec(a->s, a->code);
 }
 
-static uint8_t *host_code;
-
-/* Runs on the host; returns true if it raised #XM (SIGFPE). */
+/* True when the instruction raised #XM: then only MXCSR and the XMM registers are as the
+ * fault left them. */
 static bool host_run(const uint8_t *insn, size_t n, struct vstate *s)
 {
-	memcpy(host_code, insn, n);
-	host_code[n] = 0xc3;
-	__builtin___clear_cache((char *)host_code, (char *)host_code + n + 1);
-	in_host = true;
-	if (sigsetjmp(host_jb, 1)) {
-		in_host = false;
-		__asm__ volatile("ldmxcsr %0\n\temms" : : "m"(*(const uint32_t[]){0x1f80}));
-		s->mxcsr = host_fault.mxcsr;
-		memcpy(s->x, host_fault.x, sizeof s->x);
-		return true;
-	}
-	sse_test_host_exec(s, host_code);
-	in_host = false;
-	return false;
+	struct host_exec_args a = { s, host_code(insn, n) };
+	struct host_fault f;
+	if (!host_call(host_exec, &a, &f))
+		return false;
+	__asm__ volatile("ldmxcsr %0\n\temms" : : "m"(*(const uint32_t[]){0x1f80}));
+	s->mxcsr = f.fp.mxcsr;
+	memcpy(s->x, f.fp._xmm, sizeof s->x);
+	return true;
 }
 
 static bool emu_run(const uint8_t *insn, size_t n, struct vstate *s)
@@ -930,13 +917,6 @@ static void dump(const char *what, const struct vstate *s, bool trapped)
 
 START_TEST(differential_against_host)
 {
-	struct sigaction sa = {0}, old;
-	sa.sa_sigaction = on_sigfpe;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGFPE, &sa, &old);
-	host_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(host_code, MAP_FAILED);
-
 	unsigned failed_insns = 0;
 	for (size_t t = 0; t < sizeof diff_insns / sizeof diff_insns[0]; t++) {
 		const struct diff_insn *d = &diff_insns[t];
@@ -971,8 +951,6 @@ START_TEST(differential_against_host)
 			failed_insns++;
 		}
 	}
-	munmap(host_code, 4096);
-	sigaction(SIGFPE, &old, NULL);
 	ck_assert_msg(failed_insns == 0, "%u instructions differ from the host", failed_insns);
 }
 END_TEST

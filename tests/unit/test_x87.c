@@ -2,14 +2,11 @@
  * exceptions and memory images, and (on x86-64 hosts) every sequence in `seqs` run natively
  * too, comparing the whole FPU state, the flags, AX and the data area with the host's x87. */
 #include <check.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
 
 #include "cpu_fixture.h"
+#include "host_run.h"
 #include "cpu/float80.h"
 #include "run_suite.h"
 
@@ -250,47 +247,16 @@ static void emu_run(const struct seq *s, struct fstate *out)
 }
 
 #ifdef __x86_64__
-/* A sequence that leaves an unmasked exception pending traps (#MF, SIGFPE) at its next waiting
- * instruction natively too: the handler keeps the state at the trap and jumps back. */
-static sigjmp_buf native_jmp;
-static struct fstate *native_out;
-static uint8_t *native_page;
+struct native_args {
+	struct _libc_fpstate fp __attribute__((aligned(16))); /* FXSAVE after the sequence */
+	uint8_t *data;
+	void *code;
+	uint64_t rax, flags;
+};
 
-static void native_fpe(int sig, siginfo_t *si, void *ctx)
+static void native_exec(void *arg)
 {
-	const ucontext_t *uc = ctx;
-	const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
-	native_out->cw = fp->cwd;
-	native_out->sw = fp->swd;
-	native_out->ftw = (uint8_t)fp->ftw;
-	for (unsigned k = 0; k < 8; k++)
-		memcpy(native_out->st[k], &fp->_st[k], 10);
-	native_out->rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
-	native_out->flags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL] & FL_ARITH;
-	native_out->trap = (int)((uint8_t *)uc->uc_mcontext.gregs[REG_RIP] - native_page);
-	siglongjmp(native_jmp, 1);
-}
-
-static void native_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
-{
-	static uint8_t data[DATA_SIZE] __attribute__((aligned(16)));
-	static uint8_t fxs[512] __attribute__((aligned(16)));
-	if (!native_page) {
-		native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ck_assert(native_page != MAP_FAILED);
-		struct sigaction sa = { .sa_sigaction = native_fpe, .sa_flags = SA_SIGINFO };
-		sigaction(SIGFPE, &sa, NULL);
-	}
-	memcpy(native_page, s->code, s->n);
-	native_page[s->n] = 0xc3; /* ret */
-	memcpy(data, init, DATA_SIZE);
-	memset(out, 0, sizeof *out);
-	native_out = out;
-	if (sigsetjmp(native_jmp, 1)) {
-		__asm__ volatile("fninit");
-		memcpy(out->data, data, DATA_SIZE);
-		return;
-	}
+	struct native_args *a = arg;
 	uint64_t rax, fl;
 	/* Step over the red zone before the call; the sequences use rax and rbx. */
 	/* Stale register contents (FNSAVE images, FXAM's C1 on empty registers) start as +0 on
@@ -298,17 +264,40 @@ static void native_run_with(const struct seq *s, const uint8_t *init, struct fst
 	__asm__ volatile("fninit\n\t" "fldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\t"
 			 "sub $128, %%rsp\n\tmov %[d], %%rbx\n\tfninit\n\tcall *%[f]\n\t"
 			 "pushfq\n\tpop %[fl]\n\tadd $128, %%rsp\n\tfxsave %[fx]\n\tfninit"
-			 : "=a"(rax), [fl] "=&r"(fl), [fx] "=m"(fxs)
-			 : [d] "r"(data), [f] "r"(native_page)
+			 : "=a"(rax), [fl] "=&r"(fl), [fx] "=m"(a->fp)
+			 : [d] "r"(a->data), [f] "r"(a->code)
 			 : "rbx", "memory", "cc");
-	memcpy(&out->cw, fxs + 0, 2);
-	memcpy(&out->sw, fxs + 2, 2);
-	out->ftw = fxs[4];
-	for (unsigned k = 0; k < 8; k++)
-		memcpy(out->st[k], fxs + 32 + 16 * k, 10);
-	out->rax = rax;
-	out->flags = fl & FL_ARITH;
+	a->rax = rax;
+	a->flags = fl;
+}
+
+/* A sequence that leaves an unmasked exception pending traps (#MF, SIGFPE) at its next waiting
+ * instruction natively too: the state is then the one at the trap. */
+static void native_run_with(const struct seq *s, const uint8_t *init, struct fstate *out)
+{
+	static uint8_t data[DATA_SIZE] __attribute__((aligned(16)));
+	static struct native_args a;
+	memcpy(data, init, DATA_SIZE);
+	a.data = data;
+	a.code = host_code(s->code, s->n);
+	struct host_fault f;
+	const struct _libc_fpstate *fp = &a.fp;
+	memset(out, 0, sizeof *out);
 	out->trap = -1;
+	if (host_call(native_exec, &a, &f)) {
+		__asm__ volatile("fninit");
+		fp = &f.fp;
+		a.rax = (uint64_t)f.gregs[REG_RAX];
+		a.flags = (uint64_t)f.gregs[REG_EFL];
+		out->trap = (int)((uint8_t *)f.gregs[REG_RIP] - (uint8_t *)a.code);
+	}
+	out->cw = fp->cwd;
+	out->sw = fp->swd;
+	out->ftw = (uint8_t)fp->ftw;
+	for (unsigned k = 0; k < 8; k++)
+		memcpy(out->st[k], &fp->_st[k], 10);
+	out->rax = a.rax;
+	out->flags = a.flags & FL_ARITH;
 	memcpy(out->data, data, DATA_SIZE);
 }
 

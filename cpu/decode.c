@@ -552,6 +552,7 @@ opcode:;
 	fn = shift_specialize(fn, out);
 	fn = stack_specialize(fn, out);
 	fn = sse_fp_specialize(fn, out);
+	fn = sse_move_specialize(fn, out);
 	out->fn = control_specialize(fn, out);
 	return DECODE_OK;
 

@@ -43,6 +43,7 @@ insn_fn *shift_specialize(insn_fn *fn, struct insn *i);
 insn_fn *control_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *stack_specialize(insn_fn *fn, const struct insn *i);
 insn_fn *sse_fp_specialize(insn_fn *fn, const struct insn *i);
+insn_fn *sse_move_specialize(insn_fn *fn, const struct insn *i);
 
 /* The variant of a specialised handler that skips the flags it writes (FX_DEAD), or NULL. */
 insn_fn *shift_flags_dead(insn_fn *fn);

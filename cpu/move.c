@@ -64,21 +64,6 @@ static insn_fn *const mov_load_fixed[3][2] = {
 	{ mov_rr_rev_4, mov_rr_rev_8 }, { mov_ld_bd_4, mov_ld_bd_8 }, { mov_ld_bid_4, mov_ld_bid_8 },
 };
 
-insn_fn *mov_specialize(insn_fn *fn, struct insn *i)
-{
-	if ((fn != mov_rm_reg && fn != mov_reg_rm) || (i->osz != 4 && i->osz != 8))
-		return fn;
-	unsigned form = 0;
-	if (i->is_mem) {
-		if (i->asz != 8 || i->seg != SEG_NONE || i->base == REG_NONE)
-			return fn;
-		form = i->index == REG_NONE ? 1 : 2;
-	} else {
-		i->fx = FX_PURE;
-	}
-	return (fn == mov_rm_reg ? mov_store_fixed : mov_load_fixed)[form][i->osz == 8];
-}
-
 /* C6 /0, C7 /0: Eb,Ib / Ev,Iz */
 void mov_rm_imm(struct cpu *c, const struct insn *i)
 {
@@ -108,6 +93,17 @@ void movzx(struct cpu *c, const struct insn *i)
 {
 	reg_set(c, i, i->reg, i->osz, rm_read(c, i, i->param));
 }
+
+/* movzx with the sizes as constants, chosen by the decoder (mov_specialize). */
+#define MOVZX_FIXED(src, size)                                                               \
+	static void movzx_##src##_##size(struct cpu *c, const struct insn *i)                \
+	{                                                                                    \
+		reg_set(c, i, i->reg, size, rm_read(c, i, src));                             \
+	}
+MOVZX_FIXED(1, 4)
+MOVZX_FIXED(1, 8)
+MOVZX_FIXED(2, 4)
+MOVZX_FIXED(2, 8)
 
 /* 0F BE BF (param = source size): Gv,Eb / Gv,Ew */
 void movsx(struct cpu *c, const struct insn *i)
@@ -311,4 +307,30 @@ void xlat(struct cpu *c, const struct insn *i)
  * prefix rules of its own, so they stay in the nop rows. */
 void nop(struct cpu *c, const struct insn *i)
 {
+}
+
+insn_fn *mov_specialize(insn_fn *fn, struct insn *i)
+{
+	if (i->osz != 4 && i->osz != 8)
+		return fn;
+	if (fn == movzx) {
+		/* [source size 1, 2][size 4, 8] */
+		static insn_fn *const fixed[2][2] = {
+			{ movzx_1_4, movzx_1_8 }, { movzx_2_4, movzx_2_8 },
+		};
+		if (!i->is_mem)
+			i->fx = FX_PURE;
+		return fixed[i->param == 2][i->osz == 8];
+	}
+	if (fn != mov_rm_reg && fn != mov_reg_rm)
+		return fn;
+	unsigned form = 0;
+	if (i->is_mem) {
+		if (i->asz != 8 || i->seg != SEG_NONE || i->base == REG_NONE)
+			return fn;
+		form = i->index == REG_NONE ? 1 : 2;
+	} else {
+		i->fx = FX_PURE;
+	}
+	return (fn == mov_rm_reg ? mov_store_fixed : mov_load_fixed)[form][i->osz == 8];
 }

@@ -1,5 +1,6 @@
 /* SSE/MMX data movement: whole-register, scalar, half-register and general-register moves,
  * duplicates, shuffles of float lanes and insertps. */
+#include "cpu/decode.h"
 #include "cpu/sse.h"
 
 /* *v is written only once the whole operand has been read, so it may be a register. */
@@ -67,6 +68,39 @@ void sse_mov_store(struct cpu *c, const struct insn *i)
 	if (i->param != MOV_U)
 		check_align16(c, a);
 	xmm_store(c, a, &c->xmm[i->reg]);
+}
+
+/* XMM forms of the whole-register and scalar moves, chosen by the decoder
+ * (sse_move_specialize): no MMX test, register or memory known. */
+static void sse_movx_rr(struct cpu *c, const struct insn *i)
+{
+	c->xmm[i->reg] = c->xmm[i->rm];
+}
+
+static void sse_movx_load(struct cpu *c, const struct insn *i)
+{
+	uint64_t a = insn_ea(c, i);
+	if (i->param != MOV_U)
+		check_align16(c, a);
+	xmm_load(c, a, &c->xmm[i->reg]);
+}
+
+static void sse_movx_store(struct cpu *c, const struct insn *i)
+{
+	uint64_t a = insn_ea(c, i);
+	if (i->param != MOV_U)
+		check_align16(c, a);
+	xmm_store(c, a, &c->xmm[i->reg]);
+}
+
+static void sse_movsd_load(struct cpu *c, const struct insn *i)
+{
+	xmm_set_q(&c->xmm[i->reg], cpu_read(c, insn_ea(c, i), 8), 0);
+}
+
+static void sse_movsd_store(struct cpu *c, const struct insn *i)
+{
+	cpu_write(c, insn_ea(c, i), 8, c->xmm[i->reg].q[0]);
 }
 
 /* movd/movq mm|xmm, r/m32|64: zero-extended into the whole vector register. */
@@ -233,4 +267,17 @@ void sse_insertps(struct cpu *c, const struct insn *i)
 void sse_movnti(struct cpu *c, const struct insn *i)
 {
 	cpu_write(c, insn_ea(c, i), i->osz, c->r[i->reg]);
+}
+
+insn_fn *sse_move_specialize(insn_fn *fn, const struct insn *i)
+{
+	if (fn == sse_mov_load && i->osz == 16)
+		return i->is_mem ? sse_movx_load : sse_movx_rr;
+	if (fn == sse_mov_store && i->osz == 16 && i->is_mem)
+		return sse_movx_store;
+	if (fn == sse_movs_load && i->param == W8 && i->is_mem)
+		return sse_movsd_load;
+	if (fn == sse_movs_store && i->param == W8 && i->is_mem)
+		return sse_movsd_store;
+	return fn;
 }

@@ -69,6 +69,17 @@ static const struct form {
 	{"f20f595b08", "mulsd xmm3, [rbx+8]"},
 	{"f30f5e24b3", "divss xmm4, [rbx+rsi*4]"},
 	{"f30f516b04", "sqrtss xmm5, [rbx+4]"},
+	{"0fb64305", "movzx eax, byte [rbx+5]"},
+	{"480fb70c73", "movzx rcx, word [rbx+rsi*2]"},
+	{"0fb6d3", "movzx edx, bl"},
+	{"4c0fb7c6", "movzx r8, si"},
+	{"660f28ca", "movapd xmm1, xmm2"},
+	{"0f285b10", "movaps xmm3, [rbx+16]"},
+	{"0f10643301", "movups xmm4, [rbx+rsi*1+1]"},
+	{"f30f7f6c3303", "movdqu [rbx+rsi*1+3], xmm5"},
+	{"0f297330", "movaps [rbx+48], xmm6"},
+	{"f20f107b08", "movsd xmm7, [rbx+8]"},
+	{"f20f114310", "movsd [rbx+16], xmm0"},
 };
 
 /* Random finite doubles or floats in the XMM lanes most of the time (the SSE fast paths), raw

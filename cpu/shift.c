@@ -156,15 +156,15 @@ static void shift_do(struct cpu *c, const struct insn *i, unsigned count)
 }
 
 /* Register forms of rol ror shl shr sal sar by an immediate with the operation and the size as
- * constants, chosen by the decoder (shift_specialize), with their flags (`ri`) or without them
- * (`ri_nf`: block.c found them dead). A masked count of 0 changes no flag either way. */
+ * constants, chosen by the decoder (shift_specialize) for masked counts other than 0, with their
+ * flags (`ri`) or without them (`ri_nf`: block.c found them dead). */
 static inline __attribute__((always_inline)) void shift_ri(struct cpu *c, const struct insn *i,
 							    unsigned op, unsigned size, bool flags)
 {
 	unsigned cnt = (unsigned)i->imm & (size == 8 ? 63 : 31);
 	uint64_t fmask, fval, r = shift_calc(op, size, reg_get(c, i, i->rm, size), cnt, 0, &fmask, &fval);
 	reg_set(c, i, i->rm, size, r);
-	if (!flags || cnt == 0)
+	if (!flags)
 		return;
 	if (fmask == FL_ARITH)
 		flags_set_all(c, fval);
@@ -284,10 +284,11 @@ insn_fn *shift_specialize(insn_fn *fn, struct insn *i)
 	if (fn != shift_imm || i->is_mem || (i->osz != 4 && i->osz != 8) ||
 	    !shift_fixed[0][i->param][0])
 		return fn;
-	unsigned cnt = (unsigned)i->imm & (i->osz == 8 ? 63 : 31);
-	i->fx = FX_PURE;
-	if (cnt)
-		i->fx |= i->param == SH_ROL || i->param == SH_ROR ? FX_W_CFOF : FX_W_CFOF | FX_W_SZAP;
+	if (((unsigned)i->imm & (i->osz == 8 ? 63 : 31)) == 0)
+		return fn; /* changes no flag: shift_any */
+	i->fx = FX_PURE | FX_W_CFOF;
+	if (i->param != SH_ROL && i->param != SH_ROR)
+		i->fx |= FX_W_SZAP;
 	return shift_fixed[0][i->param][i->osz == 8];
 }
 

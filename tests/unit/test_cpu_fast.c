@@ -46,8 +46,6 @@ static const struct form {
 	{"c1e121", "shl ecx, 33"},
 	{"48c1ea3f", "shr rdx, 63"},
 	{"41c1f805", "sar r8d, 5"},
-	{"48c1e600", "sal rsi, 0"},
-	{"c1c820", "ror eax, 32"},
 	{"53", "push rbx"},
 	{"59", "pop rcx"},
 	{"54", "push rsp"},

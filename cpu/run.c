@@ -225,51 +225,14 @@ static enum trap_kind finish(struct cpu *c, enum trap_kind kind)
 	return kind;
 }
 
-enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
+/* The loop proper, out of cpu_run so that nothing it keeps in registers is clobbered by the
+ * setjmp there: it starts without a previous block (after a resume too) and writes the budget
+ * left back to *left_io after each block, for cpu_run's resume path. */
+static __attribute__((noinline)) enum trap_kind run_blocks(struct cpu *c, struct block_cache *bc,
+							  volatile uint64_t *left_io)
 {
-	struct block_cache *bc = c->cache;
-	/* `prev` and `budget` survive the longjmp only through these volatile copies. */
-	struct block *volatile prev = NULL;
-	volatile uint64_t left = budget;
-
-	memset(&c->trap, 0, sizeof c->trap);
-	c->in_run = true;
-	c->exit_request &= ~EXIT_CODE_CHANGED;
-	block_cache_reap(bc);
-
-	switch (setjmp(c->fault_jmp)) {
-	case 0:
-		break;
-	case BLOCK_JMP_RESUME: {
-		/* The running block was invalidated by its own instruction before c->cur: go on
-		 * from there with freshly decoded code. */
-		const struct insn *i = c->cur;
-		uint64_t done = (uint64_t)(i - c->cur_block->insns);
-		c->rip = i->next - i->len;
-		c->icount += done;
-		left -= done;
-		prev = NULL;
-		break;
-	}
-	default: {
-		const struct insn *i = c->cur;
-		struct block *b = c->cur_block;
-		uint64_t done = (uint64_t)(i - b->insns);
-		c->trap.insn_rip = i->next - i->len;
-		if (trap_completes_insn(c->trap.kind)) {
-			done++;
-			/* END rows had rip set to next before running; a completing trap from the
-			 * middle of a block (none today) would need the same. */
-			if (i != b->insns + b->n - 1)
-				c->rip = i->next;
-		} else {
-			c->rip = c->trap.insn_rip;
-		}
-		c->icount += done;
-		block_cache_reap(bc);
-		return finish(c, c->trap.kind);
-	}
-	}
+	uint64_t left = *left_io;
+	struct block *prev = NULL;
 
 	while (left) {
 		/* Requests are honoured between blocks (at most BLOCK_MAX_INSNS instructions
@@ -320,6 +283,7 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 		}
 		c->icount += n;
 		left -= n;
+		*left_io = left;
 		prev = b;
 
 		if (unlikely(step)) {
@@ -328,4 +292,51 @@ enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
 		}
 	}
 	return finish(c, TRAP_BUDGET);
+}
+
+enum trap_kind cpu_run(struct cpu *c, uint64_t budget)
+{
+	struct block_cache *bc = c->cache;
+	/* The budget left at the start of the running block survives the longjmp through this
+	 * volatile copy, which run_blocks keeps current. */
+	volatile uint64_t left = budget;
+
+	memset(&c->trap, 0, sizeof c->trap);
+	c->in_run = true;
+	c->exit_request &= ~EXIT_CODE_CHANGED;
+	block_cache_reap(bc);
+
+	switch (setjmp(c->fault_jmp)) {
+	case 0:
+		break;
+	case BLOCK_JMP_RESUME: {
+		/* The running block was invalidated by its own instruction before c->cur: go on
+		 * from there with freshly decoded code. */
+		const struct insn *i = c->cur;
+		uint64_t done = (uint64_t)(i - c->cur_block->insns);
+		c->rip = i->next - i->len;
+		c->icount += done;
+		left -= done;
+		break;
+	}
+	default: {
+		const struct insn *i = c->cur;
+		struct block *b = c->cur_block;
+		uint64_t done = (uint64_t)(i - b->insns);
+		c->trap.insn_rip = i->next - i->len;
+		if (trap_completes_insn(c->trap.kind)) {
+			done++;
+			/* END rows had rip set to next before running; a completing trap from the
+			 * middle of a block (none today) would need the same. */
+			if (i != b->insns + b->n - 1)
+				c->rip = i->next;
+		} else {
+			c->rip = c->trap.insn_rip;
+		}
+		c->icount += done;
+		block_cache_reap(bc);
+		return finish(c, c->trap.kind);
+	}
+	}
+	return run_blocks(c, bc, &left);
 }

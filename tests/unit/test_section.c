@@ -1,7 +1,8 @@
 /* Sections and views called directly on a bare process: a pagefile section shared by two
  * views, view argument checks, SEC_RESERVE views, an image section of the system image's
  * kernel32.dll mapped at its base and relocated when the base is taken, NtQuerySection, the
- * bootstrap's vm_map_image, and the NLS services mapping each table once. */
+ * bootstrap's vm_map_image, the NLS services mapping each table once, and win32u.dll's
+ * services bound when it is mapped. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -832,6 +833,46 @@ START_TEST(image_info_32bit_layout)
 }
 END_TEST
 
+/* Mapping win32u.dll teaches the dispatcher the win32k services (table 1) its stubs name,
+ * which are then called by name; mapping another DLL or a second view changes nothing. */
+START_TEST(win32u_image_binds_table_1)
+{
+	struct kfx_image *f = kfx_image_load("system32/win32u.dll");
+	struct syscall_table expect = {0};
+	struct pe_error err;
+	ck_assert_msg(syscall_scan(f->data, &f->pe, &expect, &err), "%s", err.msg);
+	ck_assert_uint_gt(expect.count, 200);
+	uint32_t id = kfx_service_id(&expect, "NtUserGetSystemDpiForProcess");
+	ck_assert_uint_eq(id >> 12, 1);
+
+	uint64_t a = 0, as = 0;
+	ck_assert_uint_eq(map(open_dll("gdi32.dll"), &a, 0, &as, PAGE_EXECUTE_READ), STATUS_SUCCESS);
+	ck_assert_ptr_null(dispatch_lookup(&p->syscalls, id));
+	ck_assert_ptr_null(p->service_tables[1]);
+
+	a = as = 0;
+	ntstatus_t st = map(open_dll("win32u.dll"), &a, 0, &as, PAGE_EXECUTE_READ);
+	ck_assert(st == STATUS_SUCCESS || st == STATUS_IMAGE_NOT_AT_BASE);
+	ck_assert_ptr_nonnull(p->service_tables[1]);
+	ck_assert_uint_eq(p->service_tables[1]->count, expect.count);
+	for (size_t i = 0; i < expect.count; i++) {
+		struct dispatch_entry *d = dispatch_lookup(&p->syscalls, expect.v[i].id);
+		ck_assert_msg(d && !strcmp(d->name, expect.v[i].name), "%s (0x%x) not bound",
+			      expect.v[i].name, expect.v[i].id);
+	}
+	/* The bind leaves table 0 (ntdll's, not loaded in a bare process) alone. */
+	ck_assert_ptr_null(dispatch_lookup(&p->syscalls, 0));
+
+	const struct syscall_table *bound = p->service_tables[1];
+	a = as = 0;
+	st = map(open_dll("win32u.dll"), &a, 0, &as, PAGE_EXECUTE_READ);
+	ck_assert(st == STATUS_SUCCESS || st == STATUS_IMAGE_NOT_AT_BASE);
+	ck_assert_ptr_eq(p->service_tables[1], bound);
+	syscall_table_free(&expect);
+	kfx_image_free(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("section");
@@ -839,7 +880,7 @@ int main(void)
 		  view_argument_checks, sec_reserve_views_commit_on_demand,
 		  image_section_at_base_and_relocated, bootstrap_maps_images_at_their_base,
 		  nls_tables_mapped_once, file_sections_ex_services_and_extend, sections_over_opened_files,
-		  named_sections);
+		  named_sections, win32u_image_binds_table_1);
 	ADD_TCASE(s, "x86", setup32, teardown, image_info_32bit_layout);
 	return run_suite(s);
 }

@@ -21,11 +21,19 @@ void mov_reg_rm(struct cpu *c, const struct insn *i)
 /* 32- and 64-bit forms with the size and the address form as constants, chosen by the decoder
  * (mov_specialize): register copies, and loads and stores whose address is base + disp or
  * base + index * scale + disp with 64-bit addressing and no segment base. */
+static inline __attribute__((always_inline)) uint64_t ea_form(const struct cpu *c, const struct insn *i,
+							      bool based, bool indexed)
+{
+	uint64_t a = i->disp;
+	if (based)
+		a += c->r[i->base];
+	return indexed ? a + (c->r[i->index] << i->scale) : a;
+}
+
 static inline __attribute__((always_inline)) uint64_t ea_fixed(const struct cpu *c,
 							       const struct insn *i, bool indexed)
 {
-	uint64_t a = i->disp + c->r[i->base];
-	return indexed ? a + (c->r[i->index] << i->scale) : a;
+	return ea_form(c, i, true, indexed);
 }
 
 #define MOV_FIXED(size)                                                                      \
@@ -55,6 +63,30 @@ static inline __attribute__((always_inline)) uint64_t ea_fixed(const struct cpu 
 	}
 MOV_FIXED(4)
 MOV_FIXED(8)
+
+/* lea with 64-bit addressing, the size and the address form as constants (mov_specialize):
+ * displacement only (RIP-relative, absolute), index, base, base and index. */
+#define LEA_FIXED(form, based, indexed, size)                                                \
+	static void lea_##form##_##size(struct cpu *c, const struct insn *i)                 \
+	{                                                                                    \
+		reg_set(c, i, i->reg, size, ea_form(c, i, based, indexed));                  \
+	}
+#define LEA_FIXED_FORM(form, based, indexed) LEA_FIXED(form, based, indexed, 4) LEA_FIXED(form, based, indexed, 8)
+LEA_FIXED_FORM(d, false, false)
+LEA_FIXED_FORM(id, false, true)
+LEA_FIXED_FORM(bd, true, false)
+LEA_FIXED_FORM(bid, true, true)
+
+/* mov r32/r64, imm (mov_specialize) */
+static void mov_ri_4(struct cpu *c, const struct insn *i)
+{
+	c->r[i->reg] = (uint32_t)i->imm;
+}
+
+static void mov_ri_8(struct cpu *c, const struct insn *i)
+{
+	c->r[i->reg] = i->imm;
+}
 
 /* [form][size 4, 8]; forms: register, base + disp, base + index + disp */
 static insn_fn *const mov_store_fixed[3][2] = {
@@ -313,6 +345,19 @@ insn_fn *mov_specialize(insn_fn *fn, struct insn *i)
 {
 	if (i->osz != 4 && i->osz != 8)
 		return fn;
+	if (fn == lea && i->asz == 8) {
+		/* [base][index][size 4, 8] */
+		static insn_fn *const fixed[2][2][2] = {
+			{ { lea_d_4, lea_d_8 }, { lea_id_4, lea_id_8 } },
+			{ { lea_bd_4, lea_bd_8 }, { lea_bid_4, lea_bid_8 } },
+		};
+		i->fx = FX_PURE;
+		return fixed[i->base != REG_NONE][i->index != REG_NONE][i->osz == 8];
+	}
+	if (fn == mov_reg_imm) {
+		i->fx = FX_PURE;
+		return i->osz == 8 ? mov_ri_8 : mov_ri_4;
+	}
 	if (fn == movzx) {
 		/* [source size 1, 2][size 4, 8] */
 		static insn_fn *const fixed[2][2] = {

@@ -78,6 +78,15 @@ static const struct form {
 	{"0f297330", "movaps [rbx+48], xmm6"},
 	{"f20f107b08", "movsd xmm7, [rbx+8]"},
 	{"f20f114310", "movsd [rbx+16], xmm0"},
+	{"8d4308", "lea eax, [rbx+8]"},
+	{"488d4cb310", "lea rcx, [rbx+rsi*4+16]"},
+	{"488d14f505000000", "lea rdx, [rsi*8+5]"},
+	{"4c8d0500100000", "lea r8, [rip+0x1000]"},
+	{"4c8d042500100000", "lea r8, [0x1000]"},
+	{"448d0c08", "lea r9d, [rax+rcx]"},
+	{"b8efcdab89", "mov eax, 0x89abcdef"},
+	{"48b9f0debc9a78563412", "mov rcx, 0x123456789abcdef0"},
+	{"41ba07000000", "mov r10d, 7"},
 };
 
 /* Random finite doubles or floats in the XMM lanes most of the time (the SSE fast paths), raw

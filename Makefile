@@ -9,6 +9,7 @@
 #   make fuzz-cpu N=  differential CPU fuzzing, N cases
 #   make clean        remove build/ (the downloaded .deb cache lives outside the tree and stays)
 #   make SAN=1 ...    ASan + UBSan build (into build/san/)
+#   make PORTABLE=1 ... the interpreter without its x86-64 host shortcut (into build/portable/)
 #   make DEBUG=1 ...  -O0 -g build (into build/debug/)
 
 # Host packages first, on every invocation (cheap when present). At parse time, because the
@@ -24,6 +25,9 @@ PKG     := pkg-config
 ifeq ($(SAN),1)
   B      := build/san
   MODEFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(PORTABLE),1)
+  B      := build/portable
+  MODEFLAGS := -O2 -g -DNTEMU_PORTABLE_FENV
 else ifeq ($(DEBUG),1)
   B      := build/debug
   MODEFLAGS := -O0 -g
@@ -112,7 +116,15 @@ unit: $(TESTS) | $(SYSROOT_STAMP)
 check: all unit check-guest
 ifneq ($(SAN),1)
 	@$(MAKE) --no-print-directory SAN=1 all unit
+	@$(MAKE) --no-print-directory check-portable
 endif
+
+# The interpreter's one host-specific shortcut (SSE arithmetic reads the host's MXCSR on
+# x86-64) has a portable <fenv.h> path, which every other host takes: build and test it here.
+PORTABLE_TESTS := test_sse test_x87 test_cpu_fast
+.PHONY: check-portable
+check-portable:
+	@$(MAKE) --no-print-directory PORTABLE=1 TESTS="$(PORTABLE_TESTS:%=build/portable/tests/%)" unit diff-cpu-run
 
 # --- guest programs (mingw) ---------------------------------------------------------------
 # Built and run under ntemu as part of check (x86-64 builds; the x86 ones wait for WOW64).

@@ -14,23 +14,29 @@ uint64_t clock_instructions(const struct kprocess *p)
 	return n;
 }
 
-static uint64_t host_100ns(void)
+static uint64_t host_100ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t)ts.tv_nsec / 100;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 10000000ull + (uint64_t)ts.tv_nsec / 100;
 }
+
+/* Seconds from 1601 (FILETIME's origin) to 1970 (the host's). */
+#define FILETIME_UNIX_EPOCH (11644473600ull * 10000000ull)
 
 void clock_init(struct kprocess *p)
 {
-	p->clock_start = host_100ns();
+	p->clock_start = host_100ns(CLOCK_REALTIME) + FILETIME_UNIX_EPOCH;
+	p->clock_start_mono = host_100ns(CLOCK_MONOTONIC);
 }
 
 uint64_t clock_uptime(const struct kprocess *p)
 {
+	/* Under realtime the uptime follows the host's monotonic clock, so a step of the host's
+	 * wall clock does not move deadlines. */
 	if (p->config && p->config->realtime)
-		return host_100ns() - p->clock_start;
-	return clock_instructions(p) / 100 + p->clock_skew;
+		return CLOCK_BOOT_UPTIME + host_100ns(CLOCK_MONOTONIC) - p->clock_start_mono;
+	return CLOCK_BOOT_UPTIME + clock_instructions(p) / 100 + p->clock_skew;
 }
 
 void clock_advance_to(struct kprocess *p, uint64_t uptime)
@@ -41,7 +47,7 @@ void clock_advance_to(struct kprocess *p, uint64_t uptime)
 	if (p->config && p->config->realtime) {
 		uint64_t d = uptime - now;
 		struct timespec ts = {(time_t)(d / 10000000), (long)(d % 10000000) * 100};
-		while (nanosleep(&ts, &ts))
+		while (nanosleep(&ts, &ts) && !p->stop_signal)
 			;
 		return;
 	}
@@ -51,8 +57,27 @@ void clock_advance_to(struct kprocess *p, uint64_t uptime)
 uint64_t clock_system_time(const struct kprocess *p)
 {
 	if (p->config && p->config->realtime)
-		return host_100ns();
-	return CLOCK_EPOCH_FILETIME + clock_uptime(p);
+		return host_100ns(CLOCK_REALTIME) + FILETIME_UNIX_EPOCH;
+	return CLOCK_EPOCH_FILETIME + clock_uptime(p) - CLOCK_BOOT_UPTIME;
+}
+
+uint64_t clock_process_start(const struct kprocess *p)
+{
+	return p->config && p->config->realtime ? p->clock_start : CLOCK_EPOCH_FILETIME;
+}
+
+uint64_t clock_read_tsc(void *ctx, struct cpu *c)
+{
+	const struct kprocess *p = ctx;
+	if (p->config && p->config->realtime)
+		return clock_uptime(p) * CLOCK_TSC_PER_100NS;
+	/* The uptime in cycles without its rounding to 100 ns: every retired instruction counts,
+	 * and those of the running block before this one too (cpu.icount advances at a block's
+	 * end), so two reads in one block differ as on hardware. */
+	uint64_t tsc = (CLOCK_BOOT_UPTIME + p->clock_skew) * CLOCK_TSC_PER_100NS + clock_instructions(p);
+	if (c->cur_block && c->cur)
+		tsc += (uint64_t)(c->cur - c->cur_block->insns);
+	return tsc;
 }
 
 /* KSYSTEM_TIME {LowPart, High1Time, High2Time}: readers retry until High1 == High2, so High2

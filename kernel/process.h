@@ -83,7 +83,8 @@ struct kprocess {
 	} ntdll;
 
 	/* Time (kernel/clock.c). */
-	uint64_t clock_start;       /* host time at start, for config->realtime */
+	uint64_t clock_start;       /* config->realtime: host system time at start (FILETIME) */
+	uint64_t clock_start_mono;  /* config->realtime: host monotonic time at start (100 ns) */
 	uint64_t clock_skew;        /* 100 ns the clock jumped ahead while every thread waited */
 	bool shared_data_ready;     /* KUSER_SHARED_DATA is mapped: keep its clocks current */
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "kernel/clock.h"
 #include "kernel/trace.h"
 #include "kernel/vm.h"
 
@@ -22,6 +23,8 @@ struct kthread *kthread_create(struct kprocess *p)
 	t->tid = p->next_tid;
 	p->next_tid += 4;
 	cpu_init(&t->cpu, p->mem, p->cache, p->config ? p->config->seed + t->tid : t->tid);
+	t->cpu.hooks = (struct cpu_hooks){.ctx = p, .read_tsc = clock_read_tsc};
+	t->create_time = clock_system_time(p);
 	struct kthread **tail = &p->threads;
 	while (*tail)
 		tail = &(*tail)->next;
@@ -38,6 +41,7 @@ void kthread_terminate(struct kthread *t, uint32_t status)
 	t->blocked_call = NULL;
 	t->state = THREAD_TERMINATED;
 	t->exit_status = status;
+	t->exit_time = clock_system_time(t->proc);
 	cpu_request_stop(&t->cpu);
 	wait_thread_ended(t);
 	/* Its stack goes with it (Wine frees TEB.DeallocationStack at thread exit): a program

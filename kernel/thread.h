@@ -19,6 +19,7 @@ struct kthread {
 	gptr_t teb;
 	enum thread_state state;
 	uint32_t exit_status;
+	uint64_t create_time, exit_time; /* system time (FILETIME) of its creation and its end */
 	/* Set by a service that replaced the register state (NtContinue, exception delivery):
 	 * the syscall's status must not overwrite rax. */
 	bool context_replaced;

@@ -119,11 +119,6 @@ static void put_times(struct record *r, uint64_t create, uint64_t exit, uint64_t
 	rec_u64(r, user);
 }
 
-static uint64_t process_create_time(const struct kprocess *p)
-{
-	return clock_system_time(p) - clock_uptime(p);
-}
-
 /* VM_COUNTERS(_EX) {PeakVirtualSize; VirtualSize; PageFaultCount; PeakWorkingSetSize;
  * WorkingSetSize; four pool quotas; PagefileUsage; PeakPagefileUsage; (PrivateUsage)}. */
 static void put_vm_counters(struct kprocess *p, struct record *r, bool ex)
@@ -242,7 +237,9 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		put_vm_counters(p, &r, length == 12u * p->ptr_size);
 		break;
 	case ProcessTimes:
-		put_times(&r, process_create_time(p), 0, clock_uptime(p));
+		/* The process runs while it lives, except when every thread waited and the clock
+		 * jumped: its user time is what its instructions took. */
+		put_times(&r, clock_process_start(p), 0, clock_instructions(p) / 100);
 		break;
 	case ProcessDebugPort:
 		rec_ptr(&r, 0);
@@ -494,8 +491,7 @@ ntstatus_t nt_query_information_thread(struct nt_call *c, handle_t thread, uint3
 		rec_u32(&r, ti->base_priority);
 		break;
 	case ThreadTimes:
-		/* FIXME: threads do not record their creation time; the process's stands in. */
-		put_times(&r, process_create_time(p), 0, user);
+		put_times(&r, t->create_time, t->state == THREAD_TERMINATED ? t->exit_time : 0, user);
 		break;
 	case ThreadQuerySetWin32StartAddress:
 		rec_ptr(&r, thread_start_address(p, t, ti));
@@ -505,9 +501,10 @@ ntstatus_t nt_query_information_thread(struct nt_call *c, handle_t thread, uint3
 		break;
 	case ThreadPriorityBoost:
 	case ThreadBreakOnTermination:
-	case ThreadSuspendCount:
-		/* FIXME: suspension arrives with NtSuspendThread. */
 		rec_u32(&r, 0);
+		break;
+	case ThreadSuspendCount:
+		rec_u32(&r, t->suspend_count);
 		break;
 	case ThreadHideFromDebugger:
 		rec_u8(&r, ti->hide_from_debugger);

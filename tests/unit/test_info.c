@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/clock.h"
 #include "kernel/guest.h"
 #include "kernel/info.h"
 #include "kernel/process.h"
@@ -273,6 +274,59 @@ START_TEST(thread_basic_and_last_thread)
 }
 END_TEST
 
+START_TEST(thread_times_and_suspend_count)
+{
+	/* KERNEL_USER_TIMES {CreateTime, ExitTime, KernelTime, UserTime}: each thread's own
+	 * creation time from the clock, its exit time once it ended. */
+	ck_assert_uint_eq(qthread(CURRENT_THREAD, 1, 32), STATUS_SUCCESS); /* ThreadTimes */
+	ck_assert_uint_eq(kfx_rd64(p, BUF), CLOCK_EPOCH_FILETIME);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 8), 0);
+	p->clock_skew += 5000; /* every thread waited 500 us */
+	struct kthread *other = kthread_create(p);
+	handle_t h;
+	ck_assert_uint_eq(handle_alloc(&p->handles, other, 0x1fffff, 0, &h), STATUS_SUCCESS);
+	ck_assert_uint_eq(qthread(h, 1, 32), STATUS_SUCCESS);
+	ck_assert_uint_eq(kfx_rd64(p, BUF), CLOCK_EPOCH_FILETIME + 5000);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 8), 0);
+	p->clock_skew += 7000;
+	kthread_terminate(other, 0);
+	ck_assert_uint_eq(qthread(h, 1, 32), STATUS_SUCCESS);
+	ck_assert_uint_eq(kfx_rd64(p, BUF), CLOCK_EPOCH_FILETIME + 5000);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 8), CLOCK_EPOCH_FILETIME + 12000);
+	ck_assert_uint_eq(qthread(CURRENT_THREAD, 1, 32), STATUS_SUCCESS);
+	ck_assert_uint_eq(kfx_rd64(p, BUF), CLOCK_EPOCH_FILETIME);
+	/* The process was created when it started, not when the machine booted; the time the
+	 * clock jumped while it waited is not its user time. */
+	ck_assert_uint_eq(qproc(4, 32), STATUS_SUCCESS); /* ProcessTimes */
+	ck_assert_uint_eq(kfx_rd64(p, BUF), CLOCK_EPOCH_FILETIME);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 24), 0);
+
+	/* ThreadSuspendCount follows NtSuspendThread / NtResumeThread. */
+	struct kthread *worker = kthread_create(p);
+	handle_t hw;
+	ck_assert_uint_eq(handle_alloc(&p->handles, worker, 0x1fffff, 0, &hw), STATUS_SUCCESS);
+	ck_assert_uint_eq(qthread(hw, 35, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 0);
+	ck_assert_uint_eq(nt_suspend_thread(&call, hw, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(nt_suspend_thread(&call, hw, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(qthread(hw, 35, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 2);
+	ck_assert_uint_eq(nt_resume_thread(&call, hw, 0), STATUS_SUCCESS);
+	ck_assert_uint_eq(qthread(hw, 35, 4), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(BUF), 1);
+	ck_assert_uint_eq(qthread(hw, 35, 3), STATUS_INFO_LENGTH_MISMATCH);
+
+	/* Uptime, the performance counter and the TSC count from the same boot. */
+	uint64_t up = clock_uptime(p);
+	ck_assert_uint_eq(up, CLOCK_BOOT_UPTIME + 12000);
+	ck_assert_uint_eq(nt_query_performance_counter(&call, ARG_P, ARG_P + 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(kfx_rd64(p, ARG_P), up);
+	ck_assert_uint_eq(kfx_rd64(p, ARG_P + 8), CLOCK_QPC_FREQUENCY);
+	ck_assert_uint_eq(clock_read_tsc(p, &thread->cpu), up * CLOCK_TSC_PER_100NS);
+	ck_assert_uint_eq(clock_system_time(p), CLOCK_EPOCH_FILETIME + up - CLOCK_BOOT_UPTIME);
+}
+END_TEST
+
 START_TEST(thread_set_classes)
 {
 	unsigned w = p->ptr_size;
@@ -528,7 +582,9 @@ START_TEST(system_basic_cpu_and_time)
 	ck_assert_uint_eq(qsys(3, 49), STATUS_INFO_LENGTH_MISMATCH);
 	uint64_t boot;
 	guest_read(p, BUF, &boot, 8);
-	ck_assert_uint_eq(boot, 133801632000000000ull);
+	/* The virtual machine booted CLOCK_BOOT_UPTIME (one hour) before the process started. */
+	ck_assert_uint_eq(boot, 133801632000000000ull - CLOCK_BOOT_UPTIME);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 8) - boot, clock_uptime(p));
 
 	ck_assert_uint_eq(qsys(102, 432), STATUS_SUCCESS); /* SystemDynamicTimeZoneInformation */
 	uint16_t key[4];
@@ -622,7 +678,7 @@ int main(void)
 	/* Run in both layouts. */
 	const TTest *const both[] = {process_basic_information, process_debug_and_small_classes,
 				     process_set_classes, process_device_map, thread_basic_and_last_thread,
-				     thread_set_classes, thread_description, token_user_groups_and_sizes,
+				     thread_times_and_suspend_count, thread_set_classes, thread_description, token_user_groups_and_sizes,
 				     token_handles_and_privileges, token_duplicate_and_impersonate,
 				     system_basic_cpu_and_time, system_processors, system_process_list};
 	size_t n = sizeof both / sizeof both[0];

@@ -3,6 +3,8 @@
  * and small guest programs run by kernel_run where the scheduler's side matters (ping-pong,
  * the virtual clock jumping to a deadline, deadlock detection). */
 #include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -692,8 +694,45 @@ START_TEST(delay_jumps_the_virtual_clock)
 	ck_assert_uint_eq(rax, STATUS_SUCCESS);
 	/* Both delays began within a few instructions of the start; the clock jumped exactly to
 	 * the second deadline: 2.5 s plus the instructions run before the delay. */
-	ck_assert_uint_ge(clock_uptime(p), 25000000);
-	ck_assert_uint_lt(clock_uptime(p), 25000000 + 10);
+	ck_assert_uint_ge(clock_uptime(p), CLOCK_BOOT_UPTIME + 25000000);
+	ck_assert_uint_lt(clock_uptime(p), CLOCK_BOOT_UPTIME + 25000000 + 10);
+	guest_teardown();
+}
+END_TEST
+
+START_TEST(trace_shows_what_a_blocked_wait_returned)
+{
+	guest_setup();
+	char *text = NULL;
+	size_t len = 0;
+	p->trace_out = open_memstream(&text, &len);
+	struct nt_call c = {.proc = p};
+	struct kthread *dummy = kthread_create(p); /* 0x20: makes the handle */
+	dummy->state = THREAD_TERMINATED;
+	c.thread = dummy;
+	ck_assert_uint_eq(nt_create_event(&c, DATA + 8, 0x1f0003, 0, 1, 0), STATUS_SUCCESS);
+	handle_t e = read_handle(DATA + 8);
+	put_time(DATA + 0x100, -10000000); /* 1 s */
+	/* 0x24 times out after blocking; 0x28 waits for good and is still waiting at the end. */
+	struct code a = at(0), b = at(1);
+	sys(&a, "NtWaitForSingleObject", e, 0, DATA + 0x100);
+	sys(&a, "NtTerminateProcess", CURRENT_PROCESS, 3, 0);
+	sys(&b, "NtWaitForSingleObject", e, 0, 0);
+	start(0, &a);
+	start(1, &b);
+	ck_assert_uint_eq(kernel_run(p), 3);
+	fclose(p->trace_out);
+	p->trace_out = NULL;
+	char expected[1024];
+	snprintf(expected, sizeof expected,
+		 "[0024] NtWaitForSingleObject(handle=0x%" PRIx64 ", alertable=0, timeout=0x300100{-10000000}) ...\n"
+		 "[0028] NtWaitForSingleObject(handle=0x%" PRIx64 ", alertable=0, timeout=0x0) ...\n"
+		 "[0024] ... NtWaitForSingleObject = STATUS_TIMEOUT\n"
+		 "[0028] ... NtWaitForSingleObject: the thread ended\n"
+		 "[0024] NtTerminateProcess(process=CurrentProcess, exit_status=0x3) = STATUS_SUCCESS\n",
+		 e, e);
+	ck_assert_str_eq(text, expected);
+	free(text);
 	guest_teardown();
 }
 END_TEST
@@ -727,6 +766,6 @@ int main(void)
 		  signal_and_wait, timer_signals_on_the_virtual_clock, named_objects,
 		  suspend_resume_and_context, user_apc_enters_the_dispatcher, ended_thread_frees_its_stack);
 	ADD_TCASE(s, "scheduler", NULL, NULL, event_ping_pong_between_threads,
-		  delay_jumps_the_virtual_clock, deadlock_is_detected);
+		  delay_jumps_the_virtual_clock, trace_shows_what_a_blocked_wait_returned, deadlock_is_detected);
 	return run_suite(s);
 }

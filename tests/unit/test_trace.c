@@ -63,9 +63,36 @@ START_TEST(open_file_line)
 }
 END_TEST
 
+START_TEST(blocked_call_lines)
+{
+	static const struct kconfig cfg = {0};
+	struct kprocess *p = kprocess_create(&cfg, 8);
+	uint8_t *m = gmem_map_anon(p->mem, BUF, 0x1000, GMEM_READ | GMEM_WRITE);
+	int64_t timeout = -10000000;
+	memcpy(m + 0x100, &timeout, 8);
+	struct nt_call c = {.proc = p, .desc = syscall_desc_find("NtWaitForSingleObject"),
+			    .args = {0x4c, 1, BUF + 0x100}};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	/* The call's line without a status, then the status it ended with, or that it never did. */
+	trace_syscall_blocked(f, p, 0x24, "NtWaitForSingleObject", &c, 0);
+	trace_wait_end(f, 0x24, "NtWaitForSingleObject", STATUS_USER_APC, false);
+	trace_wait_end(f, 0x28, "NtDelayExecution", 0, true);
+	trace_wait_end(f, 0x2c, "NtWaitForKeyedEvent", 0xc0001234, false);
+	fclose(f);
+	ck_assert_str_eq(text, "[0024] NtWaitForSingleObject(handle=0x4c, alertable=1, timeout=0x10100{-10000000}) ...\n"
+			       "[0024] ... NtWaitForSingleObject = STATUS_USER_APC\n"
+			       "[0028] ... NtDelayExecution: the thread ended\n"
+			       "[002c] ... NtWaitForKeyedEvent = 0xc0001234\n");
+	free(text);
+	kprocess_destroy(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace");
-	ADD_TCASE(s, "syscall trace", NULL, NULL, open_file_line);
+	ADD_TCASE(s, "syscall trace", NULL, NULL, open_file_line, blocked_call_lines);
 	return run_suite(s);
 }

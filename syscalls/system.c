@@ -239,15 +239,14 @@ static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 	}
 	struct vm_usage u;
 	info_vm_usage(p, &u);
-	uint64_t uptime = clock_uptime(p), now = clock_system_time(p);
 	rec_u32(r, 0);            /* NextEntryOffset: the last entry */
 	rec_u32(r, nthreads);
 	rec_u64(r, u.private_committed); /* WorkingSetPrivateSize */
 	rec_u32(r, 0);            /* HardFaultCount */
 	rec_u32(r, nthreads);     /* NumberOfThreadsHighWatermark */
 	rec_u64(r, clock_instructions(p)); /* CycleTime */
-	rec_u64(r, now - uptime); /* CreateTime */
-	rec_u64(r, uptime);       /* UserTime */
+	rec_u64(r, clock_process_start(p)); /* CreateTime */
+	rec_u64(r, clock_instructions(p) / 100); /* UserTime: 1 ns per instruction, as ProcessTimes */
 	rec_u64(r, 0);            /* KernelTime */
 	uint32_t name_field = (r->n + r->w - 1) & ~(r->w - 1);
 	rec_u16(r, name_len * 2);
@@ -275,7 +274,7 @@ static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 	for (struct kthread *t = p->threads; t; t = t->next) {
 		rec_u64(r, 0);                   /* KernelTime */
 		rec_u64(r, t->cpu.icount / 100); /* UserTime */
-		rec_u64(r, now - uptime);        /* CreateTime */
+		rec_u64(r, t->create_time);      /* CreateTime */
 		rec_u32(r, 0);                   /* WaitTime */
 		rec_ptr(r, 0);                   /* StartAddress */
 		rec_ptr(r, 0x10);                /* ClientId */
@@ -323,15 +322,16 @@ static ntstatus_t query(struct nt_call *c, uint32_t info_class, gptr_t in, uint3
 		break;
 	case SystemPerformanceInformation: {
 		/* SYSTEM_PERFORMANCE_INFORMATION (0x138 bytes in the NT 5 layout Wine and Windows
-		 * accept): IdleTime first, then counters; AvailablePages at 0x3c, TotalCommittedPages
-		 * 0x40, TotalCommitLimit 0x44, PeakCommitment 0x48. */
+		 * accept): IdleTime and three transfer counts (LARGE_INTEGERs), three operation counts,
+		 * then AvailablePages at 0x2c, TotalCommittedPages 0x30, TotalCommitLimit 0x34,
+		 * PeakCommitment 0x38 — what GlobalMemoryStatusEx reads. */
 		rec_bytes(&r, NULL, 0x138, 8);
 		uint32_t avail = PHYSICAL_PAGES / 2, commit = PHYSICAL_PAGES / 8;
-		memcpy(r.b + 0x3c, &avail, 4);
-		memcpy(r.b + 0x40, &commit, 4);
+		memcpy(r.b + 0x2c, &avail, 4);
+		memcpy(r.b + 0x30, &commit, 4);
 		uint32_t limit = PHYSICAL_PAGES;
-		memcpy(r.b + 0x44, &limit, 4);
-		memcpy(r.b + 0x48, &commit, 4);
+		memcpy(r.b + 0x34, &limit, 4);
+		memcpy(r.b + 0x38, &commit, 4);
 		break;
 	}
 	case SystemTimeOfDayInformation: {

@@ -600,7 +600,12 @@ START_TEST(system_basic_cpu_and_time)
 	ck_assert_uint_eq(qsys(58, 4), STATUS_SUCCESS);
 	ck_assert_uint_eq(rd32(BUF), 64);
 	ck_assert_uint_eq(qsys(2, 0x138), STATUS_SUCCESS);
-	ck_assert_uint_eq(rd32(BUF + 0x3c), 0x300000);
+	/* AvailablePages, TotalCommittedPages, TotalCommitLimit, PeakCommitment: the fields
+	 * kernelbase's GlobalMemoryStatusEx reads. */
+	ck_assert_uint_eq(rd32(BUF + 0x2c), 0x300000);
+	ck_assert_uint_eq(rd32(BUF + 0x30), 0xc0000);
+	ck_assert_uint_eq(rd32(BUF + 0x34), 0x600000);
+	ck_assert_uint_eq(rd32(BUF + 0x38), 0xc0000);
 	ck_assert_uint_eq(qsys(1000, 256), STATUS_INVALID_INFO_CLASS); /* SystemWineVersionInformation */
 	ck_assert_uint_eq(qsys(76, 256), STATUS_NOT_SUPPORTED);
 	ck_assert_uint_eq(qsys(9999, 256), STATUS_INVALID_INFO_CLASS);
@@ -659,6 +664,10 @@ START_TEST(system_process_list)
 	/* No program mapped: no name, as for the idle process. */
 	ck_assert_uint_eq(rdptr(BUF + 0x38 + w), 0);
 	ck_assert_uint_eq(need, fixed + thr);
+	/* The process's and its thread's own creation times, as ProcessTimes/ThreadTimes say. */
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 0x20), clock_process_start(p));
+	ck_assert_uint_eq(kfx_rd64(p, BUF + 0x28), clock_instructions(p) / 100);
+	ck_assert_uint_eq(kfx_rd64(p, BUF + fixed + 0x10), thread->create_time);
 	struct pe_image pe;
 	map_program(&pe);
 	ck_assert_uint_eq(qsys(5, BUF_SIZE), STATUS_SUCCESS);

@@ -88,6 +88,11 @@ struct kprocess {
 	uint64_t clock_skew;        /* 100 ns the clock jumped ahead while every thread waited */
 	bool shared_data_ready;     /* KUSER_SHARED_DATA is mapped: keep its clocks current */
 
+	/* What user32 gave win32k (NtUserInitializeClientPfnArrays), for its callbacks. */
+	struct {
+		gptr_t procs_a, procs_w, workers, module;
+	} user_client;
+
 	/* Service tables the loader scanned (ntdll, win32u): the dispatch table names point in. */
 	struct syscall_table *service_tables[2];
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the guest programs under ntemu and compare with their expectations.
 #   tests/guest/run.sh NTEMU GUESTDIR [NAME...]
-# For each tests/guest/NAME.run (bash: ARGS=(...), OPTS=(...) for ntemu, EXIT=N), runs
-# GUESTDIR/NAME.exe with --strict in a fresh empty C: root and compares stdout with NAME.out,
+# For each tests/guest/NAME.run (bash: ARGS=(...), OPTS=(...) for ntemu, EXIT=N, and
+# PROGRAM=system32/X.exe for a program of the system image in $NTEMU_SYSROOT instead of a
+# built one), runs GUESTDIR/NAME.exe with --strict in a fresh empty C: root and compares stdout with NAME.out,
 # stderr with NAME.err when that exists (carriage returns ignored: the CRT writes CRLF in text
 # mode), and the exit status with EXIT. Ends with "N passed, N failed".
 set -u
@@ -17,12 +18,14 @@ fi
 
 passed=0 failed=0
 for name in "${names[@]}"; do
-	ARGS=() OPTS=() EXIT=0
+	ARGS=() OPTS=() EXIT=0 PROGRAM=
 	# shellcheck disable=SC1090
 	source "$here/$name.run"
+	program=$guestdir/$name.exe
+	[ -z "$PROGRAM" ] || program=${NTEMU_SYSROOT:?PROGRAM needs NTEMU_SYSROOT}/$PROGRAM
 	root=$(mktemp -d)
 	out=$(mktemp) err=$(mktemp)
-	(cd "$root" && timeout 120 "$ntemu" --strict "${OPTS[@]}" "$guestdir/$name.exe" "${ARGS[@]}" >"$out" 2>"$err")
+	(cd "$root" && timeout 120 "$ntemu" --strict "${OPTS[@]}" "$program" "${ARGS[@]}" >"$out" 2>"$err")
 	status=$?
 	problems=()
 	[ "$status" -eq "$EXIT" ] || problems+=("exit status $status, expected $EXIT")

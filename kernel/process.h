@@ -88,6 +88,9 @@ struct kprocess {
 	uint64_t clock_skew;        /* 100 ns the clock jumped ahead while every thread waited */
 	bool shared_data_ready;     /* KUSER_SHARED_DATA is mapped: keep its clocks current */
 
+	/* The timer resolution the process asked for (NtSetTimerResolution), 100 ns; 0 if none. */
+	uint32_t timer_resolution;
+
 	/* What user32 gave win32k (NtUserInitializeClientPfnArrays), for its callbacks. */
 	struct {
 		gptr_t procs_a, procs_w, workers, module;

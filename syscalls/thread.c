@@ -271,3 +271,10 @@ ntstatus_t nt_open_thread(struct nt_call *c, gptr_t handle, uint32_t access, gpt
 		handle_close(&p->handles, h);
 	return st;
 }
+
+/* The virtual machine has one processor (SystemBasicInformation): every thread runs on
+ * processor 0. The service returns the number, not an NTSTATUS. */
+ntstatus_t nt_get_current_processor_number(struct nt_call *c)
+{
+	return 0;
+}

@@ -327,6 +327,35 @@ START_TEST(thread_times_and_suspend_count)
 }
 END_TEST
 
+/* timeBeginPeriod/timeEndPeriod's services: a request is clamped to 0.5 ms .. 15.625 ms, read
+ * back until it is withdrawn, and withdrawing without one is refused; one processor, number 0. */
+START_TEST(timer_resolution_and_processor_number)
+{
+	ck_assert_uint_eq(nt_query_timer_resolution(&call, ARG_P, ARG_P + 4, ARG_P + 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P), 156250);
+	ck_assert_uint_eq(rd32(ARG_P + 4), 5000);
+	ck_assert_uint_eq(rd32(ARG_P + 8), 156250);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 10000, 0, ARG_P), STATUS_TIMER_RESOLUTION_NOT_SET);
+	ck_assert_uint_eq(rd32(ARG_P), 156250);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 10000, 1, ARG_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P), 10000);
+	ck_assert_uint_eq(nt_query_timer_resolution(&call, ARG_P, ARG_P + 4, ARG_P + 8), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P + 8), 10000);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 1, 1, ARG_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P), 5000);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 1000000, 1, ARG_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P), 156250);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 0, 0, ARG_P), STATUS_SUCCESS);
+	ck_assert_uint_eq(rd32(ARG_P), 156250);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 0, 0, ARG_P), STATUS_TIMER_RESOLUTION_NOT_SET);
+	/* Every pointer is checked. */
+	ck_assert_uint_eq(nt_query_timer_resolution(&call, ARG_P, ARG_P + 4, 0), STATUS_ACCESS_VIOLATION);
+	ck_assert_uint_eq(nt_set_timer_resolution(&call, 10000, 1, 0), STATUS_ACCESS_VIOLATION);
+
+	ck_assert_uint_eq(nt_get_current_processor_number(&call), 0);
+}
+END_TEST
+
 START_TEST(thread_set_classes)
 {
 	unsigned w = p->ptr_size;
@@ -689,7 +718,8 @@ int main(void)
 				     process_set_classes, process_device_map, thread_basic_and_last_thread,
 				     thread_times_and_suspend_count, thread_set_classes, thread_description, token_user_groups_and_sizes,
 				     token_handles_and_privileges, token_duplicate_and_impersonate,
-				     system_basic_cpu_and_time, system_processors, system_process_list};
+				     system_basic_cpu_and_time, system_processors, system_process_list,
+				     timer_resolution_and_processor_number};
 	size_t n = sizeof both / sizeof both[0];
 	TCase *tc = add_tcase(s, "x64", setup64, teardown, both, n);
 	tcase_add_test(tc, process_image_information_and_name);

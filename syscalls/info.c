@@ -18,6 +18,7 @@
 #include "kernel/section.h"
 #include "kernel/thread.h"
 #include "kernel/vm.h"
+#include "syscalls/info.h"
 #include "syscalls/record.h"
 
 /* Process and thread ids: the bootstrap writes 0x10 into TEB.ClientId.UniqueProcess. */
@@ -119,23 +120,19 @@ static void put_times(struct record *r, uint64_t create, uint64_t exit, uint64_t
 	rec_u64(r, user);
 }
 
-/* VM_COUNTERS(_EX) {PeakVirtualSize; VirtualSize; PageFaultCount; PeakWorkingSetSize;
- * WorkingSetSize; four pool quotas; PagefileUsage; PeakPagefileUsage; (PrivateUsage)}. */
-static void put_vm_counters(struct kprocess *p, struct record *r, bool ex)
+void put_vm_counters(struct record *r, const struct vm_usage *u, bool ex)
 {
-	struct vm_usage u;
-	info_vm_usage(p, &u);
-	rec_ptr(r, u.virtual_size);
-	rec_ptr(r, u.virtual_size);
+	rec_ptr(r, u->virtual_size);
+	rec_ptr(r, u->virtual_size);
 	rec_u32(r, 0);
-	rec_ptr(r, u.committed);
-	rec_ptr(r, u.committed);
+	rec_ptr(r, u->committed);
+	rec_ptr(r, u->committed);
 	for (int i = 0; i < 4; i++)
 		rec_ptr(r, 0);
-	rec_ptr(r, u.private_committed);
-	rec_ptr(r, u.private_committed);
+	rec_ptr(r, u->private_committed);
+	rec_ptr(r, u->private_committed);
 	if (ex)
-		rec_ptr(r, u.private_committed);
+		rec_ptr(r, u->private_committed);
 }
 
 /* The program's DOS path (what the bootstrap gave its image view) and, for the NT form, the
@@ -232,10 +229,13 @@ ntstatus_t nt_query_information_process(struct nt_call *c, handle_t process, uin
 		for (int i = 0; i < 6; i++)
 			rec_u64(&r, 0);
 		break;
-	case ProcessVmCounters:
+	case ProcessVmCounters: {
 		/* VM_COUNTERS, or VM_COUNTERS_EX when the buffer has room for PrivateUsage. */
-		put_vm_counters(p, &r, length == 12u * p->ptr_size);
+		struct vm_usage u;
+		info_vm_usage(p, &u);
+		put_vm_counters(&r, &u, length == 12u * p->ptr_size);
 		break;
+	}
 	case ProcessTimes:
 		/* The process runs while it lives, except when every thread waited and the clock
 		 * jumped: its user time is what its instructions took. */

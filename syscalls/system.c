@@ -14,6 +14,7 @@
 #include "kernel/section.h"
 #include "kernel/thread.h"
 #include "kernel/vm.h"
+#include "syscalls/info.h"
 #include "syscalls/record.h"
 
 /* KUSER_SHARED_DATA.NumberOfPhysicalPages (loader/bootstrap.c): 24 GiB. */
@@ -258,16 +259,7 @@ static void put_process_list(struct kprocess *p, struct record *r, gptr_t base)
 	rec_u32(r, (uint32_t)p->handles.count);
 	rec_u32(r, 1);            /* SessionId */
 	rec_ptr(r, 0);            /* UniqueProcessKey */
-	/* VM_COUNTERS_EX, as ProcessVmCounters reports them. */
-	rec_ptr(r, u.virtual_size);
-	rec_ptr(r, u.virtual_size);
-	rec_u32(r, 0);
-	rec_ptr(r, u.committed);
-	rec_ptr(r, u.committed);
-	for (int i = 0; i < 4; i++)
-		rec_ptr(r, 0);
-	for (int i = 0; i < 3; i++)
-		rec_ptr(r, u.private_committed);
+	put_vm_counters(r, &u, true);
 	for (int i = 0; i < 6; i++)
 		rec_u64(r, 0);    /* IO_COUNTERS */
 	rec_align(r, 8);

@@ -136,15 +136,23 @@ static void key_release(struct rkey *k)
 	k->nvalues = k->nsubkeys = k->name_len = k->class_len = 0;
 }
 
-ntstatus_t registry_create_subkey(struct rkey *parent, const uint16_t *name, size_t len,
-				  bool is_volatile, uint64_t time, struct rkey **out)
+/* A key name component: NT limits it to 255 characters, and a backslash would make it a path. */
+static ntstatus_t check_component(const uint16_t *name, size_t len)
 {
-	/* NT limits a key name component to 255 characters. */
 	if (!len || len > 255)
 		return STATUS_INVALID_PARAMETER;
 	for (size_t i = 0; i < len; i++)
 		if (name[i] == '\\')
 			return STATUS_OBJECT_NAME_INVALID;
+	return STATUS_SUCCESS;
+}
+
+ntstatus_t registry_create_subkey(struct rkey *parent, const uint16_t *name, size_t len,
+				  bool is_volatile, uint64_t time, struct rkey **out)
+{
+	ntstatus_t st = check_component(name, len);
+	if (st != STATUS_SUCCESS)
+		return st;
 	bool found;
 	size_t at = subkey_index(parent, name, len, &found);
 	if (found)
@@ -226,11 +234,9 @@ ntstatus_t registry_rename_key(struct rkey *k, const uint16_t *name, size_t len,
 	struct rkey *parent = k->parent;
 	if (!parent || !parent->parent)
 		return STATUS_ACCESS_DENIED;
-	if (!len || len > 255)
-		return STATUS_INVALID_PARAMETER;
-	for (size_t i = 0; i < len; i++)
-		if (name[i] == '\\')
-			return STATUS_OBJECT_NAME_INVALID;
+	ntstatus_t st = check_component(name, len);
+	if (st != STATUS_SUCCESS)
+		return st;
 	bool found;
 	size_t to = subkey_index(parent, name, len, &found);
 	if (found && parent->subkeys[to] != k)

@@ -16,6 +16,19 @@
 
 enum { ACCESS_VIOLATION_PARAMS = 2 };
 
+/* The code of the unmasked floating-point exception with the highest priority among `pending`
+ * (IE, DE, ZE, OE, UE, PE in bits 0-5, as both the x87 status word and MXCSR hold them; SDM
+ * Vol. 1, 8.7.1 and 11.5.2). */
+static uint32_t float_exception_code(unsigned pending)
+{
+	return pending & 0x01 ? STATUS_FLOAT_INVALID_OPERATION
+	     : pending & 0x04 ? STATUS_FLOAT_DIVIDE_BY_ZERO
+	     : pending & 0x02 ? STATUS_FLOAT_DENORMAL_OPERAND
+	     : pending & 0x08 ? STATUS_FLOAT_OVERFLOW
+	     : pending & 0x10 ? STATUS_FLOAT_UNDERFLOW
+			      : STATUS_FLOAT_INEXACT_RESULT;
+}
+
 bool exception_from_trap(const struct cpu *c, struct exception_info *e)
 {
 	const struct cpu_trap *t = &c->trap;
@@ -60,27 +73,15 @@ bool exception_from_trap(const struct cpu *c, struct exception_info *e)
 		e->code = STATUS_ARRAY_BOUNDS_EXCEEDED;
 		return true;
 	case TRAP_X87: {
-		/* The unmasked exception with the highest priority (SDM Vol. 1, 8.7.1). */
 		unsigned pending = c->fpu.sw & ~c->fpu.cw & 0x3f;
-		e->code = pending & 0x01 ? (c->fpu.sw & 0x40 ? STATUS_FLOAT_STACK_CHECK
-							      : STATUS_FLOAT_INVALID_OPERATION)
-			: pending & 0x04 ? STATUS_FLOAT_DIVIDE_BY_ZERO
-			: pending & 0x02 ? STATUS_FLOAT_DENORMAL_OPERAND
-			: pending & 0x08 ? STATUS_FLOAT_OVERFLOW
-			: pending & 0x10 ? STATUS_FLOAT_UNDERFLOW
-					 : STATUS_FLOAT_INEXACT_RESULT;
+		/* An invalid operation with SF set is a stack fault. */
+		e->code = pending & 0x01 && c->fpu.sw & 0x40 ? STATUS_FLOAT_STACK_CHECK
+							      : float_exception_code(pending);
 		return true;
 	}
-	case TRAP_SIMD: {
-		unsigned pending = c->mxcsr & ~(c->mxcsr >> 7) & 0x3f;
-		e->code = pending & 0x01 ? STATUS_FLOAT_INVALID_OPERATION
-			: pending & 0x04 ? STATUS_FLOAT_DIVIDE_BY_ZERO
-			: pending & 0x02 ? STATUS_FLOAT_DENORMAL_OPERAND
-			: pending & 0x08 ? STATUS_FLOAT_OVERFLOW
-			: pending & 0x10 ? STATUS_FLOAT_UNDERFLOW
-					 : STATUS_FLOAT_INEXACT_RESULT;
+	case TRAP_SIMD:
+		e->code = float_exception_code(c->mxcsr & ~(c->mxcsr >> 7) & 0x3f);
 		return true;
-	}
 	case TRAP_INT:
 		/* int n through a gate user code may not use is #GP: an access violation. */
 		e->code = STATUS_ACCESS_VIOLATION;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kernel/unicode.h"
 #include "kernel/vm.h"
 
 #define PAGE ((uint64_t)GUEST_PAGE_SIZE)
@@ -124,33 +125,12 @@ ntstatus_t section_create_anon(uint64_t size, uint32_t protect, uint32_t attribu
 	return STATUS_SUCCESS;
 }
 
-/* UTF-8 to UTF-16 (surrogate pairs for planes above the BMP). */
 static bool set_file_name(struct ksection *s, const char *utf8)
 {
 	if (!utf8)
 		return true;
-	size_t n = strlen(utf8), len = 0;
-	uint16_t *w = malloc((n + 1) * sizeof *w);
-	if (!w)
-		return false;
-	for (size_t i = 0; i < n;) {
-		uint8_t c = (uint8_t)utf8[i];
-		unsigned extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		uint32_t cp = extra ? c & (0x3f >> extra) : c;
-		for (unsigned k = 1; k <= extra && i + k < n; k++)
-			cp = cp << 6 | ((uint8_t)utf8[i + k] & 0x3f);
-		i += extra + 1;
-		if (cp >= 0x10000) {
-			cp -= 0x10000;
-			w[len++] = (uint16_t)(0xd800 | cp >> 10);
-			w[len++] = (uint16_t)(0xdc00 | (cp & 0x3ff));
-		} else {
-			w[len++] = (uint16_t)cp;
-		}
-	}
-	s->file_name = w;
-	s->file_name_len = len;
-	return true;
+	s->file_name = utf8_to_utf16_dup(utf8, &s->file_name_len);
+	return s->file_name != NULL;
 }
 
 /* win32u.dll holds the stubs of the win32k services (table 1), which the dispatcher learns

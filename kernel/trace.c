@@ -4,32 +4,27 @@
 #include <string.h>
 
 #include "kernel/guest.h"
+#include "kernel/unicode.h"
 
 /* Strings longer than this are cut with "..." so one call stays one readable line. */
 #define TRACE_STRING_MAX 200
 
+/* Printable ASCII as is, the quote and backslash escaped, other control characters as \xNN,
+ * the rest as UTF-8 (unpaired surrogates as U+FFFD). */
 static void put_utf16(FILE *out, const uint16_t *s, size_t len)
 {
+	size_t n = len < TRACE_STRING_MAX ? len : TRACE_STRING_MAX;
+	char buf[3 * TRACE_STRING_MAX]; /* a unit takes at most 3 bytes, a surrogate pair 4 */
+	size_t bytes = utf16_to_utf8(s, n, buf, sizeof buf);
 	fputc('"', out);
-	for (size_t i = 0; i < len && i < TRACE_STRING_MAX; i++) {
-		uint32_t ch = s[i];
-		if (ch >= 0xd800 && ch < 0xdc00 && i + 1 < len && s[i + 1] >= 0xdc00 && s[i + 1] < 0xe000) {
-			ch = 0x10000 + ((ch - 0xd800) << 10) + (s[i + 1] - 0xdc00);
-			i++;
-		}
+	for (size_t i = 0; i < bytes; i++) {
+		unsigned char ch = (unsigned char)buf[i];
 		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", (char)ch);
-		else if (ch >= 0x20 && ch < 0x7f)
-			fputc((int)ch, out);
-		else if (ch < 0x80)
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
 			fprintf(out, "\\x%02x", ch);
-		else if (ch < 0x800)
-			fprintf(out, "%c%c", 0xc0 | ch >> 6, 0x80 | (ch & 0x3f));
-		else if (ch < 0x10000)
-			fprintf(out, "%c%c%c", 0xe0 | ch >> 12, 0x80 | (ch >> 6 & 0x3f), 0x80 | (ch & 0x3f));
 		else
-			fprintf(out, "%c%c%c%c", 0xf0 | ch >> 18, 0x80 | (ch >> 12 & 0x3f),
-				0x80 | (ch >> 6 & 0x3f), 0x80 | (ch & 0x3f));
+			fputc(ch, out);
 	}
 	fputs(len > TRACE_STRING_MAX ? "\"..." : "\"", out);
 }
